@@ -1,0 +1,80 @@
+# effortless — one entry point for building, running and checking everything.
+# `make demo` and `make test` are the two commands; see README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# Rasa 3.6 needs Python 3.10: PYTHON310=/path/to/python3.10 overrides the pyenv lookup.
+PYTHON310 ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python"; \
+	if [ -x "$$p" ]; then echo "$$p"; else command -v python3.10 || true; fi)
+VENV := .venv
+RVENV := .venv-rasa
+PY := $(VENV)/bin/python
+RPY := $(RVENV)/bin/python
+EFFORTLESS_CACHE ?= $(HOME)/.cache/effortless
+export EFFORTLESS_CACHE
+
+.PHONY: help install install-service install-assistant system-deps services train demo \
+	test lint test-service test-assistant test-rasa test-e2e bench clean
+
+help:
+	@echo "make demo    install what is missing, train if the data changed, start everything"
+	@echo "make test    every check: lint, unit/integration tests, rasa tests, browser tests"
+	@echo "make bench   benchmarks and evaluations (figures in bench/results/)"
+	@echo "make install | train | lint | clean"
+
+install: install-service install-assistant
+
+install-service: $(VENV)/.stamp
+install-assistant: $(RVENV)/.stamp
+
+$(VENV)/.stamp: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[service,dev]'
+	@touch $@
+
+$(RVENV)/.stamp: pyproject.toml
+	@if [ -z "$(PYTHON310)" ] || [ ! -x "$(PYTHON310)" ]; then \
+		echo "Rasa 3.6 needs Python 3.10: install it (pyenv install 3.10.13) or pass PYTHON310=/path/to/python3.10" >&2; exit 1; fi
+	@test -x $(RPY) || $(PYTHON310) -m venv $(RVENV)
+	$(RPY) -m pip install -q --upgrade pip 'setuptools<70' wheel
+	$(RPY) -m pip install -q -e '.[assistant]'
+	@touch $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+system-deps:
+	@scripts/system-deps.sh
+
+# PostgreSQL, Redis, RabbitMQ for the integration tests: started if installed and not running.
+services:
+	@scripts/services.sh
+
+train: install-assistant
+	@scripts/train.sh
+
+demo: install train
+	$(PY) scripts/demo.py
+
+lint: install-service
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: install lint test-service test-assistant test-e2e
+	@echo "make test: all checks passed"
+
+test-service: install-service services
+	scripts/with-services.sh $(VENV)/bin/pytest -q tests/shop tests/handoff
+
+test-assistant: install train
+	scripts/test-assistant.sh
+
+test-e2e: install train system-deps
+	$(VENV)/bin/pytest -q tests/e2e
+
+bench: install train
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(RVENV) models results bench/results artifacts var .pytest_cache .mypy_cache .ruff_cache
