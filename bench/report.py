@@ -1,0 +1,44 @@
+"""Printing tables and writing JSON reports to bench/results/."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_report(name: str, result: dict[str, Any], directory: Path | None = None) -> Path:
+    """Write ``<name>-<timestamp>.json`` and ``<name>-latest.json``; return the first path."""
+    target = directory or RESULTS
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    body = json.dumps(
+        {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **result},
+        indent=2,
+        ensure_ascii=False,
+        default=str,
+    )
+    path = target / f"{name}-{stamp}.json"
+    path.write_text(body + "\n", encoding="utf-8")
+    (target / f"{name}-latest.json").write_text(body + "\n", encoding="utf-8")
+    return path
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    print(format_table(headers, rows))
