@@ -1,0 +1,98 @@
+"""Parsing request bodies: every problem becomes a 400 `bad_request` naming the field."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shop.errors import BadRequest
+
+
+def parse_object(raw: bytes | None, *, allow_empty: bool = False) -> dict[str, Any]:
+    if not raw or not raw.strip():
+        if allow_empty:
+            return {}
+        raise BadRequest("request body must be a JSON object")
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"request body is not valid JSON: {exc.__class__.__name__}") from None
+    if not isinstance(value, dict):
+        raise BadRequest("request body must be a JSON object")
+    return value
+
+
+def _check_text(value: str, field: str, max_length: int) -> str:
+    if len(value) > max_length:
+        raise BadRequest(f"field '{field}' is longer than {max_length} characters", field=field)
+    if "\x00" in value:
+        raise BadRequest(f"field '{field}' must not contain NUL characters", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"field '{field}' is not valid Unicode text", field=field) from None
+    return value
+
+
+def string(
+    body: dict[str, Any], field: str, *, required: bool = True, max_length: int = 200
+) -> str | None:
+    if field not in body or body[field] is None:
+        if required:
+            raise BadRequest(f"field '{field}' is required", field=field)
+        return None
+    value = body[field]
+    if not isinstance(value, str):
+        raise BadRequest(f"field '{field}' must be a string", field=field)
+    return _check_text(value, field, max_length)
+
+
+def required_string(body: dict[str, Any], field: str, *, max_length: int = 200) -> str:
+    value = string(body, field, required=True, max_length=max_length)
+    assert value is not None
+    return value
+
+
+def integer(
+    body: dict[str, Any], field: str, *, minimum: int, maximum: int, required: bool = True
+) -> int | None:
+    if field not in body or body[field] is None:
+        if required:
+            raise BadRequest(f"field '{field}' is required", field=field)
+        return None
+    value = body[field]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"field '{field}' must be an integer", field=field)
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"field '{field}' must be between {minimum} and {maximum}", field=field)
+    return value
+
+
+def number(
+    body: dict[str, Any], field: str, *, minimum: float, maximum: float, required: bool = True
+) -> float | None:
+    if field not in body or body[field] is None:
+        if required:
+            raise BadRequest(f"field '{field}' is required", field=field)
+        return None
+    value = body[field]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest(f"field '{field}' must be a number", field=field)
+    if not minimum <= float(value) <= maximum:
+        raise BadRequest(f"field '{field}' must be between {minimum} and {maximum}", field=field)
+    return float(value)
+
+
+def query_int(args: Any, field: str, *, default: int, minimum: int, maximum: int) -> int:
+    raw = args.get(field)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"query parameter '{field}' must be an integer", field=field) from None
+    if not minimum <= value <= maximum:
+        raise BadRequest(
+            f"query parameter '{field}' must be between {minimum} and {maximum}", field=field
+        )
+    return value
