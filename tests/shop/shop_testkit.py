@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -57,7 +58,7 @@ async def running_server(
 ) -> AsyncIterator[Server]:
     """Start the real Sanic server on a free port in the current event loop."""
     settings = replace(settings, port=free_port())
-    app = create_app(settings, clock=clock, name=f"shop_test_{settings.port}")
+    app = create_app(settings, clock=clock, name=f"shop_test_{uuid.uuid4().hex}")
     # TouchUp recompiles Sanic internals once per process; a second app in the same process
     # then fails, so tests (many apps, one process) switch it off.
     app.config.TOUCHUP = False
