@@ -100,3 +100,22 @@ def test_mapping_csv_and_missing_labels_are_an_error(tmp_path: Path) -> None:
         to_examples(rows, mapping)
     with pytest.raises(DatasetError, match="must map to an intent"):
         load_mapping(write(tmp_path, "bad.yml", "x: {a: 1}\n"))
+
+
+def test_shipped_sample_maps_onto_intents_the_assistant_knows() -> None:
+    root = Path(__file__).resolve().parents[2]
+    data = root / "bench" / "data"
+    rows = load_labelled(data / "customer_support_sample.csv")
+    mapping = load_mapping(data / "customer_support_mapping.yml")
+    examples, skipped = to_examples(rows, mapping)
+    assert len(examples) >= 50
+    assert skipped == {"PRICE_MATCH": 1}
+    known = {
+        row.label
+        for path in (root / "data" / "nlu").glob("*.yml")
+        if "intent:" in path.read_text(encoding="utf-8")
+        for row in load_labelled(path)
+    }
+    if not known:
+        pytest.skip("no NLU training data yet")
+    assert {i for ex in examples for i in ex.gold} <= known
