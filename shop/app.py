@@ -59,7 +59,7 @@ def error_response(exc: BaseException) -> HTTPResponse:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, name: str | None = None) -> Sanic:
-    app = Sanic(name or f"shop{next(_app_ids)}")
+    app = Sanic(name or f"shop{next(_app_ids)}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.ACCESS_LOG = False
