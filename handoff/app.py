@@ -1,0 +1,73 @@
+"""The Sanic application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+
+from handoff.config import Settings
+from handoff.console.routes import bp as console_bp
+from handoff.gateway.rasa import RasaClient
+from handoff.gateway.routes import bp as gateway_bp
+from handoff.http import register_error_handlers
+from handoff.hub import Hub
+from handoff.pubsub import make_pubsub
+from handoff.store.db import Database
+from handoff.store.migrate import ensure_sqlite_dir, upgrade
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
+    app = Sanic(name, configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
+    app.config.WEBSOCKET_PING_INTERVAL = 20
+    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5
+    app.ctx.settings = settings
+    app.blueprint(gateway_bp)
+    app.blueprint(console_bp)
+    register_error_handlers(app)
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    @app.before_server_start
+    async def start(app: Sanic) -> None:
+        ensure_sqlite_dir(settings.database_url)
+        db = Database(settings.database_url)
+        if settings.run_migrations:
+            await upgrade(db.engine)
+        app.ctx.hub = Hub(
+            settings=settings,
+            db=db,
+            rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
+            pubsub=make_pubsub(settings.pubsub_url),
+        )
+        log.info(
+            "handoff service starting",
+            extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
+        )
+
+    @app.after_server_stop
+    async def stop(app: Sanic) -> None:
+        hub: Hub | None = getattr(app.ctx, "hub", None)
+        if hub is None:
+            return
+        for task in list(hub.tasks):
+            task.cancel()
+        for task in list(hub.tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await hub.pubsub.close()
+        await hub.rasa.close()
+        await hub.db.close()
+        log.info("handoff service stopped")
+
+    return app

@@ -1,0 +1,118 @@
+"""Settings for the handoff service: one frozen object, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_SECRET = "dev-handoff-secret-change-me"
+DEFAULT_SHOP_SECRET = "dev-shop-secret-change-me"
+DEFAULT_RASA_TOKEN = "dev-rasa-token"
+LANGUAGES = ("en", "ko")
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a valid configuration."""
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///var/handoff.db"
+    secret: str = DEFAULT_SECRET
+    shop_secret: str = DEFAULT_SHOP_SECRET
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = DEFAULT_RASA_TOKEN
+    rasa_timeout: float = 10.0
+    pubsub_url: str = "memory://"
+    leave_grace_seconds: float = 60.0
+    session_ttl_seconds: int = 12 * 3600
+    presence_ttl_seconds: int = 120
+    default_handle_seconds: int = 300
+    long_wait_seconds: int = 600
+    low_confidence: float = 0.5
+    run_migrations: bool = True
+    log_format: str = "json"
+    log_level: str = "INFO"
+    cookie_secure: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            environment=env.get("HANDOFF_ENV", "development"),
+            host=env.get("HANDOFF_HOST", "127.0.0.1"),
+            port=_int(env, "HANDOFF_PORT", 8080),
+            database_url=env.get("HANDOFF_DATABASE_URL", cls.database_url),
+            secret=env.get("HANDOFF_SECRET", DEFAULT_SECRET),
+            shop_secret=env.get("HANDOFF_SHOP_SECRET", DEFAULT_SHOP_SECRET),
+            rasa_url=env.get("RASA_URL", cls.rasa_url).rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN", DEFAULT_RASA_TOKEN),
+            rasa_timeout=_float(env, "HANDOFF_RASA_TIMEOUT", 10.0),
+            pubsub_url=env.get("HANDOFF_PUBSUB_URL", "memory://"),
+            leave_grace_seconds=_float(env, "HANDOFF_LEAVE_GRACE_SECONDS", 60.0),
+            session_ttl_seconds=_int(env, "HANDOFF_SESSION_TTL_SECONDS", 12 * 3600),
+            presence_ttl_seconds=_int(env, "HANDOFF_PRESENCE_TTL_SECONDS", 120),
+            default_handle_seconds=_int(env, "HANDOFF_DEFAULT_HANDLE_SECONDS", 300),
+            long_wait_seconds=_int(env, "HANDOFF_LONG_WAIT_SECONDS", 600),
+            low_confidence=_float(env, "HANDOFF_LOW_CONFIDENCE", 0.5),
+            run_migrations=env.get("HANDOFF_RUN_MIGRATIONS", "1") not in ("0", "false", "no"),
+            log_format=env.get("HANDOFF_LOG_FORMAT", "json"),
+            log_level=env.get("HANDOFF_LOG_LEVEL", "INFO").upper(),
+            cookie_secure=env.get("HANDOFF_COOKIE_SECURE", "") in ("1", "true", "yes"),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.environment not in ("development", "test", "production"):
+            raise SettingsError("HANDOFF_ENV must be development, test or production")
+        if not 0 < self.port < 65536:
+            raise SettingsError("HANDOFF_PORT must be between 1 and 65535")
+        if self.rasa_timeout <= 0:
+            raise SettingsError("HANDOFF_RASA_TIMEOUT must be positive")
+        if self.log_format not in ("json", "text"):
+            raise SettingsError("HANDOFF_LOG_FORMAT must be json or text")
+        if not (self.pubsub_url.startswith("memory://") or self.pubsub_url.startswith("redis")):
+            raise SettingsError("HANDOFF_PUBSUB_URL must be memory:// or redis://…")
+        if self.is_production:
+            defaults = {
+                "HANDOFF_SECRET": (self.secret, DEFAULT_SECRET),
+                "HANDOFF_SHOP_SECRET": (self.shop_secret, DEFAULT_SHOP_SECRET),
+                "RASA_TOKEN": (self.rasa_token, DEFAULT_RASA_TOKEN),
+            }
+            bad = [name for name, (value, default) in defaults.items() if value == default]
+            if bad:
+                raise SettingsError(
+                    "production refuses default secrets; set " + ", ".join(sorted(bad))
+                )
+            if len(self.secret) < 32:
+                raise SettingsError("HANDOFF_SECRET must be at least 32 characters in production")

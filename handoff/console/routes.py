@@ -1,0 +1,471 @@
+"""Agent API (REST + WebSocket). Every endpoint requires a login session and the right role."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json as jsonlib
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from functools import wraps
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from handoff.console import auth
+from handoff.console import services as svc
+from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
+from handoff.http import hub_of, json_body
+from handoff.pubsub import CONSOLE
+from handoff.store import repositories as repo
+from handoff.store.models import User, utcnow
+from handoff.views import event_view, message_view, user_view
+
+log = logging.getLogger(__name__)
+bp = Blueprint("console")
+COOKIE = "handoff_session"
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def session_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    token = request.cookies.get(COOKIE) or request.args.get("token")
+    if token:
+        return str(token)
+    raise Unauthorized("Please log in.")
+
+
+async def current_user(request: Request) -> User:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        return await auth.authenticate(session=session, token=session_token(request))
+
+
+def requires(roles: Collection[str]) -> Callable[[Handler], Handler]:
+    def decorator(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            user = await current_user(request)
+            if user.role not in roles:
+                raise Forbidden("Your role does not allow this.")
+            request.ctx.user = user
+            return await handler(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _str(body: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{key} must be a non-empty string", field=key)
+    return value
+
+
+@bp.post("/api/auth/login")
+async def login(request: Request) -> HTTPResponse:
+    hub = hub_of(request)
+    body = json_body(request)
+    email, password = _str(body, "email"), _str(body, "password")
+    assert email is not None and password is not None
+    async with hub.db.session() as session:
+        token, user = await auth.login(
+            session=session,
+            email=email,
+            password=password,
+            ttl_seconds=hub.settings.session_ttl_seconds,
+        )
+    response = json({"token": token, "user": user_view(user)})
+    response.add_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=hub.settings.cookie_secure,
+        max_age=hub.settings.session_ttl_seconds,
+    )
+    return response
+
+
+@bp.post("/api/auth/logout")
+@requires(auth.READ)
+async def logout(request: Request) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        await auth.logout(session=session, token=session_token(request))
+        user = await session.get(User, request.ctx.user.id)
+        if user is not None:
+            user.available = False
+    response = json({"ok": True})
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@bp.get("/api/auth/me")
+@requires(auth.READ)
+async def me(request: Request) -> HTTPResponse:
+    return json(user_view(request.ctx.user))
+
+
+@bp.put("/api/agent/status")
+@requires(auth.ACT)
+async def set_status(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    available = body.get("available")
+    if not isinstance(available, bool):
+        raise BadRequest("available must be true or false", field="available")
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        user = await session.get(User, request.ctx.user.id)
+        assert user is not None
+        await svc.set_available(session=session, user=user, available=available)
+    await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": "agents_changed"})
+    return json(user_view(user))
+
+
+@bp.get("/api/agents")
+@requires(auth.SUPERVISE)
+async def agents(request: Request) -> HTTPResponse:
+    from datetime import timedelta
+
+    hub = hub_of(request)
+    since = utcnow() - timedelta(seconds=hub.settings.presence_ttl_seconds)
+    async with hub.db.session() as session:
+        users = await repo.list_users(session)
+    return json(
+        {
+            "agents": [
+                user_view(
+                    u,
+                    online=bool(u.available and u.last_seen_at and u.last_seen_at >= since),
+                )
+                for u in users
+                if u.role in auth.ACT
+            ]
+        }
+    )
+
+
+@bp.post("/api/users")
+@requires(auth.ADMIN)
+async def create_user(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    languages = body.get("languages")
+    if languages is not None and not (
+        isinstance(languages, list) and all(isinstance(x, str) for x in languages)
+    ):
+        raise BadRequest("languages must be a list of language codes", field="languages")
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        user = await auth.create_user(
+            session=session,
+            email=_str(body, "email") or "",
+            name=_str(body, "name") or "",
+            role=_str(body, "role") or "",
+            password=_str(body, "password") or "",
+            languages=languages,
+        )
+    return json(user_view(user), status=201)
+
+
+@bp.get("/api/queue")
+@requires(auth.ACT)
+async def get_queue(request: Request) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        items = await svc.queue_view(session=session, hub=hub, user=request.ctx.user)
+    return json({"handoffs": items})
+
+
+async def _detail(request: Request, handoff_id: int) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        data = await svc.detail(
+            session=session, handoff_id=handoff_id, long_wait=hub.settings.long_wait_seconds
+        )
+    return json(data)
+
+
+@bp.post("/api/queue/next")
+@requires(auth.ACT)
+async def claim_next(request: Request) -> HTTPResponse:
+    handoff = await svc.claim_next(hub_of(request), user=request.ctx.user)
+    return await _detail(request, handoff.id)
+
+
+STATUS_FILTERS = {
+    "open": ("queued", "claimed"),
+    "queued": ("queued",),
+    "claimed": ("claimed",),
+    "closed": ("resolved", "handed_back"),
+    "all": None,
+}
+
+
+@bp.get("/api/handoffs")
+@requires(auth.READ)
+async def list_handoffs(request: Request) -> HTTPResponse:
+    status = request.args.get("status", "open")
+    if status not in STATUS_FILTERS:
+        raise BadRequest(f"status must be one of {', '.join(STATUS_FILTERS)}", field="status")
+    mine = request.args.get("mine") in ("1", "true")
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        rows = await repo.list_handoffs(
+            session,
+            statuses=STATUS_FILTERS[status],
+            agent_id=request.ctx.user.id if mine else None,
+        )
+        items = [
+            await svc.summary(
+                session=session, handoff=h, long_wait_seconds=hub.settings.long_wait_seconds
+            )
+            for h in rows
+        ]
+    return json({"handoffs": items})
+
+
+@bp.get("/api/handoffs/<handoff_id:int>")
+@requires(auth.READ)
+async def get_handoff(request: Request, handoff_id: int) -> HTTPResponse:
+    return await _detail(request, handoff_id)
+
+
+@bp.get("/api/handoffs/<handoff_id:int>/messages")
+@requires(auth.READ)
+async def handoff_messages(request: Request, handoff_id: int) -> HTTPResponse:
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError as exc:
+        raise BadRequest("after must be an integer", field="after") from exc
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        handoff = await svc.require_handoff(session=session, handoff_id=handoff_id)
+        messages = await repo.list_messages(session, handoff.conversation_id, after=after)
+        conversation = await repo.get_conversation(session, handoff.conversation_id)
+    return json(
+        {
+            "messages": [message_view(m, internal=True) for m in messages],
+            "last_seq": conversation.last_seq if conversation else 0,
+        }
+    )
+
+
+@bp.get("/api/handoffs/<handoff_id:int>/events")
+@requires(auth.READ)
+async def handoff_events(request: Request, handoff_id: int) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        await svc.require_handoff(session=session, handoff_id=handoff_id)
+        events = await repo.list_events(session, handoff_id)
+    return json({"events": [event_view(e) for e in events]})
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/claim")
+@requires(auth.ACT)
+async def claim(request: Request, handoff_id: int) -> HTTPResponse:
+    await svc.claim(hub_of(request), handoff_id=handoff_id, user=request.ctx.user)
+    return await _detail(request, handoff_id)
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/messages")
+@requires(auth.ACT)
+async def reply(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    client_id = body.get("client_message_id")
+    if client_id is not None and (not isinstance(client_id, str) or len(client_id) > 100):
+        raise BadRequest("client_message_id must be a string", field="client_message_id")
+    message, created = await svc.agent_message(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        text=body.get("text"),  # type: ignore[arg-type]
+        client_message_id=client_id,
+    )
+    return json({"message": message_view(message, internal=True)}, status=201 if created else 200)
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/notes")
+@requires(auth.ACT)
+async def note(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    view = await svc.add_note(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        text=body.get("text"),  # type: ignore[arg-type]
+    )
+    return json(view, status=201)
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/typing")
+@requires(auth.ACT)
+async def typing(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    await svc.agent_typing(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        typing=bool(body.get("typing")),
+    )
+    return json({"ok": True})
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/transfer")
+@requires(auth.ACT)
+async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    target = body.get("agent_id")
+    if not isinstance(target, int) or isinstance(target, bool):
+        raise BadRequest("agent_id must be an integer", field="agent_id")
+    await svc.transfer(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        to_agent_id=target,
+        note=_str(body, "note", required=False),
+    )
+    return await _detail(request, handoff_id)
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/resolve")
+@requires(auth.ACT)
+async def resolve(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    await svc.resolve(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        note=_str(body, "note", required=False),
+    )
+    return await _detail(request, handoff_id)
+
+
+@bp.post("/api/handoffs/<handoff_id:int>/handback")
+@requires(auth.ACT)
+async def handback(request: Request, handoff_id: int) -> HTTPResponse:
+    body = json_body(request)
+    await svc.hand_back(
+        hub_of(request),
+        handoff_id=handoff_id,
+        user=request.ctx.user,
+        note=_str(body, "note") or "",
+    )
+    return await _detail(request, handoff_id)
+
+
+# --- agent WebSocket -----------------------------------------------------------------------
+
+
+async def _send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
+    await ws.send(jsonlib.dumps(data, ensure_ascii=False))
+
+
+def _visible(event: dict[str, Any], user: User) -> bool:
+    if event.get("type") == "queue" or user.role in auth.SUPERVISE:
+        return True
+    return event.get("agent_id") == user.id
+
+
+@bp.websocket("/ws/agent")
+async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    hub = hub_of(request)
+    try:
+        user = await current_user(request)
+        if user.role not in auth.READ:
+            raise Forbidden("Your role does not allow this.")
+    except DomainError as exc:
+        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})
+        await ws.close(code=4000 + exc.status, reason=exc.code)
+        return
+    if user.role in auth.ACT:
+        async with hub.db.session() as session:
+            fresh = await session.get(User, user.id)
+            if fresh is not None:
+                await svc.set_available(session=session, user=fresh, available=True)
+                user = fresh
+        await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": "agents_changed"})
+    subscription = await hub.pubsub.subscribe(CONSOLE)
+
+    async def pump() -> None:
+        async for event in subscription:
+            if _visible(event, user):
+                await _send(ws, event)
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(max(5, hub.settings.presence_ttl_seconds // 3))
+            async with hub.db.session() as session:
+                fresh = await session.get(User, user.id)
+                if fresh is not None:
+                    fresh.last_seen_at = utcnow()
+
+    await _send(ws, {"type": "hello", "user": user_view(user)})
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(heartbeat())]
+    try:
+        while True:
+            raw = await ws.recv()
+            if raw is None:
+                break
+            await _agent_frame(request, ws, user, raw)
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await subscription.close()
+
+
+async def _agent_frame(
+    request: Request, ws: WebsocketImplProtocol, user: User, raw: str | bytes
+) -> None:
+    hub = hub_of(request)
+    try:
+        try:
+            frame = jsonlib.loads(raw)
+        except ValueError as exc:
+            raise BadRequest("Frames must be JSON objects.") from exc
+        if not isinstance(frame, dict):
+            raise BadRequest("Frames must be JSON objects.")
+        kind = frame.get("type")
+        if kind == "ping":
+            await _send(ws, {"type": "pong"})
+            return
+        handoff_id = frame.get("handoff_id")
+        if not isinstance(handoff_id, int):
+            raise BadRequest("handoff_id must be an integer", field="handoff_id")
+        if kind == "message":
+            client_id = frame.get("client_message_id")
+            if client_id is not None and not isinstance(client_id, str):
+                raise BadRequest("client_message_id must be a string", field="client_message_id")
+            message, created = await svc.agent_message(
+                hub,
+                handoff_id=handoff_id,
+                user=user,
+                text=frame.get("text"),  # type: ignore[arg-type]
+                client_message_id=client_id,
+            )
+            await _send(
+                ws,
+                {
+                    "type": "ack",
+                    "client_message_id": client_id,
+                    "message": message_view(message, internal=True),
+                    "duplicate": not created,
+                },
+            )
+        elif kind == "typing":
+            await svc.agent_typing(
+                hub, handoff_id=handoff_id, user=user, typing=bool(frame.get("typing"))
+            )
+        else:
+            raise BadRequest("Unknown frame type.", field="type")
+    except DomainError as exc:
+        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})

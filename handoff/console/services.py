@@ -1,0 +1,303 @@
+"""What agents do with handoffs. Store work takes a keyword-only `session`; actions that also
+publish live events or call Rasa take the `Hub`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff import texts
+from handoff.console.auth import ACT, SUPERVISE
+from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotFound
+from handoff.gateway import services as gateway
+from handoff.hub import Hub
+from handoff.pubsub import CONSOLE, conversation_channel
+from handoff.queue import services as queue
+from handoff.store import repositories as repo
+from handoff.store.models import Handoff, Message, Note, User, utcnow
+from handoff.views import (
+    event_view,
+    handoff_summary_view,
+    message_view,
+    note_view,
+)
+
+log = logging.getLogger(__name__)
+
+
+async def require_handoff(*, session: AsyncSession, handoff_id: int) -> Handoff:
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise NotFound("No such handoff.")
+    return handoff
+
+
+async def summary(
+    *, session: AsyncSession, handoff: Handoff, long_wait_seconds: int | None = None
+) -> dict[str, Any]:
+    conversation = await repo.get_conversation(session, handoff.conversation_id)
+    agent = await session.get(User, handoff.agent_id) if handoff.agent_id else None
+    reasons = priority = None
+    if long_wait_seconds is not None and handoff.status == "queued":
+        now = utcnow()
+        reasons = queue.priority_reasons(handoff, now=now, long_wait_seconds=long_wait_seconds)
+        priority = queue.effective_priority(handoff, now=now, long_wait_seconds=long_wait_seconds)
+    return handoff_summary_view(
+        handoff, conversation=conversation, agent=agent, reasons=reasons, priority=priority
+    )
+
+
+async def detail(*, session: AsyncSession, handoff_id: int, long_wait: int) -> dict[str, Any]:
+    handoff = await require_handoff(session=session, handoff_id=handoff_id)
+    data = await summary(session=session, handoff=handoff, long_wait_seconds=long_wait)
+    messages = await repo.list_messages(session, handoff.conversation_id)
+    notes = await repo.list_notes(session, handoff.id)
+    authors = {n.author_id: await session.get(User, n.author_id) for n in notes}
+    events = await repo.list_events(session, handoff.id)
+    data["context"] = handoff.context
+    data["messages"] = [message_view(m, internal=True) for m in messages]
+    data["notes"] = [note_view(n, authors.get(n.author_id)) for n in notes]
+    data["events"] = [event_view(e) for e in events]
+    return data
+
+
+async def queue_view(*, session: AsyncSession, hub: Hub, user: User) -> list[dict[str, Any]]:
+    handoffs = await queue.routable_queue(session=session, settings=hub.settings, user=user)
+    lw = hub.settings.long_wait_seconds
+    return [await summary(session=session, handoff=h, long_wait_seconds=lw) for h in handoffs]
+
+
+def _check_actor(handoff: Handoff, user: User) -> None:
+    if user.role not in ACT:
+        raise Forbidden("Your role cannot act on conversations.")
+    if handoff.status != "claimed":
+        raise Conflict("This handoff is not in progress.", code="handoff_not_claimed")
+    if handoff.agent_id != user.id and user.role not in SUPERVISE:
+        raise Forbidden("This conversation is assigned to another agent.", code="not_assigned")
+
+
+async def _system_message(
+    session: AsyncSession, handoff: Handoff, key: str, agent: User
+) -> Message:
+    conversation = await gateway.require_conversation(
+        session=session, conversation_id=handoff.conversation_id
+    )
+    return await repo.add_message(
+        session,
+        conversation_id=handoff.conversation_id,
+        role="system",
+        text=texts.text(conversation.language, key, agent=agent.name),
+        payload={"event": key, "agent_name": agent.name, "handoff_id": handoff.id},
+    )
+
+
+async def _lifecycle(hub: Hub, handoff: Handoff, event: str, messages: list[Message]) -> None:
+    for message in messages:
+        await gateway.publish_message(hub, handoff.conversation_id, message, handoff)
+    await gateway.publish_status(hub, handoff.conversation_id)
+    await hub.pubsub.publish(
+        CONSOLE,
+        {
+            "type": "handoff",
+            "event": event,
+            "handoff_id": handoff.id,
+            "conversation_id": handoff.conversation_id,
+            "agent_id": handoff.agent_id,
+        },
+    )
+    await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": event, "handoff_id": handoff.id})
+
+
+async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
+    if user.role not in ACT:
+        raise Forbidden("Your role cannot claim conversations.")
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        if handoff.status != "queued":
+            raise Conflict("This handoff was already taken or closed.", code="already_claimed")
+        handoff.status = "claimed"
+        handoff.agent_id = user.id
+        handoff.claimed_at = utcnow()
+        conversation = await gateway.require_conversation(
+            session=session, conversation_id=handoff.conversation_id
+        )
+        conversation.mode = "agent"
+        await repo.add_event(session, handoff, "claimed", agent_id=user.id)
+        notice = await _system_message(session, handoff, "claimed", user)
+    log.info("handoff claimed", extra={"handoff_id": handoff_id, "agent_id": user.id})
+    await _lifecycle(hub, handoff, "claimed", [notice])
+    return handoff
+
+
+async def claim_next(hub: Hub, *, user: User) -> Handoff:
+    async with hub.db.session() as session:
+        candidates = await queue.routable_queue(session=session, settings=hub.settings, user=user)
+    for candidate in candidates:
+        try:
+            return await claim(hub, handoff_id=candidate.id, user=user)
+        except Conflict:
+            continue  # someone else was faster
+    raise NotFound("Nobody is waiting in your queue.", code="queue_empty")
+
+
+async def agent_message(
+    hub: Hub, *, handoff_id: int, user: User, text: str, client_message_id: str | None
+) -> tuple[Message, bool]:
+    text = gateway.validate_text(text)
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
+        if client_message_id is not None:
+            existing = await repo.message_by_client_id(
+                session, handoff.conversation_id, client_message_id
+            )
+            if existing is not None:
+                return existing, False
+        message = await repo.add_message(
+            session,
+            conversation_id=handoff.conversation_id,
+            role="agent",
+            text=text,
+            payload={"text": text, "agent_name": user.name},
+            client_message_id=client_message_id,
+            agent_id=user.id,
+        )
+    await gateway.publish_message(hub, handoff.conversation_id, message, handoff)
+    return message, True
+
+
+async def add_note(hub: Hub, *, handoff_id: int, user: User, text: str) -> dict[str, Any]:
+    if user.role not in ACT:
+        raise Forbidden("Your role cannot write notes.")
+    text = gateway.validate_text(text)
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        note = Note(handoff_id=handoff.id, author_id=user.id, text=text, created_at=utcnow())
+        session.add(note)
+        await session.flush()
+        view = note_view(note, user)
+    await hub.pubsub.publish(
+        CONSOLE,
+        {
+            "type": "note",
+            "handoff_id": handoff.id,
+            "conversation_id": handoff.conversation_id,
+            "agent_id": handoff.agent_id,
+            "note": view,
+        },
+    )
+    return view
+
+
+async def agent_typing(hub: Hub, *, handoff_id: int, user: User, typing: bool) -> None:
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
+    await hub.pubsub.publish(
+        conversation_channel(handoff.conversation_id),
+        {"type": "typing", "role": "agent", "typing": typing},
+    )
+
+
+async def transfer(
+    hub: Hub, *, handoff_id: int, user: User, to_agent_id: int, note: str | None
+) -> Handoff:
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
+        target = await session.get(User, to_agent_id)
+        if target is None or not target.active or target.role not in ACT:
+            raise BadRequest("agent_id must be an active agent", field="agent_id")
+        if target.id == handoff.agent_id:
+            raise Conflict("The conversation is already assigned to that agent.")
+        previous = handoff.agent_id
+        handoff.agent_id = target.id
+        await repo.add_event(
+            session,
+            handoff,
+            "transferred",
+            agent_id=user.id,
+            data={"from_agent_id": previous, "to_agent_id": target.id, "note": note},
+        )
+        if note:
+            session.add(
+                Note(
+                    handoff_id=handoff.id,
+                    author_id=user.id,
+                    text=f"Transfer note: {note}",
+                    created_at=utcnow(),
+                )
+            )
+        notice = await _system_message(session, handoff, "transferred", target)
+    await _lifecycle(hub, handoff, "transferred", [notice])
+    return handoff
+
+
+async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) -> Handoff:
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
+        handoff.status = "resolved"
+        handoff.closed_at = utcnow()
+        handoff.resolution = note
+        conversation = await gateway.require_conversation(
+            session=session, conversation_id=handoff.conversation_id
+        )
+        conversation.mode = "closed"
+        await repo.add_event(session, handoff, "resolved", agent_id=user.id, data={"note": note})
+        notice = await _system_message(session, handoff, "resolved", user)
+    await _lifecycle(hub, handoff, "resolved", [notice])
+    return handoff
+
+
+async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Handoff:
+    """Resume the Rasa conversation with the agent's outcome; the bot carries on."""
+    if not isinstance(note, str) or not note.strip():
+        raise BadRequest("note (the outcome the bot should know) is required", field="note")
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
+    async with hub.locks[handoff.conversation_id]:
+        try:
+            replies = await hub.rasa.hand_back(handoff.conversation_id, note.strip())
+        except BotUnavailable as exc:
+            raise Conflict(
+                "The assistant is unavailable; resolve the conversation instead.",
+                code="bot_unavailable",
+            ) from exc
+        stored: list[Message] = []
+        async with hub.db.session() as session:
+            handoff = await require_handoff(session=session, handoff_id=handoff_id)
+            handoff.status = "handed_back"
+            handoff.closed_at = utcnow()
+            handoff.resolution = note.strip()
+            conversation = await gateway.require_conversation(
+                session=session, conversation_id=handoff.conversation_id
+            )
+            conversation.mode = "bot"
+            await repo.add_event(
+                session, handoff, "handed_back", agent_id=user.id, data={"note": note.strip()}
+            )
+            for reply in replies:
+                payload = {k: v for k, v in reply.items() if k != "recipient_id"}
+                text = reply.get("text") if isinstance(reply.get("text"), str) else None
+                stored.append(
+                    await repo.add_message(
+                        session,
+                        conversation_id=handoff.conversation_id,
+                        role="bot",
+                        text=text,
+                        payload=payload,
+                    )
+                )
+    log.info("handed back", extra={"handoff_id": handoff_id, "agent_id": user.id})
+    await _lifecycle(hub, handoff, "handed_back", stored)
+    return handoff
+
+
+async def set_available(*, session: AsyncSession, user: User, available: bool) -> User:
+    user.available = available
+    user.last_seen_at = utcnow()
+    return user

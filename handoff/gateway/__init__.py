@@ -1,0 +1,1 @@
+"""Customer gateway: conversations, bot relay, handoff detection, customer WebSocket."""

@@ -1,0 +1,77 @@
+"""Customer presence: leaving is an explicit leave, or a closed socket not back within a grace."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from handoff.hub import Hub
+from handoff.pubsub import CONSOLE
+from handoff.store import repositories as repo
+from handoff.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def customer_connected(hub: Hub, conversation_id: str) -> None:
+    hub.customer_sockets[conversation_id] += 1
+    async with hub.db.session() as session:
+        conversation = await repo.get_conversation(session, conversation_id)
+        if conversation is None or conversation.customer_present:
+            return
+        conversation.customer_present = True
+        conversation.left_at = None
+        handoff = await repo.open_handoff(session, conversation_id)
+    if handoff is not None:
+        await hub.pubsub.publish(
+            CONSOLE,
+            {
+                "type": "customer_returned",
+                "handoff_id": handoff.id,
+                "conversation_id": conversation_id,
+                "agent_id": handoff.agent_id,
+            },
+        )
+
+
+def customer_disconnected(hub: Hub, conversation_id: str) -> None:
+    hub.customer_sockets[conversation_id] -= 1
+    if hub.customer_sockets[conversation_id] <= 0:
+        del hub.customer_sockets[conversation_id]
+        hub.spawn(_grace(hub, conversation_id), name=f"leave-grace-{conversation_id}")
+
+
+async def _grace(hub: Hub, conversation_id: str) -> None:
+    await asyncio.sleep(hub.settings.leave_grace_seconds)
+    if hub.customer_sockets.get(conversation_id, 0) == 0:
+        await customer_left(hub, conversation_id, explicit=False)
+
+
+async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> None:
+    async with hub.db.session() as session:
+        conversation = await repo.get_conversation(session, conversation_id)
+        if conversation is None or not conversation.customer_present:
+            return
+        conversation.customer_present = False
+        conversation.left_at = utcnow()
+        handoff = await repo.open_handoff(session, conversation_id)
+        if handoff is not None:
+            await repo.add_event(
+                session,
+                handoff,
+                "abandoned",
+                agent_id=handoff.agent_id,
+                data={"explicit": explicit, "status": handoff.status},
+            )
+    log.info("customer left", extra={"conversation_id": conversation_id, "explicit": explicit})
+    if handoff is not None:
+        await hub.pubsub.publish(
+            CONSOLE,
+            {
+                "type": "customer_left",
+                "handoff_id": handoff.id,
+                "conversation_id": conversation_id,
+                "agent_id": handoff.agent_id,
+                "explicit": explicit,
+            },
+        )

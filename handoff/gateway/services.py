@@ -1,0 +1,397 @@
+"""Customer-side services: conversations, messages, the bot relay and handoff requests.
+
+Store-level functions take a keyword-only `session`; the orchestration functions take the `Hub`
+(database, Rasa client, pub/sub) because one turn spans several units of work."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff import texts
+from handoff.config import LANGUAGES, Settings
+from handoff.errors import BadRequest, BotUnavailable, NotFound
+from handoff.gateway.context import ConversationFacts, build_context
+from handoff.hub import Hub
+from handoff.pubsub import CONSOLE, conversation_channel
+from handoff.queue import services as queue
+from handoff.security import ShopCustomer
+from handoff.store import repositories as repo
+from handoff.store.models import Conversation, Handoff, Message, User, utcnow
+from handoff.views import conversation_view, iso, message_view
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 5000
+
+
+def normalise_language(value: Any, accept_language: str | None = None) -> str:
+    if isinstance(value, str) and value:
+        lang = value.strip().lower().split("-")[0]
+        if lang not in LANGUAGES:
+            raise BadRequest(f"language must be one of {', '.join(LANGUAGES)}", field="language")
+        return lang
+    if accept_language:
+        for part in accept_language.split(","):
+            lang = part.split(";")[0].strip().lower().split("-")[0]
+            if lang in LANGUAGES:
+                return lang
+    return "en"
+
+
+def validate_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise BadRequest("text must be a non-empty string", field="text")
+    if len(text) > MAX_TEXT:
+        raise BadRequest(f"text must be at most {MAX_TEXT} characters", field="text")
+    return text
+
+
+def validate_client_id(value: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > 100:
+        raise BadRequest(
+            "client_message_id must be a non-empty string (≤ 100 chars)", field="client_message_id"
+        )
+    return value
+
+
+# --- store-level ---------------------------------------------------------------------------
+
+
+async def create_conversation(
+    *, session: AsyncSession, language: str, customer: ShopCustomer | None
+) -> Conversation:
+    now = utcnow()
+    conversation = Conversation(
+        id="c_" + secrets.token_hex(12),
+        language=language,
+        channel="web",
+        mode="bot",
+        last_seq=0,
+        customer_present=True,
+        customer_id=customer.customer_id if customer else None,
+        customer_name=customer.name if customer else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def require_conversation(*, session: AsyncSession, conversation_id: str) -> Conversation:
+    conversation = await repo.get_conversation(session, conversation_id)
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+async def conversation_state(
+    *, session: AsyncSession, settings: Settings, conversation: Conversation
+) -> dict[str, Any]:
+    handoff = await repo.open_handoff(session, conversation.id)
+    queue_data = None
+    agent: User | None = None
+    if handoff is not None and handoff.status == "queued":
+        info = await queue.queue_info(session=session, settings=settings, handoff=handoff)
+        queue_data = info.as_dict()
+    elif handoff is not None and handoff.agent_id is not None:
+        agent = await session.get(User, handoff.agent_id)
+    return conversation_view(conversation, queue=queue_data, agent=agent)
+
+
+@dataclass
+class Posted:
+    message: Message
+    created: bool
+    mode: str
+    handoff: Handoff | None
+
+
+async def store_customer_message(
+    *, session: AsyncSession, conversation_id: str, client_message_id: str, text: str
+) -> Posted:
+    conversation = await require_conversation(session=session, conversation_id=conversation_id)
+    existing = await repo.message_by_client_id(session, conversation_id, client_message_id)
+    if existing is not None:
+        return Posted(existing, False, conversation.mode, None)
+    if conversation.mode == "closed":
+        conversation.mode = "bot"
+    message = await repo.add_message(
+        session,
+        conversation_id=conversation_id,
+        role="customer",
+        text=text,
+        payload={"text": text},
+        client_message_id=client_message_id,
+    )
+    handoff = await repo.open_handoff(session, conversation_id)
+    return Posted(message, True, conversation.mode, handoff)
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+async def publish_message(
+    hub: Hub, conversation_id: str, message: Message, handoff: Handoff | None
+) -> None:
+    await hub.pubsub.publish(
+        conversation_channel(conversation_id), {"type": "message", "message": message_view(message)}
+    )
+    if handoff is not None:
+        await hub.pubsub.publish(
+            CONSOLE,
+            {
+                "type": "message",
+                "handoff_id": handoff.id,
+                "conversation_id": conversation_id,
+                "agent_id": handoff.agent_id,
+                "message": message_view(message, internal=True),
+            },
+        )
+
+
+async def publish_status(hub: Hub, conversation_id: str) -> None:
+    async with hub.db.session() as session:
+        conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        state = await conversation_state(
+            session=session, settings=hub.settings, conversation=conversation
+        )
+    await hub.pubsub.publish(
+        conversation_channel(conversation_id), {"type": "status", "conversation": state}
+    )
+
+
+# --- orchestration -------------------------------------------------------------------------
+
+
+async def accept_customer_message(
+    hub: Hub, *, conversation_id: str, client_message_id: str, text: str
+) -> Posted:
+    """Store (then acknowledge) a customer message; idempotent per client_message_id."""
+    try:
+        async with hub.db.session() as session:
+            posted = await store_customer_message(
+                session=session,
+                conversation_id=conversation_id,
+                client_message_id=client_message_id,
+                text=text,
+            )
+    except IntegrityError:
+        # A concurrent resend of the same client id won the race: return the stored one.
+        async with hub.db.session() as session:
+            conversation = await require_conversation(
+                session=session, conversation_id=conversation_id
+            )
+            existing = await repo.message_by_client_id(session, conversation_id, client_message_id)
+            if existing is None:
+                raise
+            return Posted(existing, False, conversation.mode, None)
+    if posted.created:
+        await publish_message(hub, conversation_id, posted.message, posted.handoff)
+    return posted
+
+
+async def bot_turn(hub: Hub, *, conversation_id: str, message: Message) -> list[Message]:
+    """Forward one customer message to Rasa (in order, per conversation) and relay the replies."""
+    async with hub.locks[conversation_id]:
+        async with hub.db.session() as session:
+            conversation = await require_conversation(
+                session=session, conversation_id=conversation_id
+            )
+            mode = conversation.mode
+            metadata = {
+                "language": conversation.language,
+                "customer_id": conversation.customer_id,
+                "channel": conversation.channel,
+            }
+            handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
+        if mode != "bot":
+            # Handed off while this message waited for the bot: it belongs to the agent now.
+            if handoff is not None:
+                await publish_message(hub, conversation_id, message, handoff)
+            return []
+        try:
+            replies = await hub.rasa.send_message(conversation_id, message.text or "", metadata)
+        except BotUnavailable:
+            log.warning("bot unavailable; queueing", extra={"conversation_id": conversation_id})
+            return await start_handoff(
+                hub, conversation_id=conversation_id, reason="bot_unavailable", bot_payload=None
+            )
+        stored: list[Message] = []
+        handoff_payload: dict[str, Any] | None = None
+        async with hub.db.session() as session:
+            for reply in replies:
+                payload = {k: v for k, v in reply.items() if k != "recipient_id"}
+                custom = payload.get("custom")
+                if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                    handoff_payload = custom["handoff"]
+                text = reply.get("text") if isinstance(reply.get("text"), str) else None
+                stored.append(
+                    await repo.add_message(
+                        session,
+                        conversation_id=conversation_id,
+                        role="bot",
+                        text=text,
+                        payload=payload,
+                    )
+                )
+        for reply_message in stored:
+            await publish_message(hub, conversation_id, reply_message, None)
+        if handoff_payload is not None:
+            reason = str(handoff_payload.get("reason") or "customer_request")
+            stored += await start_handoff(
+                hub, conversation_id=conversation_id, reason=reason, bot_payload=handoff_payload
+            )
+        return stored
+
+
+def _transcript_entry(message: Message) -> dict[str, Any]:
+    text = message.text
+    if text is None and (message.payload or {}).get("custom") is not None:
+        text = "[custom payload]"
+    entry: dict[str, Any] = {
+        "seq": message.seq,
+        "role": message.role,
+        "text": text,
+        "created_at": iso(message.created_at),
+    }
+    if (message.payload or {}).get("buttons"):
+        entry["buttons"] = [b.get("title") for b in message.payload["buttons"]]
+    return entry
+
+
+async def _previous_conversations(
+    session: AsyncSession, *, conversation_id: str, customer_id: str | None, email: str | None
+) -> list[dict[str, Any]]:
+    since = utcnow() - timedelta(days=7)
+    rows = await repo.recent_conversations(
+        session, customer_id=customer_id, email=email, exclude=conversation_id, since=since
+    )
+    handoffs = await repo.handoffs_for_conversations(session, [c.id for c in rows])
+    reasons: dict[str, list[str]] = {}
+    for h in handoffs:
+        reasons.setdefault(h.conversation_id, []).append(h.reason)
+    result = []
+    for conv in rows:
+        last = await repo.last_message(session, conv.id)
+        result.append(
+            {
+                "conversation_id": conv.id,
+                "created_at": iso(conv.created_at),
+                "mode": conv.mode,
+                "handoff_reasons": reasons.get(conv.id, []),
+                "last_message": last.text if last else None,
+            }
+        )
+    return result
+
+
+async def start_handoff(
+    hub: Hub, *, conversation_id: str, reason: str, bot_payload: dict[str, Any] | None
+) -> list[Message]:
+    """Build the agent's context from the tracker, queue the conversation, tell the truth."""
+    tracker: dict[str, Any] | None = None
+    if reason != "bot_unavailable":
+        try:
+            tracker = await hub.rasa.tracker(conversation_id)
+        except BotUnavailable:
+            log.warning(
+                "tracker unavailable for handoff", extra={"conversation_id": conversation_id}
+            )
+    stored: list[Message] = []
+    async with hub.db.session() as session:
+        conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        if await repo.open_handoff(session, conversation_id) is not None:
+            return []
+        slots = (tracker or {}).get("slots") or (bot_payload or {}).get("slots") or {}
+        verified = bool(slots.get("verified"))
+        customer_id = conversation.customer_id or (slots.get("customer_id") if verified else None)
+        email = slots.get("email") if isinstance(slots.get("email"), str) else None
+        messages = await repo.list_messages(session, conversation_id)
+        previous = await _previous_conversations(
+            session,
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            email=email if verified else None,
+        )
+        facts = ConversationFacts(
+            conversation_id=conversation_id,
+            language=conversation.language,
+            customer_id=conversation.customer_id,
+            customer_name=conversation.customer_name,
+            email=conversation.email,
+            transcript=[_transcript_entry(m) for m in messages],
+            previous_conversations=previous,
+        )
+        context = build_context(
+            facts=facts,
+            reason=reason,
+            tracker=tracker,
+            bot_payload=bot_payload,
+            low_confidence=hub.settings.low_confidence,
+        )
+        if customer_id and not conversation.customer_id:
+            conversation.customer_id = str(customer_id)
+        if email and verified:
+            conversation.email = email
+        if not conversation.customer_name and context["identity"].get("name"):
+            conversation.customer_name = str(context["identity"]["name"])
+        conversation.mode = "queued"
+        priority, reasons = queue.initial_priority(reason=reason, context=context)
+        handoff = Handoff(
+            conversation_id=conversation_id,
+            status="queued",
+            reason=reason,
+            language=str(context.get("language") or conversation.language),
+            priority=priority,
+            priority_reasons=reasons,
+            summary=context["summary"],
+            context=context,
+            requested_at=utcnow(),
+        )
+        session.add(handoff)
+        await session.flush()
+        await repo.add_event(session, handoff, "requested", data={"reason": reason})
+        info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
+        lang = conversation.language
+        if reason == "bot_unavailable":
+            stored.append(
+                await repo.add_message(
+                    session,
+                    conversation_id=conversation_id,
+                    role="system",
+                    text=texts.text(lang, "bot_unavailable"),
+                    payload={"event": "bot_unavailable"},
+                )
+            )
+        if info.agents_online:
+            minutes = max(1, round((info.estimated_wait_seconds or 60) / 60))
+            notice = texts.text(lang, "queued", position=info.position, minutes=minutes)
+        else:
+            notice = texts.text(lang, "nobody_online")
+        stored.append(
+            await repo.add_message(
+                session,
+                conversation_id=conversation_id,
+                role="system",
+                text=notice,
+                payload={"event": "queued", "queue": info.as_dict(), "handoff_id": handoff.id},
+            )
+        )
+    log.info(
+        "handoff requested",
+        extra={"conversation_id": conversation_id, "handoff_id": handoff.id, "reason": reason},
+    )
+    for message in stored:
+        await publish_message(hub, conversation_id, message, handoff)
+    await publish_status(hub, conversation_id)
+    await hub.pubsub.publish(
+        CONSOLE, {"type": "queue", "reason": "requested", "handoff_id": handoff.id}
+    )
+    return stored

@@ -1,0 +1,60 @@
+"""HTTP plumbing shared by the blueprints: JSON bodies, the hub, and the one error mapping."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+from handoff.errors import DomainError
+from handoff.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.ctx.hub
+    return hub
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    from handoff.errors import BadRequest
+
+    if not request.body:
+        return {}
+    try:
+        data = request.json
+    except Exception as exc:  # sanic raises its own BadRequest on malformed JSON
+        raise BadRequest("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return data
+
+
+def error_json(status: int, code: str, message: str, **extra: Any) -> HTTPResponse:
+    return json({"code": code, "message": message, **extra}, status=status)
+
+
+def register_error_handlers(app: Sanic) -> None:
+    @app.exception(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> HTTPResponse:
+        return error_json(exc.status, exc.code, exc.message, **exc.extra)
+
+    @app.exception(SanicException)
+    async def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        if status >= 500:
+            log.error("server error", exc_info=exc)
+            return error_json(500, "internal_error", "Something went wrong on our side.")
+        return error_json(status, codes.get(status, "error"), str(exc) or "Request refused.")
+
+    @app.exception(Exception)
+    async def catch_all(request: Request, exc: Exception) -> HTTPResponse:
+        log.error(
+            "unhandled error", exc_info=exc, extra={"path": request.path, "method": request.method}
+        )
+        return error_json(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,1 @@
+"""The human queue: priority, language routing, positions and wait estimates."""
