@@ -77,6 +77,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
         engine = db.create_engine(settings.database_url)
         app.ctx.engine = engine
         app.ctx.sessions = db.session_factory(engine)
+        # SQLite ignores SELECT ... FOR UPDATE: serialise writes in this (single) process.
+        app.ctx.write_lock = asyncio.Lock() if db.is_sqlite(engine) else None
         logger.info("order API database: %s", engine.url.render_as_string(hide_password=True))
 
     @app.after_server_stop

@@ -28,6 +28,10 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.url.get_backend_name() == "sqlite"
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

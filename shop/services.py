@@ -71,8 +71,8 @@ async def verify(
     now: datetime,
 ) -> dict[str, Any]:
     """Check an email and/or postcode against the order. Failures are counted per order."""
-    order = await get_order(session, order_number)
-    state = await session.get(VerificationState, order_number, with_for_update=True)
+    order = await get_order(session, order_number, lock=True)  # serialises attempts per order
+    state = await session.get(VerificationState, order_number)
     if state is None:
         state = VerificationState(order_number=order_number, failed_attempts=0)
         session.add(state)

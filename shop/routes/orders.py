@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -35,9 +36,10 @@ async def _write(request: Request, body: dict[str, Any], action: Action) -> HTTP
     """
     key = idempotency.check_key(request.headers.get("idempotency-key"))
     print_ = idempotency.fingerprint(request.method, request.path, body)
-    now: datetime = request.app.ctx.clock()
+    lock = request.app.ctx.write_lock or contextlib.nullcontext()
     try:
-        async with request.app.ctx.sessions() as session, session.begin():
+        async with lock, request.app.ctx.sessions() as session, session.begin():
+            now: datetime = request.app.ctx.clock()
             if key is not None:
                 stored = await idempotency.replay(session=session, key=key, print_=print_)
                 if stored is not None:

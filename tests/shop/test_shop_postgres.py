@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -80,3 +81,17 @@ async def test_core_flow_on_postgres(pg_url: str, clock: Any) -> None:
             assert changed.status_code == 200
             assert (await http.get("/v1/orders/EF-100010/tracking")).status_code == 200
             assert (await http.get("/v1/orders/EF-100009/invoice")).status_code == 409
+            # Row locks: concurrent cancels of one order give one success; one key, one answer.
+            racers = await asyncio.gather(
+                *(http.post("/v1/orders/EF-100008/cancel", json={}) for _ in range(4))
+            )
+            assert sorted(r.status_code for r in racers) == [200, 409, 409, 409]
+            same = await asyncio.gather(
+                *(
+                    http.post(
+                        "/v1/orders/EF-100009/cancel", json={}, headers={"Idempotency-Key": "r"}
+                    )
+                    for _ in range(4)
+                )
+            )
+            assert {r.status_code for r in same} == {200} and len({r.text for r in same}) == 1
