@@ -1,0 +1,181 @@
+"""Clients for the public handoff service (docs/api.md), as the widget and console use it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import httpx
+
+CUSTOMER_NAMES = {"C0001": "Alice Example", "C0002": "Minji Kim", "C0003": "Carol Example"}
+_ids = count(1)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def customer_token(secret: str, customer_id: str, ttl_s: int = 3600) -> str:
+    """The shop page's signed-in customer token (compact HMAC form of docs/api.md)."""
+    claims = {
+        "sub": customer_id,
+        "name": CUSTOMER_NAMES.get(customer_id, customer_id),
+        "exp": int(time.time()) + ttl_s,
+    }
+    first = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), first.encode(), hashlib.sha256).digest()
+    return f"{first}.{_b64(signature)}"
+
+
+class ApiError(RuntimeError):
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}: {body[:300]}")
+        self.status = status
+
+
+@dataclass
+class Conversation:
+    id: str
+    token: str
+    language: str
+    customer: dict[str, Any] | None
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def ws_url(http_base: str) -> str:
+    return "ws" + http_base.removeprefix("http")
+
+
+class CustomerClient:
+    """Customer API: create a conversation, send messages (REST), read state."""
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.AsyncClient(timeout=30)
+
+    async def _check(self, response: httpx.Response) -> Any:
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, response.text)
+        return response.json()
+
+    async def create(self, language: str = "en", token: str | None = None) -> Conversation:
+        body: dict[str, Any] = {"language": language}
+        if token:
+            body["customer_token"] = token
+        data = await self._check(
+            await self.http.post(f"{self.base_url}/api/conversations", json=body)
+        )
+        return Conversation(
+            data["conversation_id"],
+            data["token"],
+            data.get("language", language),
+            data.get("customer"),
+        )
+
+    async def send(self, conv: Conversation, text: str) -> dict[str, Any]:
+        """POST a message; returns ``{"message", "replies", "duplicate"}``."""
+        body = {"client_message_id": f"b-{next(_ids)}-{time.monotonic_ns()}", "text": text}
+        return dict(
+            await self._check(
+                await self.http.post(
+                    f"{self.base_url}/api/conversations/{conv.id}/messages",
+                    json=body,
+                    headers=conv.auth,
+                )
+            )
+        )
+
+    async def messages(self, conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
+        data = await self._check(
+            await self.http.get(
+                f"{self.base_url}/api/conversations/{conv.id}/messages",
+                params={"after": after},
+                headers=conv.auth,
+            )
+        )
+        return list(data.get("messages") or [])
+
+    async def state(self, conv: Conversation) -> dict[str, Any]:
+        return dict(
+            await self._check(
+                await self.http.get(
+                    f"{self.base_url}/api/conversations/{conv.id}", headers=conv.auth
+                )
+            )
+        )
+
+    async def leave(self, conv: Conversation) -> None:
+        await self.http.post(
+            f"{self.base_url}/api/conversations/{conv.id}/leave", headers=conv.auth
+        )
+
+
+class AgentClient:
+    """Agent API: log in, list/claim handoffs, look up handoff reasons."""
+
+    def __init__(self, base_url: str, http: httpx.AsyncClient | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = http or httpx.AsyncClient(timeout=30)
+        self.token: str | None = None
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def login(self, email: str, password: str) -> dict[str, Any]:
+        response = await self.http.post(
+            f"{self.base_url}/api/auth/login", json={"email": email, "password": password}
+        )
+        if response.status_code != 200:
+            raise ApiError(response.status_code, response.text)
+        data = response.json()
+        self.token = data["token"]
+        return dict(data["user"])
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.http.get(f"{self.base_url}{path}", params=params, headers=self.auth)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, response.text)
+        return response.json()
+
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = await self.http.post(
+            f"{self.base_url}{path}", json=body or {}, headers=self.auth
+        )
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, response.text)
+        return response.json()
+
+    async def handoff_for(self, conversation_id: str) -> dict[str, Any] | None:
+        data = await self.get("/api/handoffs", status="all")
+        for summary in data.get("handoffs") or []:
+            if summary.get("conversation_id") == conversation_id:
+                return dict(summary)
+        return None
+
+    def ws_url(self) -> str:
+        return f"{ws_url(self.base_url)}/ws/agent?token={self.token}"
+
+
+async def set_faults(
+    shop_url: str, api_key: str, error_rate: float = 0.0, latency_ms: float = 0.0
+) -> dict[str, Any]:
+    """PUT /v1/admin/faults on the demo order API (needs SHOP_ALLOW_FAULTS=1)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.put(
+            f"{shop_url.rstrip('/')}/v1/admin/faults",
+            json={"error_rate": error_rate, "latency_ms": latency_ms},
+            headers={"X-API-Key": api_key},
+        )
+    if response.status_code != 200:
+        raise ApiError(response.status_code, response.text)
+    return dict(response.json())

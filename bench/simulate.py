@@ -1,0 +1,479 @@
+"""Conversation simulator: plays scripted customers through the public gateway.
+
+    python -m bench.simulate --handoff-url http://127.0.0.1:8080 [--shop-url ...] [FILES...]
+
+Each scenario (bench/scenarios/*.yml, see bench/scenarios.py) is one customer: the simulator
+opens a conversation like the widget does (``POST /api/conversations``, signed-in customers
+with a shop customer token), sends messages over the REST channel of docs/api.md, reads the
+bot's replies, classifies every bot question (bench/questions.py) and answers from the
+persona's facts, clicks buttons (which order, yes/no, CES), rephrases after a fallback and
+gives up after ``patience`` failures. Order API failures are injected with
+``PUT /v1/admin/faults`` on the demo shop (SHOP_ALLOW_FAULTS=1); those scenarios run alone.
+
+Per scenario and overall: goal reached, containment, customer turns to goal, handoff reason,
+information asked twice, abandoned, CES given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.client import (
+    AgentClient,
+    ApiError,
+    Conversation,
+    CustomerClient,
+    customer_token,
+    set_faults,
+)
+from bench.questions import AskedTwiceDetector, is_fallback
+from bench.report import print_table, write_report
+from bench.scenarios import Scenario, ScenarioError, load_all
+
+log = logging.getLogger(__name__)
+
+REPLIES = {
+    "en": {
+        "yes": ["yes please", "yes, go ahead", "sure, do it"],
+        "no": ["no thanks", "no, leave it", "nope"],
+        "no_more": ["no, that's all, thanks", "nothing else, thank you"],
+        "all_items": "all of them",
+    },
+    "ko": {
+        "yes": ["네, 해주세요", "네 좋아요"],
+        "no": ["아니요", "아니요 괜찮아요"],
+        "no_more": ["아니요, 됐어요. 감사합니다", "괜찮아요, 감사합니다"],
+        "all_items": "전부",
+    },
+}
+CES_PAYLOAD = '/ces{{"ces_score": {score}}}'
+
+
+@dataclass
+class Settings:
+    handoff_url: str
+    shop_url: str | None = None
+    shop_api_key: str = "demo-order-key"
+    shop_secret: str = "dev-shop-secret-change-me"
+    analyst_email: str | None = None  # to look up handoff reasons the customer cannot see
+    analyst_password: str | None = None
+    seed: int = 7
+    concurrency: int = 4
+
+
+@dataclass
+class Turn:
+    customer: str
+    bot: list[str]
+    kinds: list[str]
+    seconds: float
+
+
+@dataclass
+class Result:
+    scenario: str
+    task: str
+    customer: str
+    expected: str
+    expected_reasons: list[str]
+    outcome: str = "abandoned"  # contained | escalated | abandoned | error
+    goal_reached: bool = False
+    turns: int = 0
+    turns_to_goal: int | None = None
+    handoff_reason: str | None = None
+    asked_twice: int = 0
+    asked_twice_facts: list[str] = field(default_factory=list)
+    abandoned: bool = False
+    fallbacks: int = 0
+    failures: int = 0
+    ces_offered: bool = False
+    ces_given: int | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    transcript: list[Turn] = field(default_factory=list)
+    asked_twice_detail: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _handoff_in(messages: Sequence[dict[str, Any]]) -> tuple[bool, str | None]:
+    for message in messages:
+        custom = message.get("custom") or {}
+        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            return True, custom["handoff"].get("reason")
+    return False, None
+
+
+def _button_for(buttons: Sequence[dict[str, Any]], *needles: str) -> dict[str, Any] | None:
+    for needle in needles:
+        if not needle:
+            continue
+        for button in buttons:
+            if needle.lower() in f"{button.get('title')} {button.get('payload')}".lower():
+                return button
+    return None
+
+
+class Player:
+    """Plays one scenario against the gateway."""
+
+    def __init__(self, scenario: Scenario, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.s = scenario
+        self.settings = settings
+        self.customers = CustomerClient(settings.handoff_url, http)
+        self.rng = random.Random(f"{settings.seed}:{scenario.name}")
+        self.replies = REPLIES.get(scenario.language, REPLIES["en"])
+        self.queue = [list(pool) for pool in scenario.turns]
+        self.rephrases = list(scenario.rephrase or scenario.say)
+        self.rng.shuffle(self.rephrases)
+        self.detector = (
+            AskedTwiceDetector.signed_in() if scenario.signed_in else AskedTwiceDetector()
+        )
+        self.result = Result(
+            scenario=scenario.name,
+            task=scenario.task,
+            customer=scenario.signed_in or "anonymous",
+            expected=scenario.expect.outcome,
+            expected_reasons=list(scenario.expect.reasons),
+        )
+
+    def pick(self, pool: Sequence[str]) -> str:
+        return self.rng.choice(list(pool))
+
+    def rephrase(self) -> str:
+        text = self.rephrases.pop(0)
+        self.rephrases.append(text)
+        return text
+
+    async def play(self) -> Result:
+        started = time.perf_counter()
+        try:
+            await self._play()
+        except (ApiError, httpx.HTTPError) as exc:
+            self.result.outcome = "error"
+            self.result.error = str(exc)
+            log.warning("scenario %s failed: %s", self.s.name, exc)
+        self.result.seconds = round(time.perf_counter() - started, 3)
+        self.result.asked_twice = self.detector.count
+        self.result.asked_twice_facts = self.detector.facts_asked_twice()
+        self.result.asked_twice_detail = self.detector.repeats
+        expect = self.s.expect
+        if self.result.outcome == "escalated":
+            self.result.goal_reached = expect.outcome == "escalated" and (
+                self.result.handoff_reason in expect.reasons
+            )
+        elif self.result.outcome == "contained":
+            self.result.goal_reached = expect.outcome == "contained"
+        return self.result
+
+    async def _play(self) -> None:
+        token = (
+            customer_token(self.settings.shop_secret, self.s.signed_in)
+            if self.s.signed_in
+            else None
+        )
+        conv = await self.customers.create(self.s.language, token)
+        # a proactive greeting (e.g. a known delay) may already be there
+        for message in await self.customers.messages(conv):
+            if message.get("role") == "bot":
+                self.detector.bot(message.get("text"), message.get("buttons"), 0)
+        text: str | None = self.pick(self.s.say)
+        goal_met = False
+        r = self.result
+        while text is not None and r.turns < self.s.max_turns:
+            r.turns += 1
+            self.detector.customer(text)
+            sent = time.perf_counter()
+            response = await self.customers.send(conv, text)
+            replies = list(response.get("replies") or [])
+            elapsed = time.perf_counter() - sent
+            handed, reason = _handoff_in(replies)
+            if not handed and any(m.get("role") == "system" for m in replies):
+                state = await self.customers.state(conv)
+                handed = state.get("mode") in ("queued", "agent")
+            bots = [m for m in replies if m.get("role") == "bot" and m.get("text")]
+            kinds: set[str] = set()
+            for message in bots:
+                kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+            r.transcript.append(
+                Turn(
+                    text,
+                    [str(m.get("text")) for m in replies if m.get("text")],
+                    sorted(kinds),
+                    round(elapsed, 3),
+                )
+            )
+            if handed:
+                r.outcome = "escalated"
+                r.handoff_reason = reason or await self._lookup_reason(conv)
+                r.turns_to_goal = r.turns
+                break
+            if not goal_met and any(
+                self.s.expect.goal_met_by(str(m.get("text"))) and not self._is_confirmation(m)
+                for m in bots
+            ):
+                goal_met = True
+                if self.s.expect.outcome == "contained":
+                    r.outcome = "contained"
+                    r.turns_to_goal = r.turns
+            text = self._next(kinds, bots, goal_met)
+        else:
+            if not goal_met and r.outcome != "contained":
+                r.abandoned = True
+        if r.outcome == "abandoned":
+            r.abandoned = True
+        try:
+            await self.customers.leave(conv)
+        except httpx.HTTPError:
+            pass
+
+    def _is_confirmation(self, message: dict[str, Any]) -> bool:
+        payloads = {str(b.get("payload")) for b in message.get("buttons") or []}
+        return bool(payloads & {"/affirm", "/deny"}) or str(message.get("text", "")).startswith(
+            "Shall I"
+        )
+
+    def _next(self, kinds: set[str], bots: list[dict[str, Any]], goal_met: bool) -> str | None:
+        """What the persona says next; None ends the conversation."""
+        r, answers = self.result, self.s.answers
+        buttons = [b for m in bots for b in (m.get("buttons") or [])]
+        if "ces" in kinds:
+            r.ces_offered = True
+            if self.s.ces is None:
+                return None
+            r.ces_given = self.s.ces
+            button = _button_for(buttons, f'"ces_score": {self.s.ces}}}', f": {self.s.ces}}}")
+            return str(button["payload"]) if button else CES_PAYLOAD.format(score=self.s.ces)
+        if "confirm" in kinds:
+            return self.pick(
+                self.replies["yes" if answers.get("confirm", "yes") == "yes" else "no"]
+            )
+        if "choose_order" in kinds:
+            button = _button_for(buttons, self.s.order or "") or (buttons[0] if buttons else None)
+            if button is not None:
+                self.detector.customer_fact("order_number")
+                return str(button.get("payload") or button.get("title"))
+            if self.s.order:
+                return self.s.order
+        for fact in ("order_number", "email", "postcode"):
+            if fact in kinds and fact in answers:
+                self.detector.customer_fact(fact)
+                return answers[fact]
+        if "address" in kinds and "address" in answers:
+            return answers["address"]
+        if "items" in kinds:
+            wanted = answers.get("items", "all")
+            if wanted == "all":
+                button = _button_for(buttons, "all", "전부")
+                return str(button["payload"]) if button else self.replies["all_items"]
+            button = _button_for(buttons, wanted)
+            return str(button["payload"]) if button else wanted
+        if "reason" in kinds and "reason" in answers:
+            return answers["reason"]
+        if "anything_else" in kinds:
+            if self.queue:
+                return self.pick(self.queue.pop(0))
+            if answers.get("anything_else") == "yes" and not goal_met:
+                return self.rephrase()
+            return self.pick(self.replies["no_more"])
+        fell_back = any(is_fallback(m.get("text")) for m in bots)
+        if fell_back:
+            r.fallbacks += 1
+        if goal_met and not fell_back:
+            return self.pick(self.queue.pop(0)) if self.queue else None
+        if self.queue and not fell_back:
+            return self.pick(self.queue.pop(0))
+        r.failures += 1
+        if r.failures >= self.s.patience:
+            r.abandoned = True
+            return None
+        return self.rephrase()
+
+    async def _lookup_reason(self, conv: Conversation) -> str | None:
+        if not (self.settings.analyst_email and self.settings.analyst_password):
+            return None
+        agent = AgentClient(self.settings.handoff_url, self.customers.http)
+        try:
+            await agent.login(self.settings.analyst_email, self.settings.analyst_password)
+            summary = await agent.handoff_for(conv.id)
+        except (ApiError, httpx.HTTPError) as exc:
+            log.info("handoff reason lookup failed: %s", exc)
+            return None
+        return str(summary["reason"]) if summary and summary.get("reason") else None
+
+
+async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> list[Result]:
+    """Play every scenario; fault scenarios one at a time (faults set), the rest in parallel."""
+    normal = [s for s in scenarios if not s.faults]
+    faulty = [s for s in scenarios if s.faults]
+    if faulty and not settings.shop_url:
+        log.warning("no --shop-url: skipping %d order-API-failure scenarios", len(faulty))
+        faulty = []
+    results: dict[str, Result] = {}
+    limit = asyncio.Semaphore(max(1, settings.concurrency))
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def one(scenario: Scenario) -> None:
+            async with limit:
+                results[scenario.name] = await Player(scenario, settings, http).play()
+                log.info("%s: %s", scenario.name, results[scenario.name].outcome)
+
+        await asyncio.gather(*(one(s) for s in normal))
+        for scenario in faulty:
+            assert settings.shop_url and scenario.faults
+            await set_faults(settings.shop_url, settings.shop_api_key, **scenario.faults)
+            try:
+                await one(scenario)
+            finally:
+                await set_faults(settings.shop_url, settings.shop_api_key)
+    return [results[s.name] for s in scenarios if s.name in results]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def summarise(results: Sequence[Result]) -> dict[str, Any]:
+    """Overall and per-task figures."""
+
+    def figures(group: Sequence[Result]) -> dict[str, Any]:
+        n = len(group)
+        outcomes = Counter(r.outcome for r in group)
+        to_goal = [r.turns_to_goal for r in group if r.goal_reached and r.turns_to_goal]
+        ces = [r.ces_given for r in group if r.ces_given is not None]
+        return {
+            "scenarios": n,
+            "goal_reached": sum(r.goal_reached for r in group),
+            "goal_rate": _rate(sum(r.goal_reached for r in group), n),
+            "containment_rate": _rate(outcomes["contained"], n),
+            "escalation_rate": _rate(outcomes["escalated"], n),
+            "abandonment_rate": _rate(outcomes["abandoned"], n),
+            "errors": outcomes["error"],
+            "mean_turns_to_goal": round(sum(to_goal) / len(to_goal), 2) if to_goal else None,
+            "asked_twice_total": sum(r.asked_twice for r in group),
+            "conversations_with_asked_twice": sum(1 for r in group if r.asked_twice),
+            "fallbacks": sum(r.fallbacks for r in group),
+            "mean_ces": round(sum(ces) / len(ces), 2) if ces else None,
+            "handoff_reasons": dict(
+                Counter(r.handoff_reason or "?" for r in group if r.outcome == "escalated")
+            ),
+        }
+
+    tasks = sorted({r.task for r in results})
+    return {
+        "overall": figures(results),
+        "by_task": {t: figures([r for r in results if r.task == t]) for t in tasks},
+    }
+
+
+def print_results(results: Sequence[Result], summary: dict[str, Any]) -> None:
+    rows = [
+        [
+            r.scenario,
+            r.customer,
+            r.expected,
+            r.outcome,
+            "yes" if r.goal_reached else "NO",
+            r.turns_to_goal or "-",
+            r.handoff_reason or "-",
+            r.asked_twice or "-",
+            "yes" if r.abandoned else "-",
+            r.ces_given or "-",
+        ]
+        for r in results
+    ]
+    print_table(
+        [
+            "scenario",
+            "customer",
+            "expected",
+            "outcome",
+            "goal",
+            "turns",
+            "handoff",
+            "asked2x",
+            "abandoned",
+            "CES",
+        ],
+        rows,
+    )
+    o = summary["overall"]
+    print(
+        f"\nsimulator: {o['scenarios']} scenarios, goal reached {o['goal_reached']} "
+        f"({o['goal_rate']}), containment {o['containment_rate']}, escalation "
+        f"{o['escalation_rate']}, abandonment {o['abandonment_rate']}, mean turns to goal "
+        f"{o['mean_turns_to_goal']}, information asked twice {o['asked_twice_total']} "
+        f"(in {o['conversations_with_asked_twice']} conversations), mean CES {o['mean_ces']}, "
+        f"errors {o['errors']}"
+    )
+
+
+def result_json(results: Sequence[Result], summary: dict[str, Any]) -> dict[str, Any]:
+    return {"summary": summary, "scenarios": [asdict(r) for r in results]}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.simulate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
+    parser.add_argument(
+        "--handoff-url", default=os.environ.get("HANDOFF_URL", "http://127.0.0.1:8080")
+    )
+    parser.add_argument(
+        "--shop-url",
+        default=os.environ.get("SHOP_URL"),
+        help="demo order API with SHOP_ALLOW_FAULTS=1 (for fault scenarios)",
+    )
+    parser.add_argument("--shop-api-key", default=os.environ.get("SHOP_API_KEY", "demo-order-key"))
+    parser.add_argument(
+        "--shop-secret", default=os.environ.get("HANDOFF_SHOP_SECRET", "dev-shop-secret-change-me")
+    )
+    parser.add_argument("--analyst-email", default=os.environ.get("BENCH_ANALYST_EMAIL"))
+    parser.add_argument("--analyst-password", default=os.environ.get("BENCH_ANALYST_PASSWORD"))
+    parser.add_argument("--only", help="regex on scenario names")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        scenarios = load_all(args.files or None)
+    except ScenarioError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    if args.only:
+        scenarios = [s for s in scenarios if re.search(args.only, s.name)]
+    settings = Settings(
+        handoff_url=args.handoff_url,
+        shop_url=args.shop_url,
+        shop_api_key=args.shop_api_key,
+        shop_secret=args.shop_secret,
+        analyst_email=args.analyst_email,
+        analyst_password=args.analyst_password,
+        seed=args.seed,
+        concurrency=args.concurrency,
+    )
+    results = asyncio.run(run_scenarios(scenarios, settings))
+    summary = summarise(results)
+    print_results(results, summary)
+    path = write_report("simulate", result_json(results, summary))
+    print(f"\nreport: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
