@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DEFAULT_SECRET = "dev-handoff-secret-change-me"
-DEFAULT_SHOP_SECRET = "dev-shop-secret-change-me"
+DEFAULT_SECRET = "dev-handoff-secret-change-me-in-production"
+DEFAULT_SHOP_SECRET = "dev-shop-secret-change-me-in-production"
 DEFAULT_RASA_TOKEN = "dev-rasa-token"
 LANGUAGES = ("en", "ko")
 

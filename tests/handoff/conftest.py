@@ -119,7 +119,7 @@ async def service_factory(tmp_path: Path, fake_rasa: tuple[FakeRasa, str]):  # t
 
     async def make(**overrides: Any) -> Service:
         fake, rasa_url = fake_rasa
-        settings = base_settings(tmp_path, rasa_url, **overrides)
+        settings = base_settings(tmp_path, overrides.pop("rasa_url", rasa_url), **overrides)
         app = create_app(settings, name=f"handoff-{uuid.uuid4().hex[:8]}")
         served = Served(app, free_port())
         await served.start()
@@ -159,3 +159,21 @@ def ws_connect(url: str) -> Any:
 
 
 os.environ.setdefault("HANDOFF_LOG_FORMAT", "text")
+
+
+def is_msg(role: str | None = None, contains: str | None = None) -> Any:
+    """Predicate for `recv_until`: a `message` frame by role and/or text fragment."""
+
+    def check(frame: dict[str, Any]) -> bool:
+        if frame.get("type") != "message":
+            return False
+        message = frame["message"]
+        if role is not None and message["role"] != role:
+            return False
+        return contains is None or contains in (message.get("text") or "")
+
+    return check
+
+
+def frame(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields})

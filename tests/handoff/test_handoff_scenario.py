@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Service, auth, recv_until, ws_connect
+from conftest import Service, auth, frame, is_msg, recv_until, ws_connect
 from handoff_fake_rasa import ASK_EMAIL, ASK_ORDER
 
 
@@ -33,23 +33,17 @@ async def test_full_handoff_round_trip(service: Service) -> None:
 
         ack = await say(1, "I want to cancel my order")
         assert ack["message"]["seq"] == 1
-        await recv_until(
-            customer, lambda f: f["type"] == "message" and f["message"]["text"] == ASK_ORDER
-        )
+        await recv_until(customer, is_msg("bot", ASK_ORDER))
         await say(2, "It's EF-100010")
-        await recv_until(
-            customer, lambda f: f["type"] == "message" and f["message"]["text"] == ASK_EMAIL
-        )
+        await recv_until(customer, is_msg("bot", ASK_EMAIL))
         await say(3, "minji@example.com")
         refusal = await recv_until(
             customer,
-            lambda f: f["type"] == "message" and "already shipped" in (f["message"]["text"] or ""),
+            is_msg("bot", "already shipped"),
         )
         assert refusal["message"]["buttons"][0]["payload"] == "/request_human"
         await say(4, "Then I want to talk to a human please")
-        queued = await recv_until(
-            customer, lambda f: f["type"] == "message" and f["message"]["role"] == "system"
-        )
+        queued = await recv_until(customer, is_msg("system"))
         assert "number 1 in the queue" in queued["message"]["text"]
         status = await recv_until(customer, lambda f: f["type"] == "status")
         assert status["conversation"]["mode"] == "queued"
@@ -57,9 +51,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
         assert status["conversation"]["queue"]["agents_online"] == 1
         assert status["conversation"]["queue"]["estimated_wait_seconds"] > 0
 
-        event = await recv_until(
-            agent_ws, lambda f: f["type"] == "queue" and f.get("reason") == "requested"
-        )
+        event = await recv_until(agent_ws, lambda f: f.get("reason") == "requested")
         hid = event["handoff_id"]
         queue = (await service.http.get("/api/queue", headers=auth(agent["token"]))).json()
         assert [h["id"] for h in queue["handoffs"]] == [hid]
@@ -101,9 +93,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
         assert detail["status"] == "claimed" and detail["agent"]["id"] == agent["id"]
 
         # Agent reply reaches the customer live, and the customer's answer reaches the agent.
-        joined = await recv_until(
-            customer, lambda f: f["type"] == "message" and f["message"]["role"] == "system"
-        )
+        joined = await recv_until(customer, is_msg("system"))
         assert "Sam" in joined["message"]["text"]
         await agent_ws.send(
             __import__("json").dumps(
@@ -115,15 +105,11 @@ async def test_full_handoff_round_trip(service: Service) -> None:
                 }
             )
         )
-        live = await recv_until(
-            customer, lambda f: f["type"] == "message" and f["message"]["role"] == "agent"
-        )
+        live = await recv_until(customer, is_msg("agent"))
         assert "full refund" in live["message"]["text"]
         assert live["message"]["agent_name"] == "Sam"
         await say(5, "Great, thank you!")
-        relayed = await recv_until(
-            agent_ws, lambda f: f["type"] == "message" and f["message"]["role"] == "customer"
-        )
+        relayed = await recv_until(agent_ws, is_msg("customer"))
         assert relayed["message"]["text"] == "Great, thank you!"
         assert relayed["handoff_id"] == hid
 
@@ -137,7 +123,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
         assert r.json()["status"] == "handed_back"
         anything = await recv_until(
             customer,
-            lambda f: f["type"] == "message" and "anything else" in (f["message"]["text"] or ""),
+            is_msg("bot", "anything else"),
         )
         assert anything["message"]["role"] == "bot"
 
