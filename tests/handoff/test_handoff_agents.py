@@ -1,0 +1,324 @@
+"""Agent API: roles, queue priority and routing, notes, transfer, resolve, presence, CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import Service, auth, frame, is_msg, recv_until, ws_connect
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def queued_conversation(service: Service, language: str = "en") -> dict[str, str]:
+    conv = await service.conversation(language=language)
+    r = await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": "1", "text": "I need a human"},
+    )
+    assert r.status_code == 201
+    return conv
+
+
+async def test_every_agent_endpoint_requires_auth_and_role(service: Service) -> None:
+    for method, path in [
+        ("GET", "/api/queue"),
+        ("GET", "/api/handoffs"),
+        ("GET", "/api/handoffs/1"),
+        ("POST", "/api/handoffs/1/claim"),
+        ("POST", "/api/users"),
+        ("GET", "/api/agents"),
+        ("GET", "/api/auth/me"),
+    ]:
+        r = await service.http.request(method, path)
+        assert r.status_code == 401, (method, path)
+        assert r.json()["code"] == "unauthorized"
+    r = await service.http.get("/api/queue", headers=auth("forged-token"))
+    assert r.status_code == 401
+    r = await service.http.post(
+        "/api/auth/login", json={"email": "nobody@x.example", "password": "whatever1"}
+    )
+    assert r.status_code == 401 and r.json()["code"] == "invalid_credentials"
+
+    analyst = await service.user("ann@shop.example", role="analyst")
+    agent = await service.user("sam@shop.example")
+    admin = await service.user("root@shop.example", role="admin")
+    await queued_conversation(service)
+    handoffs = (await service.http.get("/api/handoffs", headers=auth(analyst["token"]))).json()
+    hid = handoffs["handoffs"][0]["id"]
+    assert (
+        await service.http.get(f"/api/handoffs/{hid}", headers=auth(analyst["token"]))
+    ).status_code == 200
+    r = await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(analyst["token"]))
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    r = await service.http.get("/api/queue", headers=auth(analyst["token"]))
+    assert r.status_code == 403
+    new_user = {
+        "email": "kim@shop.example",
+        "name": "Kim",
+        "role": "agent",
+        "password": "pw-123456",
+    }
+    r = await service.http.post("/api/users", headers=auth(agent["token"]), json=new_user)
+    assert r.status_code == 403
+    r = await service.http.post("/api/users", headers=auth(admin["token"]), json=new_user)
+    assert r.status_code == 201 and r.json()["role"] == "agent"
+    r = await service.http.post("/api/users", headers=auth(admin["token"]), json=new_user)
+    assert r.status_code == 409
+    r = await service.http.post(
+        "/api/users",
+        headers=auth(admin["token"]),
+        json={**new_user, "email": "x@y.z", "role": "god"},
+    )
+    assert r.status_code == 400 and r.json()["field"] == "role"
+    # cookie session works too, and logout ends it
+    r = await service.http.post(
+        "/api/auth/login", json={"email": "kim@shop.example", "password": "pw-123456"}
+    )
+    assert "handoff_session" in r.headers.get("set-cookie", "")
+    me = await service.http.get(
+        "/api/auth/me", headers={"Cookie": f"handoff_session={r.json()['token']}"}
+    )
+    assert me.status_code == 200 and me.json()["email"] == "kim@shop.example"
+    await service.http.post("/api/auth/logout", headers=auth(r.json()["token"]))
+    assert (
+        await service.http.get("/api/auth/me", headers=auth(r.json()["token"]))
+    ).status_code == 401
+
+
+async def test_queue_priority_and_language_routing(service: Service) -> None:
+    en_agent = await service.user("en@shop.example", languages=["en"])
+    ko_agent = await service.user("ko@shop.example", languages=["ko"])
+    first = await queued_conversation(service, "en")
+    korean = await queued_conversation(service, "ko")
+    # A complaint jumps the FIFO queue.
+    upset = await service.conversation(language="en")
+    service.fake.mode = "error"
+    await service.http.post(
+        f"/api/conversations/{upset['conversation_id']}/messages",
+        headers=auth(upset["token"]),
+        json={"client_message_id": "1", "text": "hello"},
+    )
+    service.fake.mode = "ok"
+    async with service.hub.db.session() as session:
+        from handoff.store import repositories as repo
+
+        h = await repo.open_handoff(session, upset["conversation_id"])
+        assert h is not None
+        h.priority, h.priority_reasons = 2, ["complaint"]
+
+    en_queue = (await service.http.get("/api/queue", headers=auth(en_agent["token"]))).json()
+    assert [h["conversation_id"] for h in en_queue["handoffs"]] == [
+        upset["conversation_id"],
+        first["conversation_id"],
+    ]
+    ko_queue = (await service.http.get("/api/queue", headers=auth(ko_agent["token"]))).json()
+    assert [h["conversation_id"] for h in ko_queue["handoffs"]] == [korean["conversation_id"]]
+    r = await service.http.post("/api/queue/next", headers=auth(ko_agent["token"]))
+    assert r.status_code == 200 and r.json()["conversation_id"] == korean["conversation_id"]
+    r = await service.http.post("/api/queue/next", headers=auth(ko_agent["token"]))
+    assert r.status_code == 404 and r.json()["code"] == "queue_empty"
+    r = await service.http.post("/api/queue/next", headers=auth(en_agent["token"]))
+    assert r.json()["conversation_id"] == upset["conversation_id"]
+    hid = r.json()["id"]
+    r = await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(ko_agent["token"]))
+    assert r.status_code == 409 and r.json()["code"] == "already_claimed"
+
+
+async def test_repeat_contact_gets_priority_and_history(service: Service) -> None:
+    agent = await service.user("sam@shop.example")
+    from handoff.config import DEFAULT_SHOP_SECRET
+    from handoff.security import shop_customer_token
+
+    token = shop_customer_token(DEFAULT_SHOP_SECRET, {"sub": "C0001", "exp": 4102444800})
+    earlier = await service.conversation(customer_token=token)
+    await service.http.post(
+        f"/api/conversations/{earlier['conversation_id']}/messages",
+        headers=auth(earlier["token"]),
+        json={"client_message_id": "1", "text": "I want to cancel my order"},
+    )
+    now = await service.conversation(customer_token=token)
+    await service.http.post(
+        f"/api/conversations/{now['conversation_id']}/messages",
+        headers=auth(now["token"]),
+        json={"client_message_id": "1", "text": "human please"},
+    )
+    queue = (await service.http.get("/api/queue", headers=auth(agent["token"]))).json()
+    item = queue["handoffs"][0]
+    assert item["priority_reasons"] == ["repeat_contact"] and item["priority"] > 0
+    assert item["customer"]["id"] == "C0001" and item["customer"]["verified"] is True
+    detail = (
+        await service.http.get(f"/api/handoffs/{item['id']}", headers=auth(agent["token"]))
+    ).json()
+    previous = detail["context"]["previous_conversations"]
+    assert [p["conversation_id"] for p in previous] == [earlier["conversation_id"]]
+    assert detail["context"]["identity"]["verification"] == "signed_in"
+
+
+async def test_notes_transfer_resolve_and_events(service: Service) -> None:
+    sam = await service.user("sam@shop.example")
+    kim = await service.user("kim@shop.example")
+    conv = await queued_conversation(service)
+    cid = conv["conversation_id"]
+    hid = (await service.http.get("/api/handoffs", headers=auth(sam["token"]))).json()["handoffs"][
+        0
+    ]["id"]
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/messages", headers=auth(sam["token"]), json={"text": "hi"}
+    )
+    assert r.status_code == 409 and r.json()["code"] == "handoff_not_claimed"
+    await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(sam["token"]))
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/notes",
+        headers=auth(sam["token"]),
+        json={"text": "SECRET: VIP customer"},
+    )
+    assert r.status_code == 201
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/messages", headers=auth(kim["token"]), json={"text": "hi"}
+    )
+    assert r.status_code == 403 and r.json()["code"] == "not_assigned"
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/transfer",
+        headers=auth(sam["token"]),
+        json={"agent_id": kim["id"], "note": "billing"},
+    )
+    assert r.status_code == 200 and r.json()["agent"]["id"] == kim["id"]
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/transfer", headers=auth(kim["token"]), json={"agent_id": 999}
+    )
+    assert r.status_code == 400
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/messages",
+        headers=auth(kim["token"]),
+        json={"text": "Kim here, done.", "client_message_id": "k1"},
+    )
+    assert r.status_code == 201
+    r2 = await service.http.post(
+        f"/api/handoffs/{hid}/messages",
+        headers=auth(kim["token"]),
+        json={"text": "Kim here, done.", "client_message_id": "k1"},
+    )
+    assert r2.status_code == 200 and r2.json()["message"]["seq"] == r.json()["message"]["seq"]
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/resolve", headers=auth(kim["token"]), json={"note": "refunded"}
+    )
+    assert r.status_code == 200
+    detail = r.json()
+    assert detail["status"] == "resolved" and detail["resolution"] == "refunded"
+    assert [n["text"] for n in detail["notes"]] == [
+        "SECRET: VIP customer",
+        "Transfer note: billing",
+    ]
+    assert [e["type"] for e in detail["events"]] == [
+        "requested",
+        "claimed",
+        "transferred",
+        "resolved",
+    ]
+    assert all(e["at"] for e in detail["events"])
+    customer_view = (
+        await service.http.get(f"/api/conversations/{cid}/messages", headers=auth(conv["token"]))
+    ).json()
+    texts = " ".join(m["text"] or "" for m in customer_view["messages"])
+    assert "SECRET" not in texts and "billing" not in texts
+    assert "Kim here, done." in texts
+    roles = [m["role"] for m in customer_view["messages"]]
+    assert {"customer", "bot", "system", "agent"} <= set(roles)
+    state = (
+        await service.http.get(f"/api/conversations/{cid}", headers=auth(conv["token"]))
+    ).json()
+    assert state["mode"] == "closed"
+    r = await service.http.post(f"/api/handoffs/{hid}/resolve", headers=auth(kim["token"]), json={})
+    assert r.status_code == 409
+
+
+async def test_typing_and_customer_leaving_are_shown_to_the_agent(service: Service) -> None:
+    sam = await service.user("sam@shop.example")
+    conv = await queued_conversation(service)
+    cid = conv["conversation_id"]
+    hid = (await service.http.post("/api/queue/next", headers=auth(sam["token"]))).json()["id"]
+    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}") as agent_ws:
+        await recv_until(agent_ws, lambda f: f["type"] == "hello")
+        async with ws_connect(
+            f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
+        ) as ws:
+            await recv_until(ws, lambda f: f["type"] == "hello")
+            await ws.send(frame("typing", typing=True))
+            typing = await recv_until(agent_ws, lambda f: f["type"] == "typing")
+            assert typing == {
+                "type": "typing",
+                "handoff_id": hid,
+                "conversation_id": cid,
+                "agent_id": sam["id"],
+                "role": "customer",
+                "typing": True,
+            }
+            await agent_ws.send(frame("typing", handoff_id=hid, typing=True))
+            t = await recv_until(ws, lambda f: f["type"] == "typing")
+            assert t["role"] == "agent" and t["typing"] is True
+        left = await recv_until(agent_ws, lambda f: f["type"] == "customer_left", timeout=5)
+        assert left["handoff_id"] == hid and left["explicit"] is False
+        async with ws_connect(
+            f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
+        ) as ws:
+            back = await recv_until(agent_ws, lambda f: f["type"] == "customer_returned")
+            assert back["conversation_id"] == cid
+            await ws.send(frame("leave"))
+            left = await recv_until(agent_ws, lambda f: f["type"] == "customer_left")
+            assert left["explicit"] is True
+    events = (
+        await service.http.get(f"/api/handoffs/{hid}/events", headers=auth(sam["token"]))
+    ).json()
+    abandoned = [e for e in events["events"] if e["type"] == "abandoned"]
+    assert [e["data"]["explicit"] for e in abandoned] == [False, True]
+
+
+async def test_reconnect_within_grace_is_not_a_leave(service_factory) -> None:  # type: ignore[no-untyped-def]
+    service: Service = await service_factory(leave_grace_seconds=0.5)
+    conv = await queued_conversation(service)
+    cid = conv["conversation_id"]
+    url = f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
+    async with ws_connect(url):
+        pass
+    async with ws_connect(url):
+        await asyncio.sleep(0.8)
+    async with service.hub.db.session() as session:
+        from handoff.store import repositories as repo
+
+        c = await repo.get_conversation(session, cid)
+        assert c is not None and c.customer_present is True
+
+
+def test_cli_migrate_and_create_user(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "HANDOFF_LOG_FORMAT": "json",
+    }
+    run = [sys.executable, "-m", "handoff"]
+    out = subprocess.run([*run, "migrate"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    args = [
+        "create-user",
+        "--email",
+        "a@b.example",
+        "--name",
+        "A",
+        "--role",
+        "supervisor",
+        "--password",
+        "long-enough-pw",
+    ]
+    out = subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"msg": "user created"' in out.stderr
+    out = subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 1 and "already exists" in out.stderr
+    bad = {**env, "HANDOFF_ENV": "production"}
+    out = subprocess.run([*run, "migrate"], env=bad, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and "default secrets" in out.stderr
