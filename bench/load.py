@@ -1,0 +1,388 @@
+"""Load and latency: Rasa REST directly, the gateway in bot mode, customer→agent delivery.
+
+    python -m bench.load --rasa-url URL --rasa-token T --handoff-url URL \\
+        [--customers 20] [--think 0] [--agent-email E --agent-password P] [--pid name=PID ...]
+
+Every simulated customer plays the same short conversation (greeting, order status with
+verification, thanks, no more questions). Measured per message:
+
+(a) ``rasa``: ``POST /webhooks/rest/webhook`` on Rasa directly (the bot's own latency);
+(b) ``gateway``: ``POST /api/conversations/{id}/messages`` on the handoff service in bot mode
+    (store + Rasa + store + relay; replies come back synchronously, so it is comparable to a),
+    and ``gateway_ws``: the widget's path, WebSocket send → first bot message event;
+(c) ``agent``: conversations handed to a human (customer asks for one), claimed by an agent via
+    the agent API; customer message (REST) → receipt on the agent's WebSocket.
+
+p50/p95/p99, throughput (messages/s over the phase) and the ratio (b)/(a) are reported; with
+``--pid`` (or from `python -m bench`) the peak RSS of each process, sampled with psutil.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import psutil
+import websockets
+
+from bench.client import AgentClient, ApiError, CustomerClient, ws_url
+from bench.metrics import latency_summary
+from bench.report import print_table, write_report
+
+log = logging.getLogger(__name__)
+
+SCRIPT = (
+    "hello",
+    "where is my order EF-100001",
+    "alice@example.com",
+    "great, thanks",
+    "no, that's all",
+)
+HUMAN_REQUEST = "I want to talk to a human please"
+
+
+@dataclass
+class LoadSettings:
+    customers: int = 20
+    think_s: float = 0.0
+    rasa_url: str | None = None
+    rasa_token: str | None = None
+    handoff_url: str | None = None
+    agent_email: str | None = None
+    agent_password: str | None = None
+    agent_messages: int = 5
+
+
+async def _think(settings: LoadSettings) -> None:
+    if settings.think_s > 0:
+        await asyncio.sleep(settings.think_s)
+
+
+async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
+    """(a) Rasa's REST channel directly."""
+    assert settings.rasa_url
+    samples: list[float] = []
+    errors = 0
+    url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    limits = httpx.Limits(max_connections=settings.customers + 5)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+
+        async def customer(index: int) -> None:
+            nonlocal errors
+            sender = f"load-rasa-{uuid.uuid4().hex[:12]}"
+            meta = {"language": "en", "customer_id": None, "channel": "web"}
+            for text in SCRIPT:
+                started = time.perf_counter()
+                body = {"sender": sender, "message": text, "metadata": meta}
+                response = await http.post(url, json=body)
+                if response.status_code == 200:
+                    samples.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors += 1
+                await _think(settings)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
+        duration = time.perf_counter() - started
+    return {**latency_summary(samples, duration), "errors": errors}
+
+
+async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
+    """(b) The same conversation through the gateway's REST channel, in bot mode."""
+    assert settings.handoff_url
+    samples: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=settings.customers + 5)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        client = CustomerClient(settings.handoff_url, http)
+
+        async def customer(index: int) -> None:
+            nonlocal errors
+            conv = await client.create("en")
+            for text in SCRIPT:
+                started = time.perf_counter()
+                try:
+                    reply = await client.send(conv, text)
+                except (ApiError, httpx.HTTPError):
+                    errors += 1
+                    continue
+                if not reply.get("replies"):
+                    errors += 1
+                samples.append((time.perf_counter() - started) * 1000)
+                await _think(settings)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
+        duration = time.perf_counter() - started
+    return {**latency_summary(samples, duration), "errors": errors}
+
+
+async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
+    """(b, widget path) WebSocket send → first bot message event."""
+    assert settings.handoff_url
+    samples: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=60) as http:
+        client = CustomerClient(settings.handoff_url, http)
+
+        async def customer(index: int) -> None:
+            nonlocal errors
+            conv = await client.create("en")
+            url = f"{ws_url(settings.handoff_url)}/ws/conversations/{conv.id}?token={conv.token}"
+            async with websockets.connect(url, open_timeout=30) as ws:
+                for n, text in enumerate(SCRIPT):
+                    cid = f"lw-{index}-{n}-{uuid.uuid4().hex[:6]}"
+                    started = time.perf_counter()
+                    await ws.send(
+                        json.dumps({"type": "message", "client_message_id": cid, "text": text})
+                    )
+                    own_seq: int | None = None
+                    try:
+                        async with asyncio.timeout(60):
+                            while True:
+                                frame = json.loads(await ws.recv())
+                                if (
+                                    frame.get("type") == "ack"
+                                    and frame.get("client_message_id") == cid
+                                ):
+                                    own_seq = int(frame["message"]["seq"])
+                                    continue
+                                message = frame.get("message") or {}
+                                if (
+                                    frame.get("type") == "message"
+                                    and message.get("role") in ("bot", "system")
+                                    and own_seq is not None
+                                    and int(message.get("seq", 0)) > own_seq
+                                ):
+                                    samples.append((time.perf_counter() - started) * 1000)
+                                    break
+                    except TimeoutError:
+                        errors += 1
+                    # let the rest of this turn's replies arrive before the next message
+                    await asyncio.sleep(max(settings.think_s, 0.3))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
+        duration = time.perf_counter() - started
+    result = {**latency_summary(samples, duration), "errors": errors}
+    result["note"] = (
+        "includes a 0.3 s pause per message (turn boundaries); throughput not comparable"
+    )
+    return result
+
+
+async def run_agent(settings: LoadSettings) -> dict[str, Any]:
+    """(c) Customer message → agent WebSocket, for conversations claimed by one agent."""
+    assert settings.handoff_url and settings.agent_email and settings.agent_password
+    samples: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=60) as http:
+        customers = CustomerClient(settings.handoff_url, http)
+        agent = AgentClient(settings.handoff_url, http)
+        await agent.login(settings.agent_email, settings.agent_password)
+        await agent.http.put(
+            f"{agent.base_url}/api/agent/status", json={"available": True}, headers=agent.auth
+        )
+        waiting: dict[str, asyncio.Future[float]] = {}
+        async with websockets.connect(agent.ws_url(), open_timeout=30) as ws:
+
+            async def reader() -> None:
+                async for raw in ws:
+                    frame = json.loads(raw)
+                    if frame.get("type") != "message":
+                        continue
+                    text = str((frame.get("message") or {}).get("text") or "")
+                    future = waiting.pop(text, None)
+                    if future is not None and not future.done():
+                        future.set_result(time.perf_counter())
+
+            reading = asyncio.create_task(reader())
+            convs = []
+            for _ in range(settings.customers):
+                conv = await customers.create("en")
+                await customers.send(conv, HUMAN_REQUEST)
+                convs.append(conv)
+            claimed = []
+            for conv in convs:
+                summary = await agent.handoff_for(conv.id)
+                if summary is None:
+                    errors += 1
+                    continue
+                try:
+                    await agent.post(f"/api/handoffs/{summary['id']}/claim")
+                    claimed.append(conv)
+                except ApiError as exc:
+                    log.warning("claim failed: %s", exc)
+                    errors += 1
+            loop = asyncio.get_running_loop()
+
+            async def customer(index: int, conv: Any) -> None:
+                nonlocal errors
+                for n in range(settings.agent_messages):
+                    text = f"question {n} from customer {index} [{uuid.uuid4().hex[:8]}]"
+                    future: asyncio.Future[float] = loop.create_future()
+                    waiting[text] = future
+                    started = time.perf_counter()
+                    try:
+                        await customers.send(conv, text)
+                        received = await asyncio.wait_for(future, 30)
+                        samples.append((received - started) * 1000)
+                    except (TimeoutError, ApiError, httpx.HTTPError):
+                        errors += 1
+                        waiting.pop(text, None)
+                    await _think(settings)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
+            duration = time.perf_counter() - started
+            reading.cancel()
+    return {**latency_summary(samples, duration), "errors": errors, "claimed": len(claimed)}
+
+
+class RssSampler:
+    """Peak RSS (process + children) of named pids, sampled every 0.25 s in a thread."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak: dict[str, int] = dict.fromkeys(pids, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self, pid: int) -> int:
+        try:
+            root = psutil.Process(pid)
+            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+        except psutil.Error:
+            return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], self._rss(pid))
+            self._stop.wait(0.25)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_mb(self) -> dict[str, float]:
+        return {name: round(value / 2**20, 1) for name, value in self.peak.items()}
+
+
+async def run_load(settings: LoadSettings, parts: Sequence[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "customers": settings.customers,
+        "think_s": settings.think_s,
+        "messages_per_customer": len(SCRIPT),
+    }
+    if "rasa" in parts and settings.rasa_url:
+        log.info("load (a): Rasa REST channel, %d customers", settings.customers)
+        results["rasa"] = await run_rasa(settings)
+    if "gateway" in parts and settings.handoff_url:
+        log.info("load (b): gateway REST in bot mode, %d customers", settings.customers)
+        results["gateway"] = await run_gateway(settings)
+        log.info("load (b): gateway WebSocket in bot mode, %d customers", settings.customers)
+        results["gateway_ws"] = await run_gateway_ws(settings)
+    if "agent" in parts and settings.handoff_url and settings.agent_email:
+        log.info("load (c): customer → agent delivery, %d customers", settings.customers)
+        results["agent"] = await run_agent(settings)
+    a, b = results.get("rasa"), results.get("gateway")
+    if a and b and a.get("p50_ms") and b.get("p50_ms"):
+        results["ratio_gateway_over_rasa"] = {
+            key: round(b[key] / a[key], 2) for key in ("p50_ms", "p95_ms", "p99_ms") if a.get(key)
+        }
+    return results
+
+
+def print_load(results: dict[str, Any]) -> None:
+    rows = []
+    labels = {
+        "rasa": "(a) Rasa REST direct",
+        "gateway": "(b) gateway REST, bot mode",
+        "gateway_ws": "(b) gateway WebSocket, bot mode",
+        "agent": "(c) customer → agent WS",
+    }
+    for key, label in labels.items():
+        r = results.get(key)
+        if r:
+            rows.append(
+                [
+                    label,
+                    r["count"],
+                    r["p50_ms"],
+                    r["p95_ms"],
+                    r["p99_ms"],
+                    r.get("throughput_per_s"),
+                    r.get("errors"),
+                ]
+            )
+    print(f"\nload: {results['customers']} concurrent customers, think time {results['think_s']} s")
+    print_table(["path", "messages", "p50 ms", "p95 ms", "p99 ms", "msg/s", "errors"], rows)
+    ratio = results.get("ratio_gateway_over_rasa")
+    if ratio:
+        print(
+            f"ratio (b)/(a): p50 {ratio.get('p50_ms')}, p95 {ratio.get('p95_ms')}, "
+            f"p99 {ratio.get('p99_ms')}"
+        )
+    rss = results.get("peak_rss_mb")
+    if rss:
+        print("peak RSS (MB): " + ", ".join(f"{k} {v}" for k, v in rss.items()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between messages")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
+    parser.add_argument("--rasa-token", default=os.environ.get("RASA_TOKEN"))
+    parser.add_argument("--handoff-url", default=os.environ.get("HANDOFF_URL"))
+    parser.add_argument("--agent-email", default=os.environ.get("BENCH_AGENT_EMAIL"))
+    parser.add_argument("--agent-password", default=os.environ.get("BENCH_AGENT_PASSWORD"))
+    parser.add_argument("--parts", default="rasa,gateway,agent")
+    parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = LoadSettings(
+        customers=args.customers,
+        think_s=args.think,
+        rasa_url=args.rasa_url,
+        rasa_token=args.rasa_token,
+        handoff_url=args.handoff_url,
+        agent_email=args.agent_email,
+        agent_password=args.agent_password,
+    )
+    try:
+        pids = {k: int(v) for k, v in (p.split("=", 1) for p in args.pid)}
+    except ValueError:
+        print("load: --pid takes name=PID", file=sys.stderr)
+        return 2
+    with RssSampler(pids) as sampler:
+        results = asyncio.run(run_load(settings, args.parts.split(",")))
+    if pids:
+        results["peak_rss_mb"] = sampler.peak_mb()
+    print_load(results)
+    print(f"\nreport: {write_report('load', results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
