@@ -64,10 +64,13 @@ lint: install-service
 test: install lint test-service test-assistant test-e2e
 	@echo "make test: all checks passed"
 
+SERVICE_TESTS := $(wildcard tests/shop tests/handoff tests/analytics tests/bench)
+
 test-service: install-service services
-	scripts/with-services.sh $(VENV)/bin/pytest -q tests/shop tests/handoff
+	scripts/with-services.sh $(VENV)/bin/pytest -q $(SERVICE_TESTS)
 
 test-assistant: install train
+	$(RVENV)/bin/pytest -q -p no:cacheprovider tests/data
 	scripts/test-assistant.sh
 
 test-e2e: install train system-deps
