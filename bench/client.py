@@ -173,7 +173,7 @@ async def set_faults(
     async with httpx.AsyncClient(timeout=10) as http:
         response = await http.put(
             f"{shop_url.rstrip('/')}/v1/admin/faults",
-            json={"error_rate": error_rate, "latency_ms": latency_ms},
+            json={"error_rate": error_rate, "latency_ms": int(latency_ms)},
             headers={"X-API-Key": api_key},
         )
     if response.status_code != 200:
