@@ -1,0 +1,197 @@
+"""Store and services against real databases: SQLite (temp file) and PostgreSQL
+(TEST_POSTGRES_URL; skipped when unreachable unless REQUIRE_SERVICES=1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from handoff.store import repositories as repo
+from handoff.store.db import Database
+from handoff.store.migrate import upgrade
+from handoff.store.models import Handoff, utcnow
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+async def _pg_database() -> tuple[str, str]:
+    import asyncpg
+
+    admin_dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"handoff_test_{uuid.uuid4().hex[:10]}"
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(admin_dsn), 5)
+    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
+        _skip_or_fail(f"PostgreSQL unreachable at {PG_URL}: {exc!r}")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+async def _drop_pg(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    url, name = await _pg_database()
+    yield url
+    await _drop_pg(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    name = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    else:
+        url, name = await _pg_database()
+    database = Database(url)
+    await upgrade(database.engine)
+    yield database
+    await database.close()
+    if name:
+        await _drop_pg(name)
+
+
+async def test_migrations_create_every_table(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {
+        "conversations",
+        "messages",
+        "users",
+        "auth_sessions",
+        "handoffs",
+        "notes",
+        "handoff_events",
+        "alembic_version",
+    } <= tables
+    await upgrade(db.engine)  # idempotent
+
+
+async def _conversation(db: Database, **fields: object) -> str:
+    from handoff.gateway.services import create_conversation
+
+    async with db.session() as session:
+        conv = await create_conversation(session=session, language="en", customer=None)
+        for key, value in fields.items():
+            setattr(conv, key, value)
+        return conv.id
+
+
+async def test_concurrent_writers_get_gapless_unique_sequence_numbers(db: Database) -> None:
+    cid = await _conversation(db)
+
+    async def write(n: int) -> int:
+        async with db.session() as session:
+            m = await repo.add_message(
+                session, conversation_id=cid, role="customer", text=str(n), client_message_id=str(n)
+            )
+            return m.seq
+
+    seqs = await asyncio.gather(*(write(n) for n in range(30)))
+    assert sorted(seqs) == list(range(1, 31))
+    async with db.session() as session:
+        messages = await repo.list_messages(session, cid)
+        assert [m.seq for m in messages] == list(range(1, 31))
+        assert all(m.created_at.tzinfo is not None for m in messages)
+
+
+async def test_client_message_id_is_unique_per_conversation(db: Database) -> None:
+    cid = await _conversation(db)
+    other = await _conversation(db)
+    async with db.session() as session:
+        await repo.add_message(
+            session, conversation_id=cid, role="customer", text="a", client_message_id="same"
+        )
+        await repo.add_message(
+            session, conversation_id=other, role="customer", text="a", client_message_id="same"
+        )
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            await repo.add_message(
+                session, conversation_id=cid, role="customer", text="b", client_message_id="same"
+            )
+    async with db.session() as session:
+        found = await repo.message_by_client_id(session, cid, "same")
+        assert found is not None and found.text == "a"
+
+
+async def test_recent_conversations_by_customer_or_email(db: Database) -> None:
+    now = await _conversation(db, customer_id="C1")
+    week_ago = await _conversation(db, customer_id="C1")
+    old = await _conversation(db, customer_id="C1")
+    by_mail = await _conversation(db, email="Minji@Example.com")
+    async with db.session() as session:
+        from handoff.store.models import Conversation
+
+        (await session.get(Conversation, old)).created_at = utcnow().replace(year=2020)  # type: ignore[union-attr]
+    async with db.session() as session:
+        since = utcnow().replace(microsecond=0) - __import__("datetime").timedelta(days=7)
+        rows = await repo.recent_conversations(
+            session, customer_id="C1", email=None, exclude=now, since=since
+        )
+        assert [r.id for r in rows] == [week_ago]
+        rows = await repo.recent_conversations(
+            session, customer_id=None, email="minji@example.com", exclude=now, since=since
+        )
+        assert [r.id for r in rows] == [by_mail]
+
+
+async def test_handoff_events_and_handling_times(db: Database) -> None:
+    cid = await _conversation(db)
+    async with db.session() as session:
+        h = Handoff(
+            conversation_id=cid,
+            status="queued",
+            reason="customer_request",
+            language="en",
+            priority=0,
+            priority_reasons=[],
+            summary="",
+            context={"a": [1]},
+            requested_at=utcnow(),
+        )
+        session.add(h)
+        await session.flush()
+        await repo.add_event(session, h, "requested", data={"reason": "customer_request"})
+        h.status, h.claimed_at = "resolved", utcnow()
+        h.closed_at = h.claimed_at + __import__("datetime").timedelta(seconds=120)
+        await repo.add_event(session, h, "resolved")
+    async with db.session() as session:
+        events = await repo.list_events(session, h.id)
+        assert [e.type for e in events] == ["requested", "resolved"]
+        assert events[0].data == {"reason": "customer_request"}
+        assert await repo.recent_handling_seconds(session) == [120.0]
+        assert await repo.open_handoff(session, cid) is None
+
+
+@pytest.mark.postgres
+async def test_whole_scenario_on_postgres(pg_url: str, service_factory) -> None:  # type: ignore[no-untyped-def]
+    from test_handoff_scenario import test_full_handoff_round_trip
+
+    service = await service_factory(database_url=pg_url)
+    await test_full_handoff_round_trip(service)
