@@ -1,0 +1,71 @@
+"""Parse results → intents (retrieval full names), simulator summaries, customer tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+from bench.client import customer_token
+from bench.nlu_eval import predicted_intent
+from bench.simulate import Result, summarise
+
+
+def test_retrieval_intent_gets_its_full_name_from_the_response_selector() -> None:
+    parsed = {
+        "intent": {"name": "faq", "confidence": 0.91},
+        "response_selector": {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": "faq/shipping_costs"}},
+        },
+    }
+    prediction = predicted_intent(parsed)
+    assert (prediction.intent, prediction.confidence) == ("faq/shipping_costs", 0.91)
+    plain = predicted_intent({"intent": {"name": "greet", "confidence": 0.5}})
+    assert plain.intent == "greet"
+    assert predicted_intent({"intent": None}).intent == "<none>"
+
+
+def result(name: str, outcome: str, goal: bool, **kw: object) -> Result:
+    r = Result(
+        scenario=name,
+        task=str(kw.pop("task", "status")),
+        customer="anonymous",
+        expected="contained",
+        expected_reasons=[],
+        outcome=outcome,
+        goal_reached=goal,
+    )
+    for key, value in kw.items():
+        setattr(r, key, value)
+    return r
+
+
+def test_summary_rates_turns_asked_twice_and_ces() -> None:
+    results = [
+        result("a", "contained", True, turns_to_goal=2, ces_given=7),
+        result("b", "contained", True, turns_to_goal=4, asked_twice=1, ces_given=5),
+        result("c", "escalated", False, handoff_reason="task_failed", task="cancel"),
+        result("d", "abandoned", False, abandoned=True, task="cancel"),
+    ]
+    summary = summarise(results)
+    overall = summary["overall"]
+    assert overall["goal_reached"] == 2
+    assert overall["containment_rate"] == 0.5
+    assert overall["escalation_rate"] == 0.25
+    assert overall["abandonment_rate"] == 0.25
+    assert overall["mean_turns_to_goal"] == 3.0
+    assert overall["asked_twice_total"] == 1
+    assert overall["mean_ces"] == 6.0
+    assert overall["handoff_reasons"] == {"task_failed": 1}
+    assert summary["by_task"]["cancel"]["scenarios"] == 2
+
+
+def test_customer_token_is_the_compact_hmac_form() -> None:
+    token = customer_token("s3cret", "C0002")
+    first, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)))
+    assert claims["sub"] == "C0002" and claims["name"] == "Minji Kim" and claims["exp"] > 0
+    expected = hmac.new(b"s3cret", first.encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)) == expected
