@@ -1,0 +1,367 @@
+"""The order lookup form: collects only what is missing and verifies the customer.
+
+`action_start_task` remembers which task the customer wants, `order_lookup_form` collects the
+order number (and, for guests, e-mail or postcode, verified by the order API) plus the task's
+own details (new address; items and reason of a return). Anything already given in this
+conversation is kept, so nothing is ever asked twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.orders import (
+    Locked,
+    NotFound,
+    OrderApiError,
+    Unavailable,
+    VerificationFailed,
+    get_client,
+)
+from actions.common import (
+    TASK_INTENTS,
+    find_email,
+    find_postcode,
+    latest_intent,
+    normalise_order_number,
+)
+from actions.messages import say
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+ADDRESS_RE = re.compile(
+    r"^(?P<street>[^,]+?),\s*(?P<postcode>\d{4,6})\s+(?P<city>[^,]+?)(?:,\s*(?P<country>[A-Za-z]{2}))?\s*$"
+)
+ALL_ITEMS = {"all", "all items", "everything", "both", "all of them", "전부", "모두", "다"}
+
+
+class ActionStartTask(Action):
+    """Remembers the requested task and clears what belonged to the previous one."""
+
+    def name(self) -> str:
+        return "action_start_task"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        task = TASK_INTENTS.get(latest_intent(tracker) or "", "order_status")
+        return [
+            SlotSet("pending_task", task),
+            SlotSet("pending_question", None),
+            SlotSet("handoff_reason", None),
+            SlotSet("lookup_error", None),
+            SlotSet("lookup_attempts", 0.0),
+            SlotSet("new_address", None),
+            SlotSet("return_items", None),
+            SlotSet("return_reason", None),
+        ]
+
+
+def _attempt_failed(tracker: Tracker, slot: str, code: str) -> dict[str, Any]:
+    attempts = int(tracker.get_slot("lookup_attempts") or 0) + 1
+    values: dict[str, Any] = {slot: None, "lookup_attempts": float(attempts)}
+    if attempts >= MAX_ATTEMPTS:
+        values["lookup_error"] = code
+    return values
+
+
+def parse_address(text: str) -> dict[str, str] | None:
+    """ "Hauptstr. 5, 10115 Berlin" (optionally ", DE") → address dict; None if unparsable."""
+    match = ADDRESS_RE.match(" ".join(str(text).split()))
+    if not match:
+        return None
+    return {
+        "street": match.group("street").strip(),
+        "postcode": match.group("postcode"),
+        "city": match.group("city").strip(),
+        "country": (match.group("country") or "DE").upper(),
+    }
+
+
+def match_items(text: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The order items a customer's answer refers to (all of them for "all")."""
+    if isinstance(text, list):
+        text = " ".join(str(t) for t in text)
+    wanted = str(text or "").strip().lower()
+    if not wanted:
+        return []
+    if wanted in ALL_ITEMS:
+        chosen = items
+    else:
+        chosen = []
+        for item in items:
+            name = str(item.get("name", "")).lower()
+            sku = str(item.get("sku", "")).lower()
+            words = [w for w in re.findall(r"\w+", name) if len(w) > 2]
+            if wanted in name or name in wanted or sku == wanted or any(w in wanted for w in words):
+                chosen.append(item)
+    return [
+        {"sku": i.get("sku"), "name": i.get("name"), "quantity": int(i.get("quantity", 1))}
+        for i in chosen
+    ]
+
+
+class ValidateOrderLookupForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_order_lookup_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        if tracker.get_slot("lookup_error"):
+            return []
+        slots = ["order_number"]
+        if not tracker.get_slot("customer_id"):
+            has_postcode = tracker.get_slot("postcode") and not tracker.get_slot("email")
+            slots.append("postcode" if has_postcode else "email")
+            return slots
+        task = tracker.get_slot("pending_task")
+        snap = tracker.get_slot("order_snapshot") or {}
+        if snap.get("order_number") != tracker.get_slot("order_number"):
+            return slots
+        if task == "change_address" and snap.get("can_change_address"):
+            slots.append("new_address")
+        if task == "return_item" and snap.get("can_return"):
+            slots += ["return_items", "return_reason"]
+        return slots
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        extra = await self._verify(dispatcher, tracker)
+        tracker.add_slots(extra)
+        return events + extra
+
+    async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Checks that the customer may see this order; loads it into `order_snapshot`."""
+        number = tracker.get_slot("order_number")
+        if not number or tracker.get_slot("lookup_error"):
+            return []
+        snap = tracker.get_slot("order_snapshot") or {}
+        if tracker.get_slot("customer_id"):
+            if snap.get("order_number") == number:
+                return []
+            try:
+                order = await get_client().get_order(number)
+            except OrderApiError as exc:
+                logger.warning("order lookup failed: %s", exc)
+                return [SlotSet("lookup_error", "unavailable")]
+            return [SlotSet("order_snapshot", order.to_json())]
+        email, postcode = tracker.get_slot("email"), tracker.get_slot("postcode")
+        if not email and not postcode:
+            return []
+        try:
+            result = await get_client().verify(number, email=email, postcode=postcode)
+            order = await get_client().get_order(number)
+        except VerificationFailed as exc:
+            say(
+                dispatcher,
+                tracker,
+                "verification_failed",
+                order_number=number,
+                attempts_left=exc.attempts_left if exc.attempts_left is not None else "a few",
+            )
+            values = _attempt_failed(tracker, "email", "verification_failed")
+            values["postcode"] = None
+            return [SlotSet(k, v) for k, v in values.items()]
+        except Locked:
+            return [SlotSet("lookup_error", "verification_locked")]
+        except NotFound:
+            say(dispatcher, tracker, "order_not_found", order_number=number)
+            values = _attempt_failed(tracker, "order_number", "order_not_found")
+            return [SlotSet(k, v) for k, v in values.items()]
+        except (Unavailable, OrderApiError) as exc:
+            logger.warning("verification failed: %s", exc)
+            return [SlotSet("lookup_error", "unavailable")]
+        return [
+            SlotSet("customer_id", result.customer_id),
+            SlotSet("verified", True),
+            SlotSet("order_snapshot", order.to_json()),
+        ]
+
+    async def validate_order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = normalise_order_number(value)
+        if not number:
+            say(dispatcher, tracker, "invalid_order_number")
+            return _attempt_failed(tracker, "order_number", "invalid_order_number")
+        try:
+            order = await get_client().get_order(number)
+        except NotFound:
+            say(dispatcher, tracker, "order_not_found", order_number=number)
+            return _attempt_failed(tracker, "order_number", "order_not_found")
+        except OrderApiError as exc:
+            logger.warning("order lookup failed: %s", exc)
+            return {"order_number": number, "lookup_error": "unavailable"}
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id and order.customer_id != customer_id:
+            say(dispatcher, tracker, "order_not_on_account", order_number=number)
+            return _attempt_failed(tracker, "order_number", "order_not_found")
+        values: dict[str, Any] = {"order_number": number}
+        if customer_id:
+            values["order_snapshot"] = order.to_json()
+        return values
+
+    async def validate_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = find_email(value)
+        if email:
+            return {"email": email}
+        postcode = find_postcode(value)
+        if postcode:
+            return {"email": None, "postcode": postcode}
+        say(dispatcher, tracker, "invalid_email")
+        return _attempt_failed(tracker, "email", "invalid_email")
+
+    async def validate_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        postcode = find_postcode(value)
+        if postcode:
+            return {"postcode": postcode}
+        email = find_email(value)
+        if email:
+            return {"postcode": None, "email": email}
+        say(dispatcher, tracker, "invalid_email")
+        return _attempt_failed(tracker, "postcode", "invalid_postcode")
+
+    async def validate_new_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, dict) and value.get("street"):
+            return {"new_address": value}
+        address = parse_address(str(value or ""))
+        if address:
+            return {"new_address": address}
+        say(dispatcher, tracker, "invalid_address")
+        return _attempt_failed(tracker, "new_address", "invalid_address")
+
+    async def validate_return_items(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return {"return_items": value}
+        items = (tracker.get_slot("order_snapshot") or {}).get("items") or []
+        chosen = match_items(value, items)
+        if chosen:
+            return {"return_items": chosen}
+        names = ", ".join(str(i.get("name")) for i in items)
+        say(dispatcher, tracker, "invalid_items", items=names)
+        return _attempt_failed(tracker, "return_items", "invalid_items")
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reason = " ".join(str(value or "").split())
+        if len(reason) >= 2:
+            return {"return_reason": reason[:200]}
+        say(dispatcher, tracker, "ask_return_reason")
+        return {"return_reason": None}
+
+
+class ActionAskOrderNumber(Action):
+    """Asks for the order number; a verified/signed-in customer picks from recent orders."""
+
+    def name(self) -> str:
+        return "action_ask_order_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id:
+            try:
+                orders = await get_client().recent_orders(customer_id, limit=5)
+            except OrderApiError as exc:
+                logger.warning("recent orders failed: %s", exc)
+                orders = []
+            if orders:
+                buttons = [
+                    {
+                        "title": f"{o.order_number} · {o.status.replace('_', ' ')} · "
+                        f"{o.items[0].name if o.items else ''}",
+                        "payload": f'/inform{{"order_number":"{o.order_number}"}}',
+                    }
+                    for o in orders
+                ]
+                say(dispatcher, tracker, "which_order", buttons=buttons)
+                return []
+        say(dispatcher, tracker, "ask_order_number")
+        return []
+
+
+class ActionAskReturnItems(Action):
+    """Asks which items go back, with one button per item of the order."""
+
+    def name(self) -> str:
+        return "action_ask_return_items"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        items = (tracker.get_slot("order_snapshot") or {}).get("items") or []
+        buttons = [
+            {"title": str(i.get("name")), "payload": f'/inform{{"item":"{i.get("name")}"}}'}
+            for i in items
+        ]
+        if len(items) > 1:
+            buttons.append({"title": "All items", "payload": '/inform{"item":"all"}'})
+        say(dispatcher, tracker, "ask_return_items", buttons=buttons)
+        return []
+
+
+class _AskAction(Action):
+    """Asks for one form slot in the conversation's language (optionally with buttons)."""
+
+    slot = ""
+    buttons: list[dict[str, str]] = []
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say(dispatcher, tracker, f"ask_{self.slot}", buttons=self.buttons)
+        return []
+
+
+class ActionAskEmail(_AskAction):
+    slot = "email"
+
+
+class ActionAskPostcode(_AskAction):
+    slot = "postcode"
+
+
+class ActionAskNewAddress(_AskAction):
+    slot = "new_address"
+
+
+class ActionAskReturnReason(_AskAction):
+    slot = "return_reason"
+    buttons = [
+        {"title": title, "payload": f'/inform{{"reason":"{reason}"}}'}
+        for title, reason in (
+            ("Doesn't fit", "does not fit"),
+            ("Damaged", "damaged"),
+            ("Not as described", "not as described"),
+            ("Changed my mind", "changed my mind"),
+        )
+    ]

@@ -1,0 +1,188 @@
+# ruff: noqa: E501  (a text catalogue: long sentences read better unwrapped)
+"""Texts the custom actions send, per language.
+
+Responses the dialogue rules utter live in domain.yml (with `language` conditional variations);
+the texts below are the ones only custom actions send (they depend on order data), so they are
+kept next to the code. Adding a language: add a block here and the domain variations
+(docs/assistant.md). Missing keys fall back to English.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+logger = logging.getLogger(__name__)
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "ask_order_number": (
+            "What's your order number? It looks like EF-100001 and is in your confirmation e-mail."
+        ),
+        "which_order": "Which order is it about?",
+        "ask_email": (
+            "To protect your data: what's the e-mail address (or the delivery postcode) of this "
+            "order?"
+        ),
+        "ask_postcode": "What's the delivery postcode (or the e-mail address) of this order?",
+        "ask_new_address": (
+            "What's the new delivery address? Please write it as: street and number, postcode "
+            "city (e.g. Hauptstr. 5, 10115 Berlin)."
+        ),
+        "ask_return_items": "Which items would you like to return?",
+        "ask_return_reason": "What's the reason for the return?",
+        "invalid_order_number": "That doesn't look like an order number. It has the form EF-100001.",
+        "order_not_found": (
+            "I couldn't find order {order_number}. Could you check the number in your "
+            "confirmation e-mail?"
+        ),
+        "order_not_on_account": "I can't find order {order_number} on your account. Could you check the number?",
+        "invalid_email": "That doesn't look like an e-mail address or postcode. Could you check it?",
+        "verification_failed": (
+            "That e-mail or postcode doesn't match order {order_number}. Please check it "
+            "({attempts_left} attempts left)."
+        ),
+        "verification_locked": "For your security, order lookups are paused after several unsuccessful attempts.",
+        "lookup_failed": "Sorry, I couldn't find or verify that order.",
+        "invalid_address": (
+            "I couldn't read that address. Please write it as: street and number, postcode city "
+            "(e.g. Hauptstr. 5, 10115 Berlin)."
+        ),
+        "invalid_items": "I couldn't match that to an item of this order. The order contains: {items}.",
+        "order_api_down": (
+            "Sorry, I can't reach our order system right now, so I can't look this up at the "
+            "moment."
+        ),
+        "task_failed": "Sorry, that didn't work on our side and it isn't something you can fix.",
+        "status_in_transit": (
+            "Your order {order_number} is on its way with {carrier} (tracking number "
+            "{tracking_number}). Latest update: {last_event}. Expected delivery: {eta}."
+        ),
+        "status_delayed": (
+            "Your order {order_number} is delayed because of {delay_reason}. The new expected "
+            "delivery date is {eta} ({carrier}, tracking number {tracking_number}). You don't "
+            "need to do anything."
+        ),
+        "status_delivered": (
+            "Your order {order_number} was delivered on {delivered_at}. If something is wrong "
+            "with it, you can return it until {return_until}."
+        ),
+        "status_pending": (
+            "Your order {order_number} is waiting for the payment to be confirmed. It ships as "
+            "soon as the payment arrives; no action needed if you already paid."
+        ),
+        "status_preparing": (
+            "Your order {order_number} is being prepared in our warehouse. Expected delivery: "
+            "{eta}. You'll get a tracking e-mail once it ships."
+        ),
+        "status_cancelled": "Your order {order_number} is cancelled. Refund status: {refund_status}.",
+        "status_return": "Your order {order_number}: {status}. Refund status: {refund_status}.",
+        "proactive_delay": (
+            "Hi! Before you ask: your order {order_number} is delayed because of {delay_reason}. "
+            "The new expected delivery date is {eta}. Sorry for the wait."
+        ),
+        "confirm_cancel": "Order {order_number} ({total}) can still be cancelled.{fee_note}",
+        "cancel_done": (
+            "Done: order {order_number} is cancelled. Fee: {fee}. You'll get {refund_amount} back"
+            " to {refund_method} by {refund_date}."
+        ),
+        "cancel_refused_shipped": (
+            "Order {order_number} has already shipped, so it can't be cancelled anymore. You can "
+            "refuse the parcel at the door or return it for free after it arrives, and you'll get"
+            " a full refund."
+        ),
+        "cancel_refused_delivered": (
+            "Order {order_number} has already been delivered, so it can't be cancelled. You can "
+            'return it instead; just say "return".'
+        ),
+        "cancel_refused_cancelled": (
+            "Order {order_number} is already cancelled; nothing more to do. Your refund is on its"
+            " way."
+        ),
+        "cancel_refused": "Order {order_number} can't be cancelled in its current state.",
+        "task_declined": "Okay, I've left order {order_number} unchanged.",
+        "confirm_address": "I can change the delivery address of order {order_number} to {address}.",
+        "address_changed": "Done: order {order_number} will go to {address}. New expected delivery: {eta}.",
+        "address_refused": (
+            "The address of order {order_number} can't be changed anymore because it's already "
+            "packed or on its way. The carrier's tracking page lets you redirect the parcel or "
+            "pick a parcel shop."
+        ),
+        "return_started": (
+            "Your return for {items} from order {order_number} is registered. Label reference: "
+            "{label_reference} ({label_url}). Print the label, stick it on the parcel and drop it"
+            " at {drop_off}. You'll get {refund_amount} back about {refund_days} days after it "
+            "arrives with us."
+        ),
+        "return_not_delivered": (
+            "Order {order_number} hasn't been delivered yet, so a return can't be started. Once "
+            "it arrives you have 30 days; if you no longer want it, you can also refuse the "
+            "parcel."
+        ),
+        "return_window_expired": (
+            "The 30-day return window for order {order_number} ended on {return_until}, so I "
+            "can't start a return. For a faulty item the legal warranty still applies."
+        ),
+        "return_exists": (
+            "There's already a return for order {order_number}. Your refund follows once it's "
+            "checked in."
+        ),
+        "return_refused": "I couldn't start a return for those items of order {order_number}.",
+        "refund_paid": (
+            "The refund of {amount} for order {order_number} was paid on {paid_at} to {method}. "
+            "Depending on your bank it shows up within 1-3 business days."
+        ),
+        "refund_pending": (
+            "The refund of {amount} for order {order_number} is on its way to {method}; expected "
+            "by {expected_date}."
+        ),
+        "refund_none": (
+            "There's no refund open for order {order_number}. To get your money back, you can "
+            'return a delivered order or cancel one that hasn\'t shipped yet; just say "return" or'
+            ' "cancel".'
+        ),
+        "invoice": "Here's the invoice {invoice_number} for order {order_number}: {url}",
+        "invoice_not_available": (
+            "There's no invoice for order {order_number} yet: it's created as soon as the payment"
+            " is confirmed, and you'll get it by e-mail then."
+        ),
+        "account_email_on_file": "The e-mail on your account is {email}.",
+    },
+    "ko": {
+        "ask_order_number": "주문번호를 알려주세요. 주문 확인 메일에 있는 EF-100001 형식의 번호예요.",
+        "which_order": "어떤 주문에 대한 문의인가요?",
+        "ask_email": "개인정보 보호를 위해 주문에 사용한 이메일 주소(또는 배송지 우편번호)를 알려주세요.",
+        "order_api_down": "죄송해요, 지금 주문 시스템에 연결할 수 없어 조회가 어려워요.",
+        "proactive_delay": (
+            "안녕하세요! 주문 {order_number}이(가) {delay_reason}(으)로 지연되고 있어요. 새로운 예상 도착일은 {eta}입니다. 기다리게"
+            " 해서 죄송해요."
+        ),
+    },
+}
+
+
+class _Defaults(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "–"
+
+
+def text(language: str, key: str, **values: Any) -> str:
+    """The message `key` in `language` (English if missing), with `{placeholders}` filled."""
+    template = MESSAGES.get(language, {}).get(key) or MESSAGES["en"][key]
+    cleaned = {k: ("–" if v is None else v) for k, v in values.items()}
+    return template.format_map(_Defaults(cleaned))
+
+
+def say(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    key: str,
+    buttons: list[dict[str, str]] | None = None,
+    **values: Any,
+) -> None:
+    """Sends message `key` in the conversation's language."""
+    language = str(tracker.get_slot("language") or "en")
+    dispatcher.utter_message(text=text(language, key, **values), buttons=buttons or [])

@@ -1,0 +1,120 @@
+"""Session start (metadata, proactive message) and the once-per-session CES question."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.orders import OrderApiError, get_client
+from actions.common import (
+    Q_ANYTHING_ELSE,
+    Q_CES,
+    SMALL_TALK,
+    session_events,
+    session_intents,
+)
+from actions.messages import say
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = {"en", "ko"}
+
+
+def _metadata(tracker: Tracker) -> dict[str, Any]:
+    meta = tracker.get_slot("session_started_metadata") or {}
+    if not meta:
+        for event in reversed(tracker.events):
+            if event.get("event") == "user" and event.get("metadata"):
+                meta = event["metadata"]
+                break
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+class ActionSessionStart(Action):
+    """Sets language and customer_id from the gateway's metadata; raises a known problem."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        meta = _metadata(tracker)
+        events: list[EventType] = [SessionStarted()]
+        language = str(meta.get("language") or tracker.get_slot("language") or "en")[:2].lower()
+        events.append(SlotSet("language", language if language in LANGUAGES else "en"))
+        customer_id = meta.get("customer_id") or None
+        events.append(SlotSet("customer_id", customer_id))
+        events.append(SlotSet("verified", bool(customer_id)))
+        if customer_id:
+            events += await self._proactive(dispatcher, tracker, str(customer_id))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+    async def _proactive(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+    ) -> list[EventType]:
+        try:
+            orders = await get_client().recent_orders(customer_id, limit=5)
+        except OrderApiError as exc:
+            logger.warning("proactive check skipped for %s: %s", customer_id, exc)
+            return []
+        problem = next((o for o in orders if o.status == "delayed"), None)
+        if problem is None:
+            return []
+        reason = "a carrier delay"
+        try:
+            tracking = await get_client().tracking(problem.order_number)
+            reason = tracking.delay_reason or reason
+            eta = tracking.eta or problem.eta
+        except OrderApiError:
+            eta = problem.eta
+        say(
+            dispatcher,
+            tracker,
+            "proactive_delay",
+            order_number=problem.order_number,
+            delay_reason=reason,
+            eta=eta or "soon",
+        )
+        return [
+            SlotSet("order_number", problem.order_number),
+            SlotSet("order_snapshot", problem.to_json()),
+            SlotSet("pending_question", Q_ANYTHING_ELSE),
+        ]
+
+
+CES_BUTTONS = [{"title": str(n), "payload": f'/ces{{"ces_score": {n}}}'} for n in range(1, 8)]
+
+
+def ces_already_asked(tracker: Tracker) -> bool:
+    if tracker.get_slot("ces_asked"):
+        return True
+    for event in session_events(tracker):
+        if event.get("event") == "slot" and event.get("name") == "ces_asked" and event.get("value"):
+            return True
+    return False
+
+
+class ActionCheckCes(Action):
+    """Goal met (thanks / goodbye / nothing else): decides whether to ask the CES question.
+
+    Sets `pending_question` to "ces" once per session, only after a substantive request; the
+    rules then utter `utter_ask_ces` (1-7 buttons, payload `/ces{"ces_score": N}`).
+    """
+
+    def name(self) -> str:
+        return "action_check_ces"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        substantive = any(i not in SMALL_TALK for i in session_intents(tracker))
+        if substantive and not ces_already_asked(tracker):
+            return [SlotSet("ces_asked", True), SlotSet("pending_question", Q_CES)]
+        return [SlotSet("pending_question", None)]
