@@ -35,9 +35,9 @@ _REQUEST = re.compile(
 
 _KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "order_number": re.compile(
-        r"order[ -]?(?:number|no\b|#|id\b|reference)|주문\s*번호", re.IGNORECASE
+        r"order[ -]?(?:number|no\b|#|id\b|reference)|\bthe number\b|주문\s*번호", re.IGNORECASE
     ),
-    "email": re.compile(r"e-?mail|이메일|메일\s*주소", re.IGNORECASE),
+    "email": re.compile(r"(?<!confirmation )e-?mail|이메일|메일\s*주소", re.IGNORECASE),
     "postcode": re.compile(r"post\s?code|postal code|zip(?: code)?\b|우편\s*번호", re.IGNORECASE),
     "address": re.compile(
         r"(?:new|which|what|delivery|shipping)\s+(?:delivery\s+|shipping\s+)?address|새\s*주소|배송지",
@@ -55,11 +55,11 @@ _KIND_PATTERNS: dict[str, re.Pattern[str]] = {
         r"더 도와|다른 (?:문의|도움)",
         re.IGNORECASE,
     ),
-    "ces": re.compile(r"made it easy|how easy|effort|easy (?:was|it was)|쉽게", re.IGNORECASE),
+    "ces": re.compile(r"made it easy|how easy|effort|easy (?:was|it was)|쉽게|쉬우", re.IGNORECASE),
     "confirm": re.compile(
         r"^\s*(?:shall|should|do you want|would you like|are you sure|can i go ahead|"
-        r"is (?:that|this) (?:right|correct|ok)|do you confirm|confirm)\b"
-        r"|하시겠|할까요|맞나요|맞습니까",
+        r"is (?:that|this) (?:right|correct|okay|ok)(?: for you)?|do you confirm|confirm)\b"
+        r"|하시겠|할까요|드릴까요|괜찮으실까요|맞나요|맞습니까",
         re.IGNORECASE,
     ),
 }
