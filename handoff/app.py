@@ -18,6 +18,7 @@ from handoff.hub import Hub
 from handoff.pubsub import make_pubsub
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
+from handoff.web.routes import bp as web_bp
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.ctx.settings = settings
     app.blueprint(gateway_bp)
     app.blueprint(console_bp)
+    app.blueprint(web_bp)
     register_error_handlers(app)
 
     @app.get("/health")

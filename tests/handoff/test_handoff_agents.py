@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Service, auth, frame, is_msg, recv_until, ws_connect
+from conftest import Service, auth, frame, recv_until, ws_connect
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -58,7 +58,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
-    logs = {name: open(tmp / f"{name}.log", "wb") for name in ("shop", "actions", "rasa")}  # noqa: SIM115
+    logs = {name: open(tmp / f"{name}.log", "wb") for name in ("shop", "actions", "rasa")}
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(name: str, argv: list[str]) -> subprocess.Popen[bytes]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Service, auth, frame, is_msg, recv_until, ws_connect
+from conftest import Service, auth, is_msg, recv_until, ws_connect
 from handoff_fake_rasa import ASK_EMAIL, ASK_ORDER
 
 
@@ -101,7 +101,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
                     "type": "message",
                     "handoff_id": hid,
                     "client_message_id": "a1",
-                    "text": "Hi Minji, I've asked DHL to return EF-100010 to us; you'll get a full refund.",
+                    "text": "Hi Minji, DHL will return EF-100010 to us; you'll get a full refund.",
                 }
             )
         )

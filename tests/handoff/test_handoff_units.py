@@ -38,7 +38,7 @@ def test_settings_from_env_and_production_guard() -> None:
         }
     )
     assert ok.is_production
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(AttributeError):  # frozen
         ok.port = 1  # type: ignore[misc]
 
 
