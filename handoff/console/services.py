@@ -249,6 +249,10 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
         await repo.add_event(session, handoff, "resolved", agent_id=user.id, data={"note": note})
         notice = await _system_message(session, handoff, "resolved", user)
     await _lifecycle(hub, handoff, "resolved", [notice])
+    try:  # so the bot answers if the customer writes again later
+        await hub.rasa.resume(handoff.conversation_id)
+    except BotUnavailable:
+        log.warning("could not resume the bot after resolve", extra={"handoff_id": handoff_id})
     return handoff
 
 

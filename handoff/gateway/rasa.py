@@ -51,15 +51,19 @@ class RasaClient:
             raise BotUnavailable("rasa tracker is not an object")
         return data
 
-    async def hand_back(self, conversation_id: str, outcome: str) -> list[dict[str, Any]]:
-        """Resume the paused conversation and tell the bot what the agent did."""
-        params = {"token": self._token}
+    async def resume(self, conversation_id: str) -> None:
+        """Un-pause the conversation (harmless when it is not paused)."""
         await self._request(
             "POST",
             f"/conversations/{conversation_id}/tracker/events",
-            params=params,
+            params={"token": self._token},
             json={"event": "resume"},
         )
+
+    async def hand_back(self, conversation_id: str, outcome: str) -> list[dict[str, Any]]:
+        """Resume the paused conversation and tell the bot what the agent did."""
+        params = {"token": self._token}
+        await self.resume(conversation_id)
         data = await self._request(
             "POST",
             f"/conversations/{conversation_id}/trigger_intent",

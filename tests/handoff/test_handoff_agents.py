@@ -235,6 +235,17 @@ async def test_notes_transfer_resolve_and_events(service: Service) -> None:
     assert state["mode"] == "closed"
     r = await service.http.post(f"/api/handoffs/{hid}/resolve", headers=auth(kim["token"]), json={})
     assert r.status_code == 409
+    # The bot was resumed: a later message reopens the conversation with the bot.
+    r = await service.http.post(
+        f"/api/conversations/{cid}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": "later", "text": "I want to cancel another order"},
+    )
+    assert [m["role"] for m in r.json()["replies"]] == ["bot"]
+    state = (
+        await service.http.get(f"/api/conversations/{cid}", headers=auth(conv["token"]))
+    ).json()
+    assert state["mode"] == "bot"
 
 
 async def test_typing_and_customer_leaving_are_shown_to_the_agent(service: Service) -> None:
