@@ -82,7 +82,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status_return": "Your order {order_number}: {status}. Refund status: {refund_status}.",
         "proactive_delay": (
             "Hi! Before you ask: your order {order_number} is delayed because of {delay_reason}. "
-            "The new expected delivery date is {eta}. Sorry for the wait."
+            "The new expected delivery date is {eta}; you don't need to do anything. Sorry for the "
+            "wait! Is there anything else I can help you with?"
         ),
         "confirm_cancel": "Order {order_number} ({total}) can still be cancelled.{fee_note}",
         "cancel_done": (
@@ -181,8 +182,10 @@ def say(
     tracker: Tracker,
     key: str,
     buttons: list[dict[str, str]] | None = None,
+    *,
+    language: str | None = None,
     **values: Any,
 ) -> None:
-    """Sends message `key` in the conversation's language."""
-    language = str(tracker.get_slot("language") or "en")
+    """Sends message `key` in the conversation's language (or `language` if given)."""
+    language = language or str(tracker.get_slot("language") or "en")
     dispatcher.utter_message(text=text(language, key, **values), buttons=buttons or [])

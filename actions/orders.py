@@ -39,14 +39,17 @@ async def order_status(
             tracking = await client.tracking(number)
         except (Refused, NotFound):
             tracking = None
-        last = tracking.events[-1].description if tracking and tracking.events else "on its way"
+        latest = max(tracking.events, key=lambda e: e.at) if tracking and tracking.events else None
+        last = latest.description if latest else "on its way"
         if status == "delayed" or (tracking and tracking.delayed):
             say(
                 dispatcher,
                 tracker,
                 "status_delayed",
                 order_number=number,
-                delay_reason=(tracking.delay_reason if tracking else None) or "a carrier delay",
+                delay_reason=lower_first(
+                    (tracking.delay_reason if tracking else None) or "a delay"
+                ),
                 eta=(tracking.eta if tracking else None) or order.eta,
                 carrier=order.carrier,
                 tracking_number=order.tracking_number,
@@ -94,6 +97,10 @@ async def order_status(
         )
     events.append(task_result("order_status", "success", order_number=number))
     return events + ask_anything_else(dispatcher, tracker)
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _cancel_refusal_response(status: str) -> tuple[str, str]:

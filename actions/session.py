@@ -19,6 +19,7 @@ from actions.common import (
     session_intents,
 )
 from actions.messages import say
+from actions.orders import lower_first
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +48,18 @@ class ActionSessionStart(Action):
         meta = _metadata(tracker)
         events: list[EventType] = [SessionStarted()]
         language = str(meta.get("language") or tracker.get_slot("language") or "en")[:2].lower()
-        events.append(SlotSet("language", language if language in LANGUAGES else "en"))
+        language = language if language in LANGUAGES else "en"
+        events.append(SlotSet("language", language))
         customer_id = meta.get("customer_id") or None
         events.append(SlotSet("customer_id", customer_id))
         events.append(SlotSet("verified", bool(customer_id)))
         if customer_id:
-            events += await self._proactive(dispatcher, tracker, str(customer_id))
+            events += await self._proactive(dispatcher, tracker, str(customer_id), language)
         events.append(ActionExecuted("action_listen"))
         return events
 
     async def _proactive(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: str, language: str
     ) -> list[EventType]:
         try:
             orders = await get_client().recent_orders(customer_id, limit=5)
@@ -70,7 +72,7 @@ class ActionSessionStart(Action):
         reason = "a carrier delay"
         try:
             tracking = await get_client().tracking(problem.order_number)
-            reason = tracking.delay_reason or reason
+            reason = lower_first(tracking.delay_reason or reason)
             eta = tracking.eta or problem.eta
         except OrderApiError:
             eta = problem.eta
@@ -78,6 +80,7 @@ class ActionSessionStart(Action):
             dispatcher,
             tracker,
             "proactive_delay",
+            language=language,
             order_number=problem.order_number,
             delay_reason=reason,
             eta=eta or "soon",

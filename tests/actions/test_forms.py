@@ -1,0 +1,215 @@
+"""The order lookup form: asks only what is missing, normalises, verifies via the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from action_testkit import make_tracker, slot_events, texts
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clients.orders import OrderClient
+from actions.forms import (
+    ActionAskOrderNumber,
+    ActionAskReturnItems,
+    ActionAskReturnReason,
+    ActionStartTask,
+    ValidateOrderLookupForm,
+    match_items,
+    parse_address,
+)
+
+ALICE = {"customer_id": "C0001", "verified": True}
+FORM = ValidateOrderLookupForm()
+
+
+async def validate(domain: dict[str, Any], dispatcher: CollectingDispatcher, **kw: Any) -> dict:
+    tracker = make_tracker(domain, active_loop="order_lookup_form", **kw)
+    return slot_events(await FORM.run(dispatcher, tracker, domain))
+
+
+async def test_start_task_maps_intents_and_clears_the_previous_task(domain, dispatcher) -> None:
+    for intent, task in [
+        ("delivery_time", "order_status"),
+        ("cancel_order", "cancel_order"),
+        ("refund_request", "refund_status"),
+        ("get_invoice", "get_invoice"),
+        ("inform", "order_status"),
+    ]:
+        tracker = make_tracker(domain, intent=intent, slots={"pending_question": "confirm"})
+        slots = slot_events(await ActionStartTask().run(dispatcher, tracker, domain))
+        assert slots["pending_task"] == task
+        assert slots["pending_question"] is None and slots["lookup_error"] is None
+    assert not dispatcher.messages
+
+
+async def test_order_number_is_normalised(domain, dispatcher, client: OrderClient) -> None:
+    slots = await validate(domain, dispatcher, candidates={"order_number": "ef100001"})
+    assert slots["order_number"] == "EF-100001"
+    assert slots["requested_slot"] == "email"  # a guest: verification is still missing
+    assert not dispatcher.messages
+
+
+async def test_invalid_and_unknown_order_numbers(domain, dispatcher, client: OrderClient) -> None:
+    slots = await validate(domain, dispatcher, candidates={"order_number": "my order pls"})
+    assert slots["order_number"] is None and slots["requested_slot"] == "order_number"
+    slots = await validate(domain, dispatcher, candidates={"order_number": "EF-999999"})
+    assert slots["order_number"] is None
+    assert "EF-100001" in texts(dispatcher) and "EF-999999" in texts(dispatcher)
+
+
+async def test_three_failed_attempts_end_the_lookup(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain, dispatcher, slots={"lookup_attempts": 2.0}, candidates={"order_number": "EF-999999"}
+    )
+    assert slots["lookup_error"] == "order_not_found"
+    assert slots["requested_slot"] is None  # the form ends; action_run_task offers a human
+
+
+async def test_guest_verified_by_email_in_one_go(domain, dispatcher, client: OrderClient) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        candidates={"order_number": "EF-100001", "email": "Alice@Example.com"},
+    )
+    assert slots["customer_id"] == "C0001" and slots["verified"] is True
+    assert slots["order_snapshot"]["order_number"] == "EF-100001"
+    assert slots["requested_slot"] is None
+
+
+async def test_postcode_typed_at_the_email_prompt(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={"order_number": "EF-100001", "requested_slot": "email"},
+        candidates={"email": "10115"},
+    )
+    assert slots["postcode"] == "10115" and slots["email"] is None
+    assert slots["customer_id"] == "C0001" and slots["requested_slot"] is None
+
+
+async def test_wrong_email_is_asked_again(domain, dispatcher, client: OrderClient) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={"order_number": "EF-100012"},
+        candidates={"email": "alice@example.com"},  # EF-100012 belongs to Minji
+    )
+    assert slots["email"] is None and slots["postcode"] is None
+    assert "customer_id" not in slots
+    assert slots["requested_slot"] == "email"
+    assert "doesn't match" in texts(dispatcher)
+
+
+async def test_not_an_email(domain, dispatcher, client: OrderClient) -> None:
+    slots = await validate(
+        domain, dispatcher, slots={"order_number": "EF-100001"}, candidates={"email": "dunno"}
+    )
+    assert slots["email"] is None and "e-mail" in texts(dispatcher)
+
+
+async def test_signed_in_customer_is_never_asked_to_verify(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={**ALICE, "pending_task": "order_status"},
+        candidates={"order_number": "EF-100004"},
+    )
+    assert slots["requested_slot"] is None
+    assert slots["order_snapshot"]["status"] == "delayed"
+
+
+async def test_other_customers_order_is_not_disclosed(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain, dispatcher, slots=ALICE, candidates={"order_number": "EF-100007"}
+    )
+    assert slots["order_number"] is None
+    assert "order_snapshot" not in slots
+    assert "account" in texts(dispatcher)
+
+
+async def test_address_change_asks_for_the_new_address_only_if_possible(domain, dispatcher, client):
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={**ALICE, "pending_task": "change_address"},
+        candidates={"order_number": "EF-100002"},
+    )
+    assert slots["requested_slot"] == "new_address"
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={"customer_id": "C0002", "pending_task": "change_address"},
+        candidates={"order_number": "EF-100008"},  # packed: refused without asking
+    )
+    assert slots["requested_slot"] is None
+
+
+async def test_new_address_is_parsed(domain, dispatcher, client) -> None:
+    snapshot = {"order_number": "EF-100002", "can_change_address": True}
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={
+            **ALICE,
+            "pending_task": "change_address",
+            "order_number": "EF-100002",
+            "order_snapshot": snapshot,
+            "requested_slot": "new_address",
+        },
+        candidates={"new_address": "Neue Str. 7, 10117 Berlin"},
+    )
+    assert slots["new_address"] == {
+        "street": "Neue Str. 7",
+        "postcode": "10117",
+        "city": "Berlin",
+        "country": "DE",
+    }
+    assert slots["requested_slot"] is None
+    assert parse_address("somewhere nice") is None
+
+
+async def test_return_asks_items_then_reason(domain, dispatcher, client) -> None:
+    base = {**ALICE, "pending_task": "return_item"}
+    slots = await validate(domain, dispatcher, slots=base, candidates={"order_number": "EF-100003"})
+    assert slots["requested_slot"] == "return_items"
+    snap = slots["order_snapshot"]
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={**base, "order_number": "EF-100003", "order_snapshot": snap},
+        candidates={"return_items": "the mug"},
+    )
+    assert [i["name"] for i in slots["return_items"]] == ["Stoneware mug"]
+    assert slots["requested_slot"] == "return_reason"
+    items = snap["items"]
+    assert len(match_items("all", items)) == 2 and match_items("a sofa", items) == []
+
+
+async def test_api_down_ends_the_lookup_honestly(domain, dispatcher, client, faults) -> None:
+    faults(error_rate=1.0)
+    slots = await validate(domain, dispatcher, candidates={"order_number": "EF-100001"})
+    assert slots["lookup_error"] == "unavailable"
+    assert slots["requested_slot"] is None
+
+
+async def test_which_order_lists_recent_orders(domain, dispatcher, client) -> None:
+    tracker = make_tracker(domain, slots=ALICE)
+    await ActionAskOrderNumber().run(dispatcher, tracker, domain)
+    buttons = dispatcher.messages[0]["buttons"]
+    assert 1 <= len(buttons) <= 5
+    assert all(b["payload"].startswith('/inform{"order_number":"EF-') for b in buttons)
+
+
+async def test_guest_is_asked_for_the_number(domain, dispatcher, client) -> None:
+    await ActionAskOrderNumber().run(dispatcher, make_tracker(domain), domain)
+    assert "order number" in texts(dispatcher) and not dispatcher.messages[0]["buttons"]
+
+
+async def test_return_questions_offer_buttons(domain, dispatcher, client) -> None:
+    order = await client.get_order("EF-100003")
+    tracker = make_tracker(domain, slots={**ALICE, "order_snapshot": order.to_json()})
+    await ActionAskReturnItems().run(dispatcher, tracker, domain)
+    await ActionAskReturnReason().run(dispatcher, tracker, domain)
+    items, reasons = dispatcher.messages[0]["buttons"], dispatcher.messages[1]["buttons"]
+    assert [b["title"] for b in items][-1] == "All items" and len(items) == 3
+    assert len(reasons) == 4
