@@ -1,0 +1,1 @@
+"""Containment and effort analytics (see docs/metrics.md)."""

@@ -1,0 +1,125 @@
+"""Analytics tables: raw Rasa events, one containment-log row per session, failed utterances,
+and the per-conversation bookkeeping that makes the computation incremental.
+Created by the `*_analytics*` Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from handoff.store.models import Base, UTCDateTime, utcnow
+
+
+class AnalyticsEvent(Base):
+    """A Rasa tracker event exactly as consumed (HTTP API or event broker)."""
+
+    __tablename__ = "analytics_events"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "event_key", name="uq_analytics_events_key"),
+        Index("ix_analytics_events_conversation_ts", "conversation_id", "timestamp"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    event_key: Mapped[str] = mapped_column(String(40))
+    event: Mapped[str] = mapped_column(String(40))
+    timestamp: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnalyticsConversationState(Base):
+    """What the last computation saw for a conversation (drives incremental runs)."""
+
+    __tablename__ = "analytics_conversation_state"
+
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dirty: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    has_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    seen_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_events: Mapped[int] = mapped_column(Integer, default=0)
+    seen_handoff_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AnalyticsSession(Base):
+    """The containment log: one row per Rasa conversation session."""
+
+    __tablename__ = "analytics_sessions"
+    __table_args__ = (
+        Index("ix_analytics_sessions_day_outcome", "day", "outcome"),
+        Index("ix_analytics_sessions_language_day", "language", "day"),
+        Index("ix_analytics_sessions_task_day", "task", "day"),
+        Index("ix_analytics_sessions_customer_started", "customer_key", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(80), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    session_index: Mapped[int] = mapped_column(Integer)
+    customer_key: Mapped[str] = mapped_column(String(400))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[str] = mapped_column(String(10))
+    closed: Mapped[bool] = mapped_column(Boolean)
+    substantive: Mapped[bool] = mapped_column(Boolean)
+    # contained | escalated | abandoned | open (not closed yet) | excluded (not substantive)
+    outcome: Mapped[str] = mapped_column(String(16))
+    base_outcome: Mapped[str] = mapped_column(String(16))
+    outcome_reason: Mapped[str | None] = mapped_column(String(40))
+    explanation: Mapped[str] = mapped_column(Text)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    task: Mapped[str | None] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    order_numbers: Mapped[list[Any]] = mapped_column(JSON)
+    tasks_attempted: Mapped[int] = mapped_column(Integer)
+    tasks_succeeded: Mapped[int] = mapped_column(Integer)
+    tasks_failed: Mapped[int] = mapped_column(Integer)
+    failure_codes: Mapped[list[Any]] = mapped_column(JSON)
+    customer_turns: Mapped[int] = mapped_column(Integer)
+    fallbacks: Mapped[int] = mapped_column(Integer)
+    rephrasings: Mapped[int] = mapped_column(Integer)
+    asked_twice: Mapped[int] = mapped_column(Integer)
+    seconds_to_resolution: Mapped[int | None] = mapped_column(Integer)
+    seconds_to_handoff: Mapped[int | None] = mapped_column(Integer)
+    handoff_wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    handoff_handling_seconds: Mapped[int | None] = mapped_column(Integer)
+    abandoned_in_queue: Mapped[bool] = mapped_column(Boolean)
+    ces_score: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(20))
+    signed_in: Mapped[bool] = mapped_column(Boolean)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    repeat_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnalyticsUtterance(Base):
+    """A customer message the bot did not understand (fallback) or barely did (low confidence)."""
+
+    __tablename__ = "analytics_utterances"
+    __table_args__ = (
+        Index("ix_analytics_utterances_day_kind", "day", "kind"),
+        Index("ix_analytics_utterances_session", "session_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_key: Mapped[str] = mapped_column(String(80))
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    task: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
+    text: Mapped[str] = mapped_column(Text)
+    text_norm: Mapped[str] = mapped_column(String(200))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    likely_intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
