@@ -1,0 +1,130 @@
+"""Routes serving the widget script, the agent console, the demo shop page and static files."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, html, raw
+
+from handoff.errors import NotFound
+from handoff.http import hub_of
+from handoff.security import shop_customer_token
+
+log = logging.getLogger(__name__)
+bp = Blueprint("web")
+
+PACKAGE = Path(__file__).resolve().parent.parent
+STATIC = PACKAGE / "static"
+TEMPLATES = PACKAGE / "templates"
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+}
+# The demo shop's signed-in customers (seed data of the order API, see docs/contracts.md).
+DEMO_CUSTOMERS = {
+    "C0001": "Alice Example",
+    "C0002": "Minji Kim",
+    "C0003": "Carlos Demo",
+}
+DEMO_TOKEN_TTL = 3600
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        enable_async=False,
+    )
+
+
+def _page(name: str, **values: Any) -> HTTPResponse:
+    body = _templates().get_template(name).render(**values)
+    return html(
+        body,
+        headers={
+            "Content-Security-Policy": PAGE_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def static_file(relative: str) -> HTTPResponse:
+    """One file under handoff/static with its content type; 404 for anything outside it."""
+    path = (STATIC / relative).resolve()
+    if not path.is_file() or STATIC not in path.parents:
+        raise NotFound("No such file.")
+    content_type = CONTENT_TYPES.get(path.suffix.lower()) or (
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
+    return raw(
+        path.read_bytes(),
+        content_type=content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
+
+
+@bp.get("/widget.js")
+async def widget(request: Request) -> HTTPResponse:
+    response = static_file("widget.js")
+    # Shops embed the script from their own origin.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/static/<relative:path>")
+async def static(request: Request, relative: str) -> HTTPResponse:
+    return static_file(relative)
+
+
+@bp.get("/console")
+async def console(request: Request) -> HTTPResponse:
+    return _page("console.html")
+
+
+def demo_token(secret: str, customer_id: str, *, now: float | None = None) -> str:
+    issued = int(time.time() if now is None else now)
+    return shop_customer_token(
+        secret,
+        {"sub": customer_id, "name": DEMO_CUSTOMERS[customer_id], "exp": issued + DEMO_TOKEN_TTL},
+    )
+
+
+@bp.get("/demo")
+async def demo(request: Request) -> HTTPResponse:
+    settings = hub_of(request).settings
+    customer_id = request.args.get("as") or ""
+    if customer_id not in DEMO_CUSTOMERS:
+        customer_id = ""
+    language = request.args.get("lang") or ""
+    if language not in ("en", "ko"):
+        language = "ko" if customer_id == "C0002" else "en"
+    token = demo_token(settings.shop_secret, customer_id) if customer_id else ""
+    return _page(
+        "demo.html",
+        customer_id=customer_id,
+        customer_name=DEMO_CUSTOMERS.get(customer_id, ""),
+        customer_token=token,
+        language=language,
+        customers=DEMO_CUSTOMERS,
+    )
