@@ -1,0 +1,180 @@
+"""Widget and console against the real handoff service with the bot down (closed Rasa port):
+every conversation is queued as `bot_unavailable`, which is what customers get in real life."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import MOBILE, Admin, console_login, conversation_id, widget_open, widget_send
+from e2e_stack import Stack
+from playwright.sync_api import Page, expect
+
+
+def test_customer_is_queued_honestly_then_chats_with_an_agent(
+    service: Stack, admin: Admin, new_context: Any, screenshots: Path
+) -> None:
+    customer = new_context().new_page()
+    customer.goto(f"{service.url}/demo")
+    widget_open(customer)
+    widget_send(customer, "My parcel EF-100001 never arrived")
+    log = customer.locator(".log")
+    expect(log.locator(".msg.customer")).to_have_count(1)
+    expect(log.locator(".msg.customer").first).not_to_have_class("pending")
+    # Nobody is online: the widget says so instead of promising a wait.
+    expect(log).to_contain_text("our assistant is not working right now")
+    expect(log).to_contain_text("No colleague is online right now")
+    expect(customer.locator("header .status")).to_contain_text("No colleague is online")
+    conv = conversation_id(customer)
+    handoff = admin.handoff_for(conv)
+    assert handoff["status"] == "queued" and handoff["reason"] == "bot_unavailable"
+
+    agent = new_context().new_page()
+    console_login(agent, service.url, service.users["agent"])
+    item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
+    expect(item).to_contain_text("Bot unavailable")
+    expect(item).to_contain_text("EN")
+    expect(item).to_contain_text("waiting")
+    expect(item).to_contain_text("Priority")
+    item.get_by_role("button", name="Claim").click()
+    panel = agent.locator(f"#panel-{handoff['id']}")
+    expect(panel.locator(".context")).to_be_visible()
+    expect(panel.locator(".transcript")).to_contain_text("My parcel EF-100001 never arrived")
+    # The context panel comes before the transcript.
+    order = panel.evaluate(
+        "p => [...p.querySelectorAll('.context, .transcript-section')].map(n => n.className)"
+    )
+    assert order[0] == "context"
+
+    # The customer is told who joined, by name.
+    expect(log.locator(".notice")).to_contain_text(["Sam Agent has joined the conversation"])
+    expect(customer.locator("header .status")).to_contain_text("You are chatting with Sam Agent")
+
+    # Agent typing reaches the widget; the reply arrives live.
+    reply = panel.locator("textarea.reply-input")
+    reply.fill("Hi, I'm checking EF-100001 for you now.")
+    expect(customer.locator(".typing")).to_contain_text("Sam Agent is typing")
+    reply.press("Enter")
+    expect(log.locator(".msg.agent")).to_contain_text("checking EF-100001")
+    expect(log.locator(".msg.agent .who")).to_have_text("Sam Agent")
+    expect(customer.locator(".typing")).to_have_text("")
+
+    # Customer answer arrives in the console live, with the typing indicator first.
+    customer.locator("#effortless-input").type("Thank", delay=20)
+    expect(panel.locator(".typing")).to_contain_text("customer is typing")
+    customer.locator("#effortless-input").fill("Thanks, I'll wait")
+    customer.locator("#effortless-input").press("Enter")
+    expect(panel.locator(".transcript")).to_contain_text("Thanks, I'll wait")
+
+    # Internal note: visible to agents, never to the customer.
+    panel.locator("textarea[id^=note-]").fill("Carrier says lost; reship approved")
+    panel.get_by_role("button", name="Add note").click()
+    expect(panel.locator(".notes")).to_contain_text("Carrier says lost")
+
+    # Canned response inserts text personalised from the context (no question to the customer).
+    panel.locator("select.canned").select_option(label="Checking")
+    expect(reply).to_have_value("Thanks for waiting — I'm checking your order for you right now.")
+    reply.fill("")
+
+    customer.screenshot(path=str(screenshots / "widget-agent-chat.png"))
+    agent.screenshot(path=str(screenshots / "console-conversation.png"), full_page=True)
+
+    # Reload keeps the history, in order, without duplicates.
+    customer.reload()
+    widget_open(customer)
+    expect(log.locator(".msg.customer")).to_have_count(2)
+    expect(log.locator(".msg.agent")).to_have_count(1)
+    texts = log.locator(".msg .body").all_text_contents()
+    assert texts == [
+        "My parcel EF-100001 never arrived",
+        "Hi, I'm checking EF-100001 for you now.",
+        "Thanks, I'll wait",
+    ]
+    history = admin.get(f"/api/handoffs/{handoff['id']}/messages")["messages"]
+    assert "Carrier says lost" not in str(
+        [m for m in history if m["role"] != "agent" or m["text"] != ""]
+    )
+    expect(log).not_to_contain_text("Carrier says lost")
+
+    # Resolve: the customer is told, the conversation leaves "my conversations".
+    panel.get_by_role("button", name="Resolve").click()
+    expect(log.locator(".notice").last).to_contain_text("Sam Agent has closed this conversation")
+    expect(customer.locator("header .status")).to_contain_text("Conversation closed")
+    expect(agent.locator(f'#mine li[data-handoff-id="{handoff["id"]}"]')).to_have_count(0)
+    assert admin.handoff_for(conv)["status"] == "resolved"
+
+
+def test_new_handoff_notifies_the_agent_with_queue_position(
+    service: Stack, admin: Admin, new_context: Any, screenshots: Path
+) -> None:
+    agent = new_context().new_page()
+    console_login(agent, service.url, service.users["agent2"])
+    expect(agent.locator("#available")).to_be_checked()
+
+    customer = new_context(viewport=MOBILE, is_mobile=True, has_touch=True).new_page()
+    customer.goto(f"{service.url}/demo")
+    widget_open(customer)
+    widget_send(customer, "Hello, I need help with a return")
+    log = customer.locator(".log")
+    # An agent is online now: the notice gives a position and an estimate.
+    expect(log).to_contain_text("You are number")
+    expect(customer.locator("header .status")).to_contain_text("you are number")
+    # The panel fills the small screen.
+    box = customer.locator(".panel").bounding_box()
+    assert box is not None and box["width"] >= MOBILE["width"] - 1
+    customer.screenshot(path=str(screenshots / "widget-mobile-queued.png"))
+
+    conv = conversation_id(customer)
+    handoff = admin.handoff_for(conv)
+    expect(agent.locator(".toast.new")).to_contain_text("New handoff")
+    expect(agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')).to_be_visible()
+    agent.screenshot(path=str(screenshots / "console-queue.png"))
+    # Take next claims the oldest routable handoff (leave the queue clean for other tests).
+    while admin.get("/api/queue")["handoffs"]:
+        agent.get_by_role("button", name="Take next").click()
+        agent.wait_for_timeout(300)
+    expect(agent.locator("#queue-empty")).to_be_visible()
+    expect(agent.locator("[role=tab]")).not_to_have_count(0)
+
+
+def test_several_conversations_in_tabs(
+    service: Stack, admin: Admin, new_context: Any, screenshots: Path
+) -> None:
+    customers: list[Page] = []
+    for text in ("First customer question", "Second customer question"):
+        page = new_context().new_page()
+        page.goto(f"{service.url}/demo")
+        widget_open(page)
+        widget_send(page, text)
+        expect(page.locator(".log")).to_contain_text("colleague")
+        customers.append(page)
+    ids = [admin.handoff_for(conversation_id(p))["id"] for p in customers]
+    agent = new_context().new_page()
+    console_login(agent, service.url, service.users["agent"])
+    for hid in ids:
+        agent.locator(f'#queue li[data-handoff-id="{hid}"] button.claim').click()
+        expect(agent.locator(f"#panel-{hid}")).to_be_visible()
+    expect(agent.locator("[role=tab]")).to_have_count(2)
+    # Switch tabs with the keyboard; a message to the hidden tab still lands in it.
+    agent.locator(f"#tab-{ids[1]}").focus()
+    agent.keyboard.press("ArrowLeft")
+    expect(agent.locator(f"#panel-{ids[0]}")).to_be_visible()
+    expect(agent.locator(f"#panel-{ids[1]}")).to_be_hidden()
+    widget_send(customers[1], "Are you there?")
+    agent.locator(f"#tab-{ids[1]}").click()
+    expect(agent.locator(f"#panel-{ids[1]} .transcript")).to_contain_text("Are you there?")
+    expect(agent.locator(f"#panel-{ids[0]} .transcript")).not_to_contain_text("Are you there?")
+    # Transfer the first one to a colleague (the agent types the colleague's id: agents may not
+    # list other agents in the API).
+    agent.locator(f"#tab-{ids[0]}").click()
+    panel = agent.locator(f"#panel-{ids[0]}")
+    target = service.users["agent2"]["id"]
+    manual = panel.locator("input[type=number]")
+    if manual.is_visible():
+        manual.fill(str(target))
+    else:
+        panel.locator("select[id^=transfer-]").select_option(str(target))
+    panel.locator("input[id^=transfer-note-]").fill("Return question, you know the policy best")
+    panel.get_by_role("button", name="Transfer").click()
+    expect(customers[0].locator(".log")).to_contain_text("Kim Colleague is taking over")
+    assert admin.get(f"/api/handoffs/{ids[0]}")["agent"]["id"] == target
