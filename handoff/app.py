@@ -9,6 +9,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
+from handoff.analytics.routes import bp as analytics_bp
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
@@ -33,6 +34,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.ctx.settings = settings
     app.blueprint(gateway_bp)
     app.blueprint(console_bp)
+    app.blueprint(analytics_bp)
     app.blueprint(web_bp)
     register_error_handlers(app)
 

@@ -1,0 +1,111 @@
+"""Analytics blueprint: the dashboard page, its assets and the JSON API (analyst, supervisor,
+admin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, html, json, raw
+
+from handoff.analytics import queries
+from handoff.analytics import services as svc
+from handoff.console.routes import requires
+from handoff.errors import BadRequest, Forbidden, NotFound
+from handoff.http import hub_of
+
+bp = Blueprint("analytics")
+ANALYTICS = frozenset({"analyst", "supervisor", "admin"})
+PACKAGE = Path(__file__).resolve().parent.parent
+ASSETS = PACKAGE / "static" / "analytics"
+TEMPLATE = PACKAGE / "templates" / "analytics.html"
+CHART_JS = ASSETS / "vendor" / "chart.umd.min.js"
+ASSET_TYPES = {
+    "analytics.js": "text/javascript; charset=utf-8",
+    "analytics.css": "text/css; charset=utf-8",
+    "vendor/chart.umd.min.js": "text/javascript; charset=utf-8",
+}
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _args(request: Request) -> dict[str, str | None]:
+    return {key: request.args.get(key) for key in ("since", "until", "language", "task")}
+
+
+def _int_arg(request: Request, name: str, default: int, maximum: int) -> int:
+    raw_value = request.args.get(name)
+    if raw_value is None:
+        return default
+    try:
+        value = int(raw_value)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be an integer", field=name) from exc
+    if not 0 <= value <= maximum:
+        raise BadRequest(f"{name} must be between 0 and {maximum}", field=name)
+    return value
+
+
+@bp.get("/analytics")
+async def page(request: Request) -> HTTPResponse:
+    body = TEMPLATE.read_text(encoding="utf-8")
+    return html(body, headers=PAGE_HEADERS)
+
+
+@bp.get("/analytics/assets/<name:path>")
+async def asset(request: Request, name: str) -> HTTPResponse:
+    content_type = ASSET_TYPES.get(name)
+    path = ASSETS / name
+    if content_type is None or not path.is_file():
+        raise NotFound("No such file.")
+    return raw(
+        path.read_bytes(),
+        content_type=content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
+
+
+@bp.get("/api/analytics/summary")
+@requires(ANALYTICS)
+async def summary(request: Request) -> HTTPResponse:
+    filters = queries.parse_filters(_args(request))
+    async with hub_of(request).db.session() as session:
+        data = await queries.dashboard(session, filters)
+        data["options"] = await queries.filter_options(session)
+    data["charts_available"] = CHART_JS.is_file()
+    return json(data)
+
+
+@bp.get("/api/analytics/sessions")
+@requires(ANALYTICS)
+async def sessions(request: Request) -> HTTPResponse:
+    filters = queries.parse_filters(_args(request))
+    limit = _int_arg(request, "limit", 50, 500)
+    offset = _int_arg(request, "offset", 0, 10_000_000)
+    async with hub_of(request).db.session() as session:
+        items = await svc.list_sessions(
+            session=session,
+            filters=filters,
+            outcome=request.args.get("outcome") or None,
+            limit=limit,
+            offset=offset,
+        )
+    return json({"sessions": items, "limit": limit, "offset": offset})
+
+
+@bp.get("/api/analytics/sessions/<key:str>")
+@requires(ANALYTICS)
+async def session_detail(request: Request, key: str) -> HTTPResponse:
+    raw_wanted = request.args.get("raw") in ("1", "true")
+    if raw_wanted and request.ctx.user.role != "admin":
+        raise Forbidden("Only an admin may see unmasked data.")
+    async with hub_of(request).db.session() as session:
+        data = await svc.session_detail(session=session, key=key, raw=raw_wanted)
+    return json(data)
