@@ -199,7 +199,7 @@ header button:hover { background: rgba(255,255,255,.15); }
 .msg.agent .who { color: #14603a; }
 .msg.pending { opacity: .75; }
 .msg .state { display: block; font-size: 12px; margin-top: 2px; }
-.notice { align-self: center; text-align: center; font-size: 13px; color: #3d3d3d;
+.notice { margin: 0; align-self: center; text-align: center; font-size: 13px; color: #3d3d3d;
   background: #e9ecf1; border-radius: 10px; padding: 6px 12px; max-width: 95%; white-space: pre-wrap; }
 .quick { display: flex; flex-wrap: wrap; gap: 6px; align-self: flex-start; }
 .quick button { background: #fff; color: #1b4fa0; border: 1.5px solid #1b4fa0; border-radius: 16px;
@@ -728,7 +728,7 @@ form button:hover { background: #163f80; }
         this.notice(t("agentLeft", { name }));
         this.announce(t("agentLeft", { name }));
       }
-      if (conversation.mode !== "agent") this.showTyping(this.typingRole === "bot" ? "bot" : null);
+      if (conversation.mode !== "bot" && this.typingRole === "bot") this.showTyping(null);
     }
 
     notice(text, { welcome = false, seq = null } = {}) {
@@ -832,7 +832,7 @@ form button:hover { background: #163f80; }
       }
       if (buttons.length) this.renderButtons(buttons, message);
       this.seen.set(message.seq, node || el("span"));
-      if (message.role === "bot" || message.role === "agent") this.showTyping(null);
+      if (hasText || buttons.length) this.showTyping(null);
       if (!fromHistory && (hasText || buttons.length)) {
         const who = message.role === "system" ? t("system") : this.who(message);
         this.announce(t("newMessage", { who, text: message.text || "" }));

@@ -129,6 +129,8 @@
     updateNotifyButton();
     connect();
     await Promise.all([refreshQueue(), refreshMine()]);
+    // Conversations already assigned to me (after a reload) come back as tabs.
+    for (const item of state.mine) if (!state.tabs.has(item.id)) await openTab(item.id);
   }
 
   $("login-form").addEventListener("submit", async (event) => {
