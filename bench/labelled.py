@@ -129,7 +129,7 @@ def _load_rasa_yaml(path: Path) -> list[LabelledText]:
         raise DatasetError(f"{path}: invalid YAML ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("nlu"), list):
         raise DatasetError(f"{path}: not Rasa NLU data (no top-level 'nlu' list)")
-    out = []
+    out: list[LabelledText] = []
     for block in document["nlu"]:
         if not isinstance(block, dict) or "intent" not in block:
             continue  # synonyms, regexes, lookups

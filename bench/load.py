@@ -139,7 +139,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
         async def customer(index: int) -> None:
             nonlocal errors
             conv = await client.create("en")
-            url = f"{ws_url(settings.handoff_url)}/ws/conversations/{conv.id}?token={conv.token}"
+            url = f"{ws_url(client.base_url)}/ws/conversations/{conv.id}?token={conv.token}"
             async with websockets.connect(url, open_timeout=30) as ws:
                 for n, text in enumerate(SCRIPT):
                     cid = f"lw-{index}-{n}-{uuid.uuid4().hex[:6]}"

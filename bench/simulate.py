@@ -46,7 +46,7 @@ from bench.scenarios import Scenario, ScenarioError, load_all
 
 log = logging.getLogger(__name__)
 
-REPLIES = {
+REPLIES: dict[str, dict[str, Any]] = {
     "en": {
         "yes": ["yes please", "yes, go ahead", "sure, do it"],
         "no": ["no thanks", "no, leave it", "nope"],
@@ -277,7 +277,7 @@ class Player:
             wanted = answers.get("items", "all")
             if wanted == "all":
                 button = _button_for(buttons, "all", "전부")
-                return str(button["payload"]) if button else self.replies["all_items"]
+                return str(button["payload"]) if button else str(self.replies["all_items"])
             button = _button_for(buttons, wanted)
             return str(button["payload"]) if button else wanted
         if "reason" in kinds and "reason" in answers:
