@@ -130,10 +130,13 @@ def test_keyboard_only_use_and_aria(service: Stack, new_context: Any, screenshot
     page.keyboard.press("Enter")
     expect(page.locator(".log")).to_contain_text("You ended the chat")
     expect(page.locator(".msg")).to_have_count(0)
-    assert page.evaluate(
-        "() => Object.keys(localStorage).filter(k => k.startsWith('effortless:conversation:')"
-        " && !k.endsWith(':open')).length"
-    ) == 0
+    assert (
+        page.evaluate(
+            "() => Object.keys(localStorage).filter(k => k.startsWith('effortless:conversation:')"
+            " && !k.endsWith(':open')).length"
+        )
+        == 0
+    )
 
 
 def test_unacknowledged_messages_are_resent_once(

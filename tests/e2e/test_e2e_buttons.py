@@ -1,0 +1,102 @@
+"""Quick replies and the CES 1–7 scale. Without Rasa the service cannot produce bot buttons, so
+the bot message is injected into the history response (the only stubbed piece); the click goes
+to the real service, which stores exactly the payload."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from conftest import Admin, widget_open
+from e2e_stack import Stack, http_json
+from playwright.sync_api import Page, Route, expect
+
+CES_TEXT = "Lumen made it easy for me to handle my issue."
+
+
+def start_with_bot_message(page: Page, service: Stack, buttons: list[dict[str, str]]) -> str:
+    status, created = http_json("POST", f"{service.url}/api/conversations", {"language": "en"})
+    assert status == 201
+    conv = created["conversation_id"]
+    injected = {
+        "seq": 0,
+        "role": "bot",
+        "text": "Did that help?" if len(buttons) < 7 else CES_TEXT,
+        "buttons": buttons,
+        "custom": None,
+        "client_message_id": None,
+        "agent_name": None,
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+
+    def history(route: Route) -> None:
+        response = route.fetch()
+        data = response.json()
+        data["messages"] = [injected, *data["messages"]]
+        route.fulfill(response=response, body=json.dumps(data))
+
+    page.route(f"{service.url}/api/conversations/{conv}/messages?after=0", history)
+    page.goto(f"{service.url}/demo")
+    page.evaluate(
+        "([key, value]) => { localStorage.setItem(key, value);"
+        " localStorage.setItem(key + ':open', 'true'); }",
+        [
+            f"effortless:conversation:{service.url}",
+            json.dumps({"id": conv, "token": created["token"], "customerId": None}),
+        ],
+    )
+    page.reload()
+    widget_open(page)
+    return str(conv)
+
+
+def customer_texts(service: Stack, admin: Admin, conv: str) -> list[str]:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            handoff = admin.handoff_for(conv)
+        except AssertionError:
+            handoff = None
+        if handoff is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert handoff is not None
+    messages = admin.get(f"/api/handoffs/{handoff['id']}/messages")["messages"]
+    http_json("POST", f"{service.url}/api/handoffs/{handoff['id']}/claim", {}, token=admin.token)
+    http_json("POST", f"{service.url}/api/handoffs/{handoff['id']}/resolve", {}, token=admin.token)
+    return [m["text"] for m in messages if m["role"] == "customer"]
+
+
+def test_quick_replies_send_the_payload_and_show_the_title(
+    service: Stack, admin: Admin, new_context: Any
+) -> None:
+    page = new_context().new_page()
+    conv = start_with_bot_message(
+        page, service, [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    )
+    group = page.get_by_role("group", name="Suggested replies")
+    expect(group.get_by_role("button")).to_have_count(2)
+    group.get_by_role("button", name="Yes").click()
+    expect(page.locator(".msg.customer .body")).to_have_text("Yes")
+    expect(group).to_have_count(0)
+    assert customer_texts(service, admin, conv) == ["/affirm"]
+
+
+def test_ces_scale_is_a_labelled_group_usable_by_keyboard(
+    service: Stack, admin: Admin, new_context: Any, screenshots: Path
+) -> None:
+    page = new_context().new_page()
+    buttons = [{"title": str(n), "payload": f'/ces{{"ces_score": {n}}}'} for n in range(1, 8)]
+    conv = start_with_bot_message(page, service, buttons)
+    scale = page.locator(".ces")
+    expect(scale.get_by_role("button")).to_have_count(7)
+    expect(scale.get_by_role("button", name="1 – Strongly disagree")).to_be_visible()
+    expect(scale.get_by_role("button", name="7 – Strongly agree")).to_be_visible()
+    expect(page.get_by_role("group", name=CES_TEXT, exact=False)).to_be_visible()
+    page.screenshot(path=str(screenshots / "widget-ces.png"))
+    scale.get_by_role("button", name="6", exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.customer .body")).to_have_text("6")
+    assert customer_texts(service, admin, conv) == ['/ces{"ces_score": 6}']
