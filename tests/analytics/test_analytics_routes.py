@@ -41,7 +41,10 @@ async def api(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         for role in ("analyst", "agent", "admin", "supervisor"):
             async with hub.db.session() as session:
                 await create_user(
-                    session=session, email=f"{role}@example.com", name=role, role=role,
+                    session=session,
+                    email=f"{role}@example.com",
+                    name=role,
+                    role=role,
                     password=PASSWORD,
                 )
             r = await client.post(
@@ -70,9 +73,7 @@ async def test_roles(api: dict[str, Any]) -> None:
 
 async def test_summary_figures(api: dict[str, Any]) -> None:
     client, token = api["client"], api["tokens"]["analyst"]
-    r = await client.get(
-        "/api/analytics/summary", params={"since": "2026-11-01"}, headers=h(token)
-    )
+    r = await client.get("/api/analytics/summary", params={"since": "2026-11-01"}, headers=h(token))
     data = r.json()
     s = data["summary"]
     # 16 closed substantive: 8 contained, 4 escalated, 4 abandoned (see scenarios.EXPECTED)
@@ -97,15 +98,22 @@ async def test_filters(api: dict[str, Any]) -> None:
     client, token = api["client"], api["tokens"]["analyst"]
     r = await client.get("/api/analytics/summary", params={"language": "ko"}, headers=h(token))
     assert r.json()["summary"]["abandoned"] == 1 and r.json()["summary"]["contained"] == 0
-    r = await client.get("/api/analytics/summary", params={"task": "cancel_order"}, headers=h(token))
+    r = await client.get(
+        "/api/analytics/summary", params={"task": "cancel_order"}, headers=h(token)
+    )
     assert r.json()["summary"]["substantive_closed"] == 2
     r = await client.get(
-        "/api/analytics/summary", params={"since": "2026-11-25", "until": "2026-11-28"},
+        "/api/analytics/summary",
+        params={"since": "2026-11-25", "until": "2026-11-28"},
         headers=h(token),
     )
     assert r.json()["summary"]["substantive_closed"] == 0
-    for params in ({"since": "yesterday"}, {"until": "x"}, {"language": "en;drop"},
-                   {"since": "2026-12-01", "until": "2026-11-01"}):
+    for params in (
+        {"since": "yesterday"},
+        {"until": "x"},
+        {"language": "en;drop"},
+        {"since": "2026-12-01", "until": "2026-11-01"},
+    ):
         r = await client.get("/api/analytics/summary", params=params, headers=h(token))
         assert r.status_code == 400 and "message" in r.json(), params
 

@@ -1,0 +1,173 @@
+"""CLI: compute from a real HTTP tracker server, report, exports (masking, admin check),
+NLU review YAML; and `python -m handoff.analytics` as a real process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import NOW
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+from scenarios import build
+from served import Served
+
+from handoff.analytics.cli import build_parser, run
+from handoff.analytics.pipeline import compute
+from handoff.analytics.settings import AnalyticsSettings
+from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
+from handoff.console.auth import create_user
+from handoff.store.db import Database
+
+ROOT = Path(__file__).parents[2]
+
+
+def tracker_server(trackers: dict[str, Any], token: str) -> Sanic:
+    app = Sanic(f"trackers-{uuid.uuid4().hex[:8]}", configure_logging=False)
+
+    @app.get("/conversations/<cid:str>/tracker")
+    async def tracker(request: Request, cid: str) -> HTTPResponse:
+        if request.args.get("token") != token:
+            return json_response({"status": "failure", "reason": "NotAuthenticated"}, status=401)
+        if cid == "c-broken":
+            return json_response({"status": "failure"}, status=500)
+        return json_response(trackers.get(cid) or {"sender_id": cid, "events": []})
+
+    return app
+
+
+async def test_compute_from_rasa_http_api(db: Database) -> None:
+    trackers = await build(db)
+    served = Served(tracker_server(trackers, "t0k"))
+    await served.start()
+    try:
+        source = RasaHttpSource(served.url, "t0k", timeout=5)
+        stats = await compute(db, source, now=NOW)
+        await source.close()
+        assert stats.fetch_failures == []
+        assert stats.sessions_written == 18
+        bad = RasaHttpSource(served.url, "wrong", timeout=5)
+        await compute(db, bad, now=NOW)  # refused: stored events are kept, rows unchanged
+        await bad.close()
+        assert bad.failures
+    finally:
+        await served.stop()
+    reference = Database(db.url.replace("analytics.db", "reference.db"))
+    from handoff.store.migrate import upgrade
+
+    await upgrade(reference.engine)
+    await build(reference)
+    await compute(reference, StoredTrackerSource(trackers), now=NOW)
+    from test_analytics_compute import dump, rows
+
+    strip = ("id", "computed_at")
+    a = [{k: v for k, v in r.items() if k not in strip} for r in dump(await rows(db))]
+    b = [{k: v for k, v in r.items() if k not in strip} for r in dump(await rows(reference))]
+    await reference.close()
+    assert a == b
+
+
+@pytest.fixture
+async def filled(db: Database) -> tuple[Database, AnalyticsSettings]:
+    trackers = await build(db)
+    await compute(db, StoredTrackerSource(trackers), now=NOW)
+    async with db.session() as session:
+        await create_user(
+            session=session,
+            email="boss@example.com",
+            name="Boss",
+            role="admin",
+            password="correct horse battery",
+        )
+        await create_user(
+            session=session,
+            email="ana@example.com",
+            name="Ana",
+            role="analyst",
+            password="correct horse battery",
+        )
+    return db, replace(AnalyticsSettings(), database_url=db.url)
+
+
+async def cli(settings: AnalyticsSettings, argv: list[str], capsys: Any) -> tuple[int, str]:
+    code = await run(build_parser().parse_args(argv), settings)
+    return code, capsys.readouterr().out
+
+
+async def test_report_table(filled: Any, capsys: Any) -> None:
+    _, settings = filled
+    code, out = await cli(settings, ["report", "--since", "2026-11-01"], capsys)
+    assert code == 0
+    assert "contained rate" in out and "50.0%  (8)" in out
+    assert "repeated_fallback" in out and "customer_turns" in out
+    code, out = await cli(settings, ["report", "--since", "2026-11-01", "--json"], capsys)
+    assert json.loads(out)["summary"]["escalated"] == 4
+
+
+async def test_export_masked_and_raw(filled: Any, capsys: Any, tmp_path: Path) -> None:
+    _, settings = filled
+    code, out = await cli(settings, ["export", "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 18
+    spoiled = next(r for r in rows if r["session_key"] == "c-spoiled:0")
+    assert "[card]" in spoiled["failed_utterances"] and "4111" not in out
+    target = tmp_path / "raw.jsonl"
+    code, _ = await cli(
+        settings,
+        ["export", "--format", "jsonl", "--raw", "--as", "boss@example.com", "-o", str(target)],
+        capsys,
+    )
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(lines) == 18 and "4111" in target.read_text()
+    from handoff.errors import Forbidden
+
+    for who in (["--as", "ana@example.com"], ["--as", "nobody@example.com"], []):
+        with pytest.raises(Forbidden):
+            await cli(settings, ["export", "--raw", *who], capsys)
+
+
+async def test_nlu_review_yaml(filled: Any, capsys: Any) -> None:
+    _, settings = filled
+    code, out = await cli(settings, ["export-nlu-review"], capsys)
+    assert code == 0
+    data = yaml.safe_load(out)
+    assert data["version"] == "3.1"
+    by_intent = {entry["intent"]: entry["examples"] for entry in data["nlu"]}
+    assert "- my parcel is a potato" in by_intent["order_status"]
+    assert "can i pay with klarna" in by_intent["payment_methods"]  # low confidence
+    assert "[card]" in by_intent["payment_issue"] and "4111" not in out
+
+
+def test_module_entry_point(tmp_path: Path) -> None:
+    env = {**os.environ, "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "handoff.analytics", "report", "--since", "7d"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "contained rate" in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "handoff.analytics", "report", "--since", "soon"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "since must look like" in done.stderr
+    assert "Traceback" not in done.stderr
