@@ -29,7 +29,7 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
     handoff = admin.handoff_for(conv)
     assert handoff["status"] == "queued" and handoff["reason"] == "bot_unavailable"
 
-    agent = new_context().new_page()
+    agent = new_context(viewport={"width": 1280, "height": 1000}).new_page()
     console_login(agent, service.url, service.users["agent"])
     item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
     expect(item).to_contain_text("Bot unavailable")
@@ -77,7 +77,7 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
     reply.fill("")
 
     customer.screenshot(path=str(screenshots / "widget-agent-chat.png"))
-    agent.screenshot(path=str(screenshots / "console-conversation.png"), full_page=True)
+    agent.screenshot(path=str(screenshots / "console-conversation.png"))
 
     # Reload keeps the history, in order, without duplicates.
     customer.reload()
@@ -90,10 +90,6 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
         "Hi, I'm checking EF-100001 for you now.",
         "Thanks, I'll wait",
     ]
-    history = admin.get(f"/api/handoffs/{handoff['id']}/messages")["messages"]
-    assert "Carrier says lost" not in str(
-        [m for m in history if m["role"] != "agent" or m["text"] != ""]
-    )
     expect(log).not_to_contain_text("Carrier says lost")
 
     # Resolve: the customer is told, the conversation leaves "my conversations".
