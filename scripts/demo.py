@@ -31,7 +31,8 @@ DEFAULTS = {
     "ORDER_API_KEY": "demo-order-key",
     "ACTION_PORT": "5055",
     "RASA_PORT": "5005",
-    "RASA_TOKEN": "demo-rasa-token",
+    "RASA_TOKEN": "dev-rasa-token",
+    "HANDOFF_LOG_FORMAT": "text",
     "HANDOFF_PORT": "8080",
     "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{ROOT / 'var' / 'shop.db'}",
     "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{ROOT / 'var' / 'handoff.db'}",
@@ -125,6 +126,27 @@ def components(env: dict[str, str]) -> list[Component]:
     return found
 
 
+DEMO_USERS = [
+    ("agent@demo.test", "Sam Agent", "agent", "demo-agent-pass"),
+    ("analyst@demo.test", "Ana Lyst", "analyst", "demo-analyst-pass"),
+]
+
+
+def create_demo_users(env: dict[str, str]) -> list[str]:
+    """Create the demo accounts once (an existing account is left as it is)."""
+    if not (ROOT / "handoff" / "__main__.py").exists():
+        return []
+    lines = []
+    for email, name, role, password in DEMO_USERS:
+        subprocess.run(
+            [VENV_PY, "-m", "handoff", "create-user", "--email", email, "--name", name,
+             "--role", role, "--password", password],
+            cwd=ROOT, env=env, capture_output=True, check=False,
+        )  # fmt: skip
+        lines.append(f"{role} login: {email} / {password}")
+    return lines
+
+
 def port_busy(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -181,6 +203,7 @@ def main() -> int:
                 file=sys.stderr,
             )
         return 1
+    logins = create_demo_users(env)
     running: list[Component] = []
     stopping = threading.Event()
 
@@ -218,6 +241,8 @@ def main() -> int:
         for component in wanted:
             for url in component.urls:
                 print(f"    {url}")
+        for line in logins:
+            print(f"    {line}")
         print("\n  Press Ctrl-C to stop everything.\n", flush=True)
         while not stopping.is_set():
             for component in running:
