@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import NOW
+from analytics_fixtures import NOW, dump, rows
+from analytics_scenarios import build
+from analytics_served import Served
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
-from scenarios import build
-from served import Served
 
 from handoff.analytics.cli import build_parser, run
 from handoff.analytics.pipeline import compute
@@ -69,7 +69,6 @@ async def test_compute_from_rasa_http_api(db: Database) -> None:
     await upgrade(reference.engine)
     await build(reference)
     await compute(reference, StoredTrackerSource(trackers), now=NOW)
-    from test_analytics_compute import dump, rows
 
     strip = ("id", "computed_at")
     a = [{k: v for k, v in r.items() if k not in strip} for r in dump(await rows(db))]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import NOW
-from scenarios import EXPECTED, build
+from analytics_fixtures import NOW, dump, rows
+from analytics_scenarios import EXPECTED, build
 from sqlalchemy import select
 
 from handoff.analytics.analysis import Rules
@@ -14,16 +14,6 @@ from handoff.analytics.models import AnalyticsEvent, AnalyticsSession, Analytics
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.store.db import Database
-
-
-async def rows(db: Database) -> dict[str, AnalyticsSession]:
-    async with db.session() as session:
-        return {r.session_key: r for r in await session.scalars(select(AnalyticsSession))}
-
-
-def dump(found: dict[str, AnalyticsSession]) -> list[dict[str, Any]]:
-    cols = [c.name for c in AnalyticsSession.__table__.columns]
-    return [{c: getattr(r, c) for c in cols} for _, r in sorted(found.items())]
 
 
 @pytest.fixture
@@ -117,7 +107,7 @@ async def test_new_events_only_recompute_that_conversation(
     trackers = info["trackers"]
     tracker = trackers["c-info"]
     last = tracker["events"][-1]["timestamp"]
-    from rasa_events import Script
+    from analytics_rasa_events import Script
 
     extra = Script(last).fallback("hmm what about this", likely="refund_policy").events
     tracker["events"] = [*tracker["events"], *extra]

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import NOW
-from scenarios import build
-from served import Served
+import pytest_asyncio
+from analytics_fixtures import NOW
+from analytics_scenarios import build
+from analytics_served import Served
 
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
@@ -22,8 +23,13 @@ from handoff.console.auth import create_user
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Any]]:
+    """One server and store for the module (logins hash passwords with argon2: slow)."""
+    tmp_path = tmp_path_factory.mktemp("analytics-routes")
     settings = Settings(
         environment="test",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from conftest import NOW, T0, add_conversation, add_handoff
-from rasa_events import Script
+from analytics_fixtures import NOW, T0, add_conversation, add_handoff
+from analytics_rasa_events import Script
 
 from handoff.store.db import Database
 
