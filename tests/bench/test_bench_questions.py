@@ -28,6 +28,11 @@ from bench.questions import AskedTwiceDetector, classify, facts_in, is_fallback,
             {"email", "postcode"},
         ),
         ("Is that okay for you?", {"confirm"}),
+        (
+            "What's the new delivery address? Please write it as: street and number, postcode "
+            "city (e.g. Hauptstr. 5, 10115 Berlin).",
+            {"address"},
+        ),
         ("Shall I connect you with a colleague who can sort it out?", {"confirm"}),
         ("해결해 드릴 수 있는 상담원에게 연결해 드릴까요?", {"confirm"}),
         ("더 도와드릴 일이 있을까요?", {"anything_else"}),
