@@ -113,8 +113,9 @@ def classify(text: str | None, buttons: Sequence[dict[str, Any]] | None = None) 
         found = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(sentence)}
         if "choose_order" in found:
             found.discard("order_number")
-        if "address" in found and re.search(r"street|\bnew\b|주소", sentence, re.IGNORECASE):
-            found -= {"postcode", "email"}  # "street and number, postcode city" is the format
+        if re.search(r"\bstreet\b", sentence, re.IGNORECASE):
+            # "street and number, postcode city" describes the address format
+            found = (found - {"postcode", "email"}) | {"address"}
         elif found & {"postcode", "email"}:
             found.discard("address")
         kinds |= found or {"other"}
