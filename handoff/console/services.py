@@ -284,8 +284,12 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
             await repo.add_event(
                 session, handoff, "handed_back", agent_id=user.id, data={"note": note.strip()}
             )
+            again: dict[str, Any] | None = None
             for reply in replies:
                 payload = {k: v for k, v in reply.items() if k != "recipient_id"}
+                custom = payload.get("custom")
+                if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                    again = custom["handoff"]
                 text = reply.get("text") if isinstance(reply.get("text"), str) else None
                 stored.append(
                     await repo.add_message(
@@ -298,6 +302,13 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
                 )
     log.info("handed back", extra={"handoff_id": handoff_id, "agent_id": user.id})
     await _lifecycle(hub, handoff, "handed_back", stored)
+    if again is not None:  # the bot asked for a human straight away: queue again, honestly
+        await gateway.start_handoff(
+            hub,
+            conversation_id=handoff.conversation_id,
+            reason=str(again.get("reason") or "customer_request"),
+            bot_payload=again,
+        )
     return handoff
 
 

@@ -52,12 +52,14 @@ class RasaClient:
         return data
 
     async def resume(self, conversation_id: str) -> None:
-        """Un-pause the conversation (harmless when it is not paused)."""
+        """Un-pause the conversation. `action_listen` follows, as Rasa's own processor logs one
+        before every user message: without it the next intent's rules (which start from
+        `prev_action: action_listen`) would not match after the paused `action_handoff`."""
         await self._request(
             "POST",
             f"/conversations/{conversation_id}/tracker/events",
             params={"token": self._token},
-            json={"event": "resume"},
+            json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
         )
 
     async def hand_back(self, conversation_id: str, outcome: str) -> list[dict[str, Any]]:

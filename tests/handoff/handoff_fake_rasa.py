@@ -197,10 +197,11 @@ class FakeRasa:
         if not self._authorised(request):
             return json({"status": "failure"}, status=401)
         d = self._d(cid)
-        event = request.json
-        self._event(d, **event)
-        if event.get("event") == "resume":
-            d.paused = False
+        body = request.json
+        for event in body if isinstance(body, list) else [body]:
+            self._event(d, **event)
+            if event.get("event") == "resume":
+                d.paused = False
         return json({"sender_id": cid, "slots": d.slots, "events": d.events})
 
     async def trigger_intent(self, request: Request, cid: str) -> HTTPResponse:
