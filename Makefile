@@ -66,7 +66,7 @@ test: install lint test-service test-assistant test-e2e
 
 SERVICE_TESTS := $(wildcard tests/shop tests/handoff tests/analytics tests/bench)
 
-test-service: install-service services
+test-service: install train services
 	scripts/with-services.sh $(VENV)/bin/pytest -q $(SERVICE_TESTS)
 
 test-assistant: install train
