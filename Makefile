@@ -23,9 +23,17 @@ help:
 	@echo "make bench   benchmarks and evaluations (figures in bench/results/)"
 	@echo "make install | train | lint | clean"
 
+# Chart.js for the analytics dashboard, from npm with the lockfile (not committed).
+CHARTS := handoff/static/analytics/vendor/.stamp
+$(CHARTS): handoff/static/analytics/package-lock.json handoff/static/analytics/build.mjs
+	@command -v npm >/dev/null || { echo "npm is needed for the dashboard charts (apt-get install npm)" >&2; exit 1; }
+	npm ci --silent --no-audit --no-fund --prefix handoff/static/analytics
+	npm run --silent build --prefix handoff/static/analytics
+	@touch $@
+
 install: install-service install-assistant
 
-install-service: $(VENV)/.stamp
+install-service: $(VENV)/.stamp $(CHARTS)
 install-assistant: $(RVENV)/.stamp
 
 $(VENV)/.stamp: pyproject.toml

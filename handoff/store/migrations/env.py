@@ -8,6 +8,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import handoff.analytics.models  # noqa: F401  (registers the analytics tables on Base.metadata)
 from handoff.store.db import make_engine
 from handoff.store.models import Base
 
