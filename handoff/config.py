@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-handoff-secret-change-me-in-production"
 DEFAULT_SHOP_SECRET = "dev-shop-secret-change-me-in-production"
 DEFAULT_RASA_TOKEN = "dev-rasa-token"
 LANGUAGES = ("en", "ko")
+ANY_ORIGIN = "*"
 
 
 class SettingsError(ValueError):
@@ -36,6 +38,34 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         raise SettingsError(f"{key} must be a number, got {raw!r}") from exc
 
 
+def normalise_origin(raw: str) -> str:
+    """`https://Shop.example.com/` → `https://shop.example.com`; SettingsError if not an origin."""
+    value = raw.strip().rstrip("/")
+    if value == ANY_ORIGIN:
+        return value
+    parsed = urlsplit(value)
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.hostname
+        or parsed.path
+        or parsed.query
+        or parsed.fragment
+        or parsed.username
+    ):
+        raise SettingsError(
+            f"HANDOFF_ALLOWED_ORIGINS entries must look like https://shop.example.com, got {raw!r}"
+        )
+    return value.lower()
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("HANDOFF_ALLOWED_ORIGINS")
+    if raw is None:
+        # Development and tests accept any origin; production must name its shops.
+        return () if env.get("HANDOFF_ENV") == "production" else (ANY_ORIGIN,)
+    return tuple(normalise_origin(part) for part in raw.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -58,6 +88,8 @@ class Settings:
     log_format: str = "json"
     log_level: str = "INFO"
     cookie_secure: bool = False
+    # Origins whose pages may call the customer API and load the widget (CORS); "*" = any.
+    allowed_origins: tuple[str, ...] = (ANY_ORIGIN,)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -88,6 +120,7 @@ class Settings:
             log_format=env.get("HANDOFF_LOG_FORMAT", "json"),
             log_level=env.get("HANDOFF_LOG_LEVEL", "INFO").upper(),
             cookie_secure=env.get("HANDOFF_COOKIE_SECURE", "") in ("1", "true", "yes"),
+            allowed_origins=_origins(env),
         )
         settings.validate()
         return settings
@@ -116,3 +149,8 @@ class Settings:
                 )
             if len(self.secret) < 32:
                 raise SettingsError("HANDOFF_SECRET must be at least 32 characters in production")
+            if not self.allowed_origins or ANY_ORIGIN in self.allowed_origins:
+                raise SettingsError(
+                    "production needs explicit HANDOFF_ALLOWED_ORIGINS (the shop origins that "
+                    "embed the widget, e.g. https://shop.example.com); '*' is refused"
+                )

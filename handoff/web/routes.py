@@ -86,8 +86,7 @@ def static_file(relative: str) -> HTTPResponse:
 @bp.get("/widget.js")
 async def widget(request: Request) -> HTTPResponse:
     response = static_file("widget.js")
-    # Shops embed the script from their own origin.
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    # Shops embed the script from their own origin (CORS headers: handoff.cors).
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 

@@ -35,6 +35,7 @@ def test_settings_from_env_and_production_guard() -> None:
             "HANDOFF_SECRET": "x" * 40,
             "HANDOFF_SHOP_SECRET": "y" * 40,
             "RASA_TOKEN": "z" * 20,
+            "HANDOFF_ALLOWED_ORIGINS": "https://shop.example.com",
         }
     )
     assert ok.is_production
