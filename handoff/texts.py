@@ -19,9 +19,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "conversation with everything we discussed in front of them. You can close this "
             "window; your messages are kept."
         ),
-        "claimed": "{agent} has joined the conversation.",
+        "agent_joined": "{agent} has joined the conversation.",
         "transferred": "{agent} is taking over the conversation.",
         "resolved": "{agent} has closed this conversation. Thank you for contacting us!",
+        "handed_back": "You're back with the assistant; {agent} resolved: {resolution}",
+        "agent_left": (
+            "{agent} had to leave the conversation. You keep your place: the next colleague "
+            "available will continue with everything in front of them."
+        ),
     },
     "ko": {
         "bot_unavailable": (
@@ -37,9 +42,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "대기열에 유지되며, 가장 먼저 연결되는 상담원이 지금까지의 대화 내용을 확인하고 "
             "이 대화에서 답변드립니다. 창을 닫으셔도 메시지는 보관됩니다."
         ),
-        "claimed": "{agent} 상담원이 대화에 참여했습니다.",
+        "agent_joined": "{agent} 상담원이 대화에 참여했습니다.",
         "transferred": "{agent} 상담원이 대화를 이어받았습니다.",
         "resolved": "{agent} 상담원이 상담을 종료했습니다. 문의해 주셔서 감사합니다!",
+        "handed_back": "상담 봇이 다시 도와드립니다. {agent} 상담원의 처리 결과: {resolution}",
+        "agent_left": (
+            "{agent} 상담원이 대화를 떠났습니다. 대기 순서는 유지되며, 다음 상담원이 지금까지의 "
+            "내용을 확인하고 이어서 도와드립니다."
+        ),
     },
 }
 

@@ -103,7 +103,9 @@ async def logout(request: Request) -> HTTPResponse:
         user = await session.get(User, request.ctx.user.id)
         if user is not None:
             user.available = False
-    response = json({"ok": True})
+    released = await svc.release_all(hub, user=request.ctx.user)
+    await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": "agents_changed"})
+    response = json({"ok": True, "released": released})
     response.delete_cookie(COOKIE)
     return response
 

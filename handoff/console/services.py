@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff import texts
 from handoff.console.auth import ACT, SUPERVISE
 from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotFound
 from handoff.gateway import services as gateway
@@ -79,17 +78,19 @@ def _check_actor(handoff: Handoff, user: User) -> None:
 
 
 async def _system_message(
-    session: AsyncSession, handoff: Handoff, key: str, agent: User
+    session: AsyncSession, handoff: Handoff, event: str, agent: User, **data: Any
 ) -> Message:
     conversation = await gateway.require_conversation(
         session=session, conversation_id=handoff.conversation_id
     )
-    return await repo.add_message(
+    return await gateway.system_message(
         session,
         conversation_id=handoff.conversation_id,
-        role="system",
-        text=texts.text(conversation.language, key, agent=agent.name),
-        payload={"event": key, "agent_name": agent.name, "handoff_id": handoff.id},
+        language=conversation.language,
+        event=event,
+        handoff_id=handoff.id,
+        agent_name=agent.name,
+        **data,
     )
 
 
@@ -125,7 +126,7 @@ async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
         )
         conversation.mode = "agent"
         await repo.add_event(session, handoff, "claimed", agent_id=user.id)
-        notice = await _system_message(session, handoff, "claimed", user)
+        notice = await _system_message(session, handoff, "agent_joined", user)
     log.info("handoff claimed", extra={"handoff_id": handoff_id, "agent_id": user.id})
     await _lifecycle(hub, handoff, "claimed", [notice])
     return handoff
@@ -213,6 +214,7 @@ async def transfer(
         if target.id == handoff.agent_id:
             raise Conflict("The conversation is already assigned to that agent.")
         previous = handoff.agent_id
+        previous_agent = await session.get(User, previous) if previous is not None else None
         handoff.agent_id = target.id
         await repo.add_event(
             session,
@@ -230,7 +232,13 @@ async def transfer(
                     created_at=utcnow(),
                 )
             )
-        notice = await _system_message(session, handoff, "transferred", target)
+        notice = await _system_message(
+            session,
+            handoff,
+            "transferred",
+            target,
+            from_agent_name=previous_agent.name if previous_agent is not None else None,
+        )
     await _lifecycle(hub, handoff, "transferred", [notice])
     return handoff
 
@@ -284,6 +292,11 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
             await repo.add_event(
                 session, handoff, "handed_back", agent_id=user.id, data={"note": note.strip()}
             )
+            stored.append(
+                await _system_message(
+                    session, handoff, "handed_back", user, resolution=note.strip()
+                )
+            )
             again: dict[str, Any] | None = None
             for reply in replies:
                 payload = {k: v for k, v in reply.items() if k != "recipient_id"}
@@ -310,6 +323,34 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
             bot_payload=again,
         )
     return handoff
+
+
+async def release_all(hub: Hub, *, user: User) -> list[int]:
+    """The agent signs out: their open conversations go back to the queue (keeping their place)
+    and each customer is told (`agent_left`, then the queue notice) instead of waiting on
+    someone who is gone."""
+    released: list[tuple[Handoff, list[Message]]] = []
+    async with hub.db.session() as session:
+        for handoff in await repo.list_handoffs(session, statuses=("claimed",), agent_id=user.id):
+            conversation = await gateway.require_conversation(
+                session=session, conversation_id=handoff.conversation_id
+            )
+            notices = [await _system_message(session, handoff, "agent_left", user)]
+            handoff.status = "queued"
+            handoff.agent_id = None
+            handoff.claimed_at = None
+            conversation.mode = "queued"
+            await repo.add_event(session, handoff, "released", agent_id=user.id)
+            await session.flush()
+            info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
+            notices += await gateway.queued_notices(
+                session, conversation=conversation, info=info, handoff=handoff
+            )
+            released.append((handoff, notices))
+    for handoff, notices in released:
+        log.info("handoff released", extra={"handoff_id": handoff.id, "agent_id": user.id})
+        await _lifecycle(hub, handoff, "released", notices)
+    return [h.id for h, _ in released]
 
 
 async def set_available(*, session: AsyncSession, user: User, available: bool) -> User:

@@ -63,6 +63,80 @@ def validate_client_id(value: Any) -> str:
 # --- store-level ---------------------------------------------------------------------------
 
 
+async def system_message(
+    session: AsyncSession,
+    *,
+    conversation_id: str,
+    language: str,
+    event: str,
+    handoff_id: int | None = None,
+    **data: Any,
+) -> Message:
+    """A notice from the service itself. `custom.event` is the machine-readable type the widget
+    reacts to (docs/api.md, "System messages"); `text` is what the customer reads."""
+    values = {k: v for k, v in data.items() if v is not None}
+    text_values = {"agent": values.get("agent_name"), **values}
+    payload: dict[str, Any] = {"event": event, "custom": {"event": event, **values}}
+    if handoff_id is not None:
+        payload["handoff_id"] = handoff_id
+    if "agent_name" in values:
+        payload["agent_name"] = values["agent_name"]
+    return await repo.add_message(
+        session,
+        conversation_id=conversation_id,
+        role="system",
+        text=texts.text(language, event, **text_values),
+        payload=payload,
+    )
+
+
+async def queued_notices(
+    session: AsyncSession,
+    *,
+    conversation: Conversation,
+    info: queue.QueueInfo,
+    handoff: Handoff,
+    bot_unavailable: bool = False,
+) -> list[Message]:
+    """What a customer is told on entering the queue: the wait, or that nobody is online."""
+    stored: list[Message] = []
+    cid, lang = conversation.id, conversation.language
+    if bot_unavailable:
+        stored.append(
+            await system_message(
+                session, conversation_id=cid, language=lang, event="bot_unavailable"
+            )
+        )
+    if info.agents_online:
+        wait = info.estimated_wait_seconds or 60
+        stored.append(
+            await system_message(
+                session,
+                event="queued",
+                handoff_id=handoff.id,
+                position=info.position,
+                estimated_wait_seconds=info.estimated_wait_seconds,
+                minutes=max(1, round(wait / 60)),
+                agents_online=info.agents_online,
+                conversation_id=cid,
+                language=lang,
+            )
+        )
+    else:
+        stored.append(
+            await system_message(
+                session,
+                event="nobody_online",
+                handoff_id=handoff.id,
+                position=info.position,
+                agents_online=0,
+                conversation_id=cid,
+                language=lang,
+            )
+        )
+    return stored
+
+
 async def create_conversation(
     *, session: AsyncSession, language: str, customer: ShopCustomer | None
 ) -> Conversation:
@@ -359,30 +433,12 @@ async def start_handoff(
         await session.flush()
         await repo.add_event(session, handoff, "requested", data={"reason": reason})
         info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
-        lang = conversation.language
-        if reason == "bot_unavailable":
-            stored.append(
-                await repo.add_message(
-                    session,
-                    conversation_id=conversation_id,
-                    role="system",
-                    text=texts.text(lang, "bot_unavailable"),
-                    payload={"event": "bot_unavailable"},
-                )
-            )
-        if info.agents_online:
-            minutes = max(1, round((info.estimated_wait_seconds or 60) / 60))
-            notice = texts.text(lang, "queued", position=info.position, minutes=minutes)
-        else:
-            notice = texts.text(lang, "nobody_online")
-        stored.append(
-            await repo.add_message(
-                session,
-                conversation_id=conversation_id,
-                role="system",
-                text=notice,
-                payload={"event": "queued", "queue": info.as_dict(), "handoff_id": handoff.id},
-            )
+        stored += await queued_notices(
+            session,
+            conversation=conversation,
+            info=info,
+            handoff=handoff,
+            bot_unavailable=reason == "bot_unavailable",
         )
     log.info(
         "handoff requested",

@@ -50,7 +50,6 @@
       statusNobody: "No colleague is online right now · leave a message, it stays in the queue",
       statusAgent: "You are chatting with {name}",
       statusClosed: "Conversation closed · write to start again",
-      agentLeft: "{name} has left the conversation. The assistant is back.",
       connecting: "Connecting…",
       reconnecting: "Connection lost · reconnecting…",
       offline: "You are offline · messages will be sent when you are back",
@@ -88,7 +87,6 @@
       statusNobody: "지금은 연결 가능한 상담원이 없습니다 · 메시지를 남겨 주세요",
       statusAgent: "{name} 상담원과 대화 중",
       statusClosed: "상담이 종료되었습니다 · 메시지를 보내면 다시 시작됩니다",
-      agentLeft: "{name} 상담원이 대화를 떠났습니다. 상담 봇이 다시 도와드립니다.",
       connecting: "연결 중…",
       reconnecting: "연결이 끊어졌습니다 · 다시 연결하는 중…",
       offline: "오프라인 상태입니다 · 연결되면 메시지를 보냅니다",
@@ -698,7 +696,6 @@ form button:hover { background: #163f80; }
 
     // ---- status line and notices
     setStatus(conversation) {
-      const previous = this.state;
       this.state = conversation;
       if (!conversation) {
         this.status.textContent = t("statusBot");
@@ -723,12 +720,52 @@ form button:hover { background: #163f80; }
         text = t("statusBot");
       }
       this.status.textContent = text;
-      if (previous && previous.mode === "agent" && conversation.mode === "bot") {
-        const name = (previous.agent && previous.agent.name) || t("agent");
-        this.notice(t("agentLeft", { name }));
-        this.announce(t("agentLeft", { name }));
-      }
       if (conversation.mode !== "bot" && this.typingRole === "bot") this.showTyping(null);
+    }
+
+    /** React to a system message's machine-readable event (docs/api.md, "System messages"):
+     * the notice text comes from the server; here only the state, status line and typing change. */
+    applyEvent(custom) {
+      if (!custom || typeof custom.event !== "string") return;
+      const state = Object.assign({ mode: "bot", queue: null, agent: null }, this.state || {});
+      const agent = typeof custom.agent_name === "string" ? { name: custom.agent_name } : null;
+      switch (custom.event) {
+        case "queued":
+        case "nobody_online":
+          state.mode = "queued";
+          state.agent = null;
+          state.queue = {
+            position: custom.position || 1,
+            estimated_wait_seconds: custom.estimated_wait_seconds || null,
+            agents_online: custom.event === "nobody_online" ? 0 : (custom.agents_online || 1),
+          };
+          break;
+        case "agent_joined":
+        case "transferred":
+          state.mode = "agent";
+          state.queue = null;
+          state.agent = agent;
+          if (this.typingRole === "agent") this.showTyping(null);
+          break;
+        case "agent_left":
+          state.agent = null;
+          if (this.typingRole === "agent") this.showTyping(null);
+          break;
+        case "handed_back":
+          state.mode = "bot";
+          state.queue = null;
+          state.agent = null;
+          if (this.typingRole === "agent") this.showTyping(null);
+          break;
+        case "resolved":
+          state.mode = "closed";
+          state.queue = null;
+          state.agent = null;
+          break;
+        default:
+          return;
+      }
+      this.setStatus(state);
     }
 
     notice(text, { welcome = false, seq = null } = {}) {
@@ -825,7 +862,12 @@ form button:hover { background: #163f80; }
       const buttons = Array.isArray(message.buttons) ? message.buttons : [];
       let node = null;
       if (message.role === "system") {
-        if (hasText) node = this.notice(message.text, { seq: message.seq });
+        const custom = message.custom && typeof message.custom === "object" ? message.custom : null;
+        if (hasText) {
+          node = this.notice(message.text, { seq: message.seq });
+          if (custom && typeof custom.event === "string") node.dataset.event = custom.event;
+        }
+        if (!fromHistory) this.applyEvent(custom);
       } else if (hasText) {
         node = this.bubble(message.role === "agent" ? "agent" : "bot", this.who(message), message.text);
         this.insert(node, message.seq);

@@ -81,4 +81,18 @@ def test_widget_chats_from_another_origin(
     )
     texts = [m["text"] for m in data["messages"] if m["role"] == "customer"]
     assert texts == ["Hello from another shop", "Thanks, my parcel is late"]
+    # The agent signs out: the widget says so by name and shows the queue again.
+    status, data = http_json("POST", f"{service.url}/api/auth/logout", {}, token=token)
+    assert status == 200 and data["released"] == [handoff["id"]], data
+    expect(log.locator('.notice[data-event="agent_left"]')).to_contain_text(
+        f"{agent['name']} had to leave the conversation"
+    )
+    expect(customer.locator("header .status")).to_contain_text("No colleague is online")
+    # Leave the shared queue empty for the other tests.
+    for action in ("claim", "resolve"):
+        status, data = http_json(
+            "POST", f"{service.url}/api/handoffs/{handoff['id']}/{action}", {}, token=admin.token
+        )
+        assert status == 200, data
+    expect(customer.locator("header .status")).to_contain_text("Conversation closed")
     assert not [url for url in failures if url.startswith(service.url + "/api/")], failures

@@ -47,7 +47,8 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
     assert order[0] == "context"
 
     # The customer is told who joined, by name.
-    expect(log.locator(".notice")).to_contain_text(["Sam Agent has joined the conversation"])
+    joined = log.locator('.notice[data-event="agent_joined"]')
+    expect(joined).to_have_text("Sam Agent has joined the conversation.")
     expect(customer.locator("header .status")).to_contain_text("You are chatting with Sam Agent")
 
     # Agent typing reaches the widget; the reply arrives live.
@@ -113,8 +114,9 @@ def test_new_handoff_notifies_the_agent_with_queue_position(
     widget_send(customer, "Hello, I need help with a return")
     log = customer.locator(".log")
     # An agent is online now: the notice gives a position and an estimate.
-    expect(log).to_contain_text("You are number")
-    expect(customer.locator("header .status")).to_contain_text("you are number")
+    expect(log.locator('.notice[data-event="queued"]')).to_contain_text("You are number 1")
+    expect(customer.locator("header .status")).to_contain_text("you are number 1, about")
+    expect(customer.locator("header .status")).to_contain_text("min")
     # The panel fills the small screen.
     box = customer.locator(".panel").bounding_box()
     assert box is not None and box["width"] >= MOBILE["width"] - 1
