@@ -69,6 +69,16 @@ def user_view(user: User, *, online: bool | None = None) -> dict[str, Any]:
     return data
 
 
+def colleague_view(user: User, *, online: bool) -> dict[str, Any]:
+    """What any agent may see of a colleague (no email, role or account details)."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "languages": list(user.languages or []),
+        "online": online,
+    }
+
+
 def handoff_summary_view(
     handoff: Handoff,
     *,

@@ -7,6 +7,7 @@ import contextlib
 import json as jsonlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -21,7 +22,7 @@ from handoff.http import hub_of, json_body
 from handoff.pubsub import CONSOLE
 from handoff.store import repositories as repo
 from handoff.store.models import User, utcnow
-from handoff.views import event_view, message_view, user_view
+from handoff.views import colleague_view, event_view, message_view, user_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console")
@@ -133,26 +134,22 @@ async def set_status(request: Request) -> HTTPResponse:
 
 
 @bp.get("/api/agents")
-@requires(auth.SUPERVISE)
+@requires(auth.ACT)
 async def agents(request: Request) -> HTTPResponse:
-    from datetime import timedelta
-
+    """Colleagues who can take a conversation (for transfer). Plain agents see the directory
+    view (id, name, languages, online); supervisors and admins also see email, role, status."""
     hub = hub_of(request)
     since = utcnow() - timedelta(seconds=hub.settings.presence_ttl_seconds)
+    full = request.ctx.user.role in auth.SUPERVISE
     async with hub.db.session() as session:
         users = await repo.list_users(session)
-    return json(
-        {
-            "agents": [
-                user_view(
-                    u,
-                    online=bool(u.available and u.last_seen_at and u.last_seen_at >= since),
-                )
-                for u in users
-                if u.role in auth.ACT
-            ]
-        }
-    )
+    result = []
+    for u in users:
+        if u.role not in auth.ACT or not u.active:
+            continue
+        online = bool(u.available and u.last_seen_at and u.last_seen_at >= since)
+        result.append(user_view(u, online=online) if full else colleague_view(u, online=online))
+    return json({"agents": result})
 
 
 @bp.post("/api/users")

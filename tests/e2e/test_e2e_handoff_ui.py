@@ -162,17 +162,23 @@ def test_several_conversations_in_tabs(
     agent.locator(f"#tab-{ids[1]}").click()
     expect(agent.locator(f"#panel-{ids[1]} .transcript")).to_contain_text("Are you there?")
     expect(agent.locator(f"#panel-{ids[0]} .transcript")).not_to_contain_text("Are you there?")
-    # Transfer the first one to a colleague (the agent types the colleague's id: agents may not
-    # list other agents in the API).
+    # Transfer the first one to a colleague, chosen by name from a list (plain agents may list
+    # colleagues: id, name, languages, online; no emails).
     agent.locator(f"#tab-{ids[0]}").click()
     panel = agent.locator(f"#panel-{ids[0]}")
     target = service.users["agent2"]["id"]
-    manual = panel.locator("input[type=number]")
-    if manual.is_visible():
-        manual.fill(str(target))
-    else:
-        panel.locator("select[id^=transfer-]").select_option(str(target))
+    assert panel.locator("input[type=number]").count() == 0
+    select = panel.locator("select.transfer-target")
+    expect(select.locator(f'option[value="{target}"]')).to_contain_text("Kim Colleague")
+    assert "@" not in select.inner_text()
+    assert select.locator(f'option[value="{service.users["agent"]["id"]}"]').count() == 0
+    select.select_option(label=select.locator(f'option[value="{target}"]').inner_text())
     panel.locator("input[id^=transfer-note-]").fill("Return question, you know the policy best")
     panel.get_by_role("button", name="Transfer").click()
-    expect(customers[0].locator(".log")).to_contain_text("Kim Colleague is taking over")
+    expect(customers[0].locator('.notice[data-event="transferred"]')).to_contain_text(
+        "Kim Colleague is taking over"
+    )
+    expect(customers[0].locator("header .status")).to_contain_text(
+        "You are chatting with Kim Colleague"
+    )
     assert admin.get(f"/api/handoffs/{ids[0]}")["agent"]["id"] == target

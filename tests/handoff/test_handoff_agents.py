@@ -10,6 +10,8 @@ from pathlib import Path
 
 from conftest import Service, auth, frame, recv_until, ws_connect
 
+from handoff.store import repositories as repo
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -333,3 +335,48 @@ def test_cli_migrate_and_create_user(tmp_path: Path) -> None:
     bad = {**env, "HANDOFF_ENV": "production"}
     out = subprocess.run([*run, "migrate"], env=bad, cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 2 and "default secrets" in out.stderr
+
+
+async def test_agents_list_colleagues_for_transfer_without_private_fields(
+    service: Service,
+) -> None:
+    sam = await service.user("sam@shop.example", languages=["en"])
+    kim = await service.user("kim@shop.example", languages=["ko"])
+    boss = await service.user("boss@shop.example", role="supervisor")
+    analyst = await service.user("ann@shop.example", role="analyst")
+    async with ws_connect(f"{service.ws_url}/ws/agent?token={kim['token']}") as kim_ws:
+        await recv_until(kim_ws, lambda f: f["type"] == "hello")
+        r = await service.http.get("/api/agents", headers=auth(sam["token"]))
+        assert r.status_code == 200, r.text
+        listed = {a["name"]: a for a in r.json()["agents"]}
+        assert set(listed) == {"Sam", "Kim", "Boss"}  # agents+, not the analyst
+        assert listed["Kim"] == {
+            "id": kim["id"],
+            "name": "Kim",
+            "languages": ["ko"],
+            "online": True,
+        }
+        assert listed["Sam"]["online"] is False
+        for entry in r.json()["agents"]:
+            assert set(entry) == {"id", "name", "languages", "online"}
+        assert "shop.example" not in r.text and "argon2" not in r.text
+        # Supervisors keep the full view.
+        r = await service.http.get("/api/agents", headers=auth(boss["token"]))
+        full = {a["name"]: a for a in r.json()["agents"]}
+        assert full["Kim"]["email"] == "kim@shop.example" and full["Kim"]["role"] == "agent"
+        assert "password_hash" not in full["Kim"]
+    r = await service.http.get("/api/agents", headers=auth(analyst["token"]))
+    assert r.status_code == 403
+
+    # The id from the list is what transfer takes.
+    conv = await queued_conversation(service)
+    async with service.hub.db.session() as session:
+        handoff = await repo.open_handoff(session, conv["conversation_id"])
+        assert handoff is not None
+    await service.http.post(f"/api/handoffs/{handoff.id}/claim", headers=auth(sam["token"]))
+    r = await service.http.post(
+        f"/api/handoffs/{handoff.id}/transfer",
+        headers=auth(sam["token"]),
+        json={"agent_id": listed["Kim"]["id"]},
+    )
+    assert r.status_code == 200 and r.json()["agent"]["name"] == "Kim"

@@ -215,6 +215,7 @@
       case "queue":
         refreshQueue();
         if (frame.reason !== "agents_changed") refreshMine();
+        else refreshTransferTargets();
         break;
       case "message":
         if (tab) addMessage(tab, frame.message, true);
@@ -647,6 +648,29 @@
     return state.agents;
   }
 
+  /** Fill a transfer select with colleagues (online first), keeping the current choice. */
+  async function fillTransferTargets(select) {
+    const agents = await agentsList();
+    const chosen = select.value;
+    const others = agents
+      .filter((a) => a.id !== state.user.id)
+      .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    select.replaceChildren(el("option", { value: "", text: others.length ? "Choose a colleague…" : "No colleague to transfer to" }));
+    for (const agent of others) {
+      const status = agent.online ? "online" : "offline";
+      select.append(el("option", {
+        value: String(agent.id),
+        text: `${agent.name} (${status}) · ${(agent.languages || []).join(", ").toUpperCase()}`,
+      }));
+    }
+    if (others.some((a) => String(a.id) === chosen)) select.value = chosen;
+  }
+
+  function refreshTransferTargets() {
+    state.agents = null;
+    for (const select of document.querySelectorAll("select.transfer-target")) fillTransferTargets(select);
+  }
+
   function actionsSection(tab) {
     const data = tab.data;
     const section = el("section", { class: "actions", "aria-label": "Finish or pass on" }, el("h3", { text: "Finish or pass on" }));
@@ -671,19 +695,12 @@
       el("button", { type: "button", class: "primary resolve", text: "Resolve", onclick: () => act("resolve") }),
       el("button", { type: "button", class: "secondary handback", text: "Hand back to bot", onclick: () => act("handback") })));
 
-    const target = el("select", { id: `transfer-${data.id}` }, el("option", { value: "", text: "Choose an agent…" }));
-    const manual = el("input", { id: `transfer-id-${data.id}`, type: "number", min: "1", placeholder: "Agent id", hidden: true });
+    const target = el("select", { id: `transfer-${data.id}`, class: "transfer-target" });
     const transferNote = el("input", { id: `transfer-note-${data.id}`, type: "text", placeholder: "Note for the colleague" });
-    agentsList().then((agents) => {
-      const others = agents.filter((a) => a.id !== state.user.id);
-      for (const agent of others) {
-        target.append(el("option", { value: String(agent.id), text: `${agent.name}${agent.online ? " (online)" : ""} · ${agent.languages.join(",")}` }));
-      }
-      if (!agents.length) { target.hidden = true; manual.hidden = false; } // agents may not list colleagues
-    });
+    fillTransferTargets(target);
     section.append(el("form", { class: "transfer", onsubmit: async (event) => {
       event.preventDefault();
-      const agentId = Number(target.hidden ? manual.value : target.value);
+      const agentId = Number(target.value);
       if (!agentId) { toast("Choose who to transfer to.", "error"); return; }
       const body = { agent_id: agentId };
       if (transferNote.value.trim()) body.note = transferNote.value.trim();
@@ -694,7 +711,6 @@
       refreshMine();
     } },
     el("label", { for: `transfer-${data.id}`, text: "Transfer to" }), target,
-    el("label", { for: `transfer-id-${data.id}`, class: "sr-only", text: "Agent id" }), manual,
     el("label", { for: `transfer-note-${data.id}`, class: "sr-only", text: "Transfer note" }), transferNote,
     el("button", { type: "submit", class: "secondary", text: "Transfer" })));
     return section;
