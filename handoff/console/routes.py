@@ -27,6 +27,7 @@ from handoff.views import colleague_view, event_view, message_view, user_view
 log = logging.getLogger(__name__)
 bp = Blueprint("console")
 COOKIE = "handoff_session"
+MAX_ID = 2**53  # larger ids overflow the database's integers
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
@@ -244,6 +245,8 @@ async def handoff_messages(request: Request, handoff_id: int) -> HTTPResponse:
         after = int(request.args.get("after", "0"))
     except ValueError as exc:
         raise BadRequest("after must be an integer", field="after") from exc
+    if not 0 <= after <= MAX_ID:
+        raise BadRequest(f"after must be between 0 and {MAX_ID}", field="after")
     hub = hub_of(request)
     async with hub.db.session() as session:
         handoff = await svc.require_handoff(session=session, handoff_id=handoff_id)
@@ -322,8 +325,8 @@ async def typing(request: Request, handoff_id: int) -> HTTPResponse:
 async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
     body = json_body(request)
     target = body.get("agent_id")
-    if not isinstance(target, int) or isinstance(target, bool):
-        raise BadRequest("agent_id must be an integer", field="agent_id")
+    if not isinstance(target, int) or isinstance(target, bool) or not 0 < target <= MAX_ID:
+        raise BadRequest("agent_id must be an agent's id", field="agent_id")
     await svc.transfer(
         hub_of(request),
         handoff_id=handoff_id,

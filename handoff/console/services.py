@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 
 async def require_handoff(*, session: AsyncSession, handoff_id: int) -> Handoff:
+    if not 0 < handoff_id <= 2**53:  # larger ids overflow the database's integers (was a 500)
+        raise NotFound("No such handoff.")
     handoff = await session.get(Handoff, handoff_id)
     if handoff is None:
         raise NotFound("No such handoff.")

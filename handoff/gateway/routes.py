@@ -42,6 +42,10 @@ def authorize(request: Request, conversation_id: str) -> None:
         raise Forbidden("This token does not grant access to that conversation.")
 
 
+MAX_INT = 2**53  # beyond any seq; larger values overflow the database's integers (was a 500)
+MAX_PAGE = 1000
+
+
 def _int_arg(request: Request, name: str, default: int, *, minimum: int = 0) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -50,8 +54,8 @@ def _int_arg(request: Request, name: str, default: int, *, minimum: int = 0) -> 
         value = int(raw)
     except ValueError as exc:
         raise BadRequest(f"{name} must be an integer", field=name) from exc
-    if value < minimum:
-        raise BadRequest(f"{name} must be ≥ {minimum}", field=name)
+    if value < minimum or value > MAX_INT:
+        raise BadRequest(f"{name} must be between {minimum} and {MAX_INT}", field=name)
     return value
 
 
@@ -104,7 +108,7 @@ async def get_conversation(request: Request, conversation_id: str) -> HTTPRespon
 async def list_messages(request: Request, conversation_id: str) -> HTTPResponse:
     authorize(request, conversation_id)
     after = _int_arg(request, "after", 0)
-    limit = _int_arg(request, "limit", 1000, minimum=1)
+    limit = min(_int_arg(request, "limit", MAX_PAGE, minimum=1), MAX_PAGE)
     hub = hub_of(request)
     async with hub.db.session() as session:
         conversation = await svc.require_conversation(

@@ -45,6 +45,9 @@ def normalise_language(value: Any, accept_language: str | None = None) -> str:
 
 
 def validate_text(text: Any) -> str:
+    if isinstance(text, str):
+        # PostgreSQL text cannot hold NUL: storing it failed with a 500 (pasted binary junk).
+        text = text.replace("\x00", "")
     if not isinstance(text, str) or not text.strip():
         raise BadRequest("text must be a non-empty string", field="text")
     if len(text) > MAX_TEXT:

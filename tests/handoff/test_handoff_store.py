@@ -195,3 +195,51 @@ async def test_whole_scenario_on_postgres(pg_url: str, service_factory) -> None:
 
     service = await service_factory(database_url=pg_url)
     await test_full_handoff_round_trip(service)
+
+
+async def _nul_and_huge_numbers(service) -> None:  # type: ignore[no-untyped-def]
+    from conftest import auth
+
+    conv = await service.conversation()
+    cid, token = conv["conversation_id"], conv["token"]
+    r = await service.http.post(
+        f"/api/conversations/{cid}/messages",
+        headers=auth(token),
+        json={"client_message_id": "nul", "text": "my order\x00 EF-100001"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["message"]["text"] == "my order EF-100001"
+    r = await service.http.post(
+        f"/api/conversations/{cid}/messages",
+        headers=auth(token),
+        json={"client_message_id": "only-nul", "text": "\x00\x00"},
+    )
+    assert r.status_code == 400 and r.json()["field"] == "text"
+    big = "9" * 30
+    for query in (f"after={big}", f"limit={big}", "after=-5"):
+        r = await service.http.get(
+            f"/api/conversations/{cid}/messages?{query}", headers=auth(token)
+        )
+        assert r.status_code == 400, (query, r.text)
+        assert r.json()["code"] == "bad_request"
+    r = await service.http.get(f"/api/conversations/{cid}/messages?limit=5000", headers=auth(token))
+    assert r.status_code == 200  # capped at 1000, not refused
+    agent = await service.user("big@example.com")
+    for path in (f"/api/handoffs/{big}", f"/api/handoffs/{big}/events"):
+        r = await service.http.get(path, headers=auth(agent["token"]))
+        assert r.status_code == 404 and r.json()["code"] == "not_found", (path, r.text)
+    r = await service.http.post(f"/api/handoffs/{big}/claim", headers=auth(agent["token"]))
+    assert r.status_code == 404
+    r = await service.http.post(
+        "/api/handoffs/1/transfer", headers=auth(agent["token"]), json={"agent_id": int(big)}
+    )
+    assert r.status_code == 400 and r.json()["field"] == "agent_id"
+
+
+async def test_bad_numbers_and_nul_text_are_clear_errors(service_factory) -> None:  # type: ignore[no-untyped-def]
+    await _nul_and_huge_numbers(await service_factory())
+
+
+@pytest.mark.postgres
+async def test_bad_numbers_and_nul_text_on_postgres(pg_url: str, service_factory) -> None:  # type: ignore[no-untyped-def]
+    await _nul_and_huge_numbers(await service_factory(database_url=pg_url))
