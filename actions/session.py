@@ -24,6 +24,9 @@ from actions.orders import lower_first
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {"en", "ko"}
+# What the customer already told us stays known in a new session of the same conversation
+# (verification does not: a guest is re-verified silently with the kept e-mail/postcode).
+CARRY_OVER = ("order_number", "email", "postcode")
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:
@@ -47,6 +50,11 @@ class ActionSessionStart(Action):
     ) -> list[EventType]:
         meta = _metadata(tracker)
         events: list[EventType] = [SessionStarted()]
+        events += [
+            SlotSet(name, tracker.get_slot(name))
+            for name in CARRY_OVER
+            if tracker.get_slot(name) is not None
+        ]
         language = str(meta.get("language") or tracker.get_slot("language") or "en")[:2].lower()
         language = language if language in LANGUAGES else "en"
         events.append(SlotSet("language", language))

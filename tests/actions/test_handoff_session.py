@@ -155,3 +155,12 @@ async def test_account_help_shows_the_email_on_file(domain, dispatcher, client) 
     await ActionAccountHelp().run(dispatcher, make_tracker(domain, intent="reset_password"), domain)
     assert not dispatcher.messages
     assert mask_email("minji@example.com") == "m***@example.com"
+
+
+async def test_new_session_keeps_what_the_customer_already_said(domain, dispatcher) -> None:
+    tracker = make_tracker(
+        domain, slots={"order_number": "EF-100001", "email": "alice@example.com", "verified": True}
+    )
+    slots = slot_events(await ActionSessionStart().run(dispatcher, tracker, domain))
+    assert slots["order_number"] == "EF-100001" and slots["email"] == "alice@example.com"
+    assert slots["verified"] is False and slots["customer_id"] is None  # re-verified silently
