@@ -16,7 +16,9 @@ from actions.messages import say
 ORDER_NUMBER_RE = re.compile(r"\b(?:ef)?\s*-?\s*(\d{6})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 EMAIL_FIND_RE = re.compile(r"[^@\s<>()]+@[^@\s<>()]+\.[a-z]{2,}", re.IGNORECASE)
-POSTCODE_RE = re.compile(r"^\s*(\d{4,6}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\s*$", re.IGNORECASE)
+POSTCODE_RE = re.compile(
+    r"(?<![\w-])(\d{4,5}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})(?![\w-])", re.IGNORECASE
+)
 
 # pending_question values (a categorical slot the dialogue rules condition on)
 Q_CONFIRM = "confirm"
@@ -70,7 +72,7 @@ def find_email(value: Any) -> str | None:
 def find_postcode(value: Any) -> str | None:
     if value is None:
         return None
-    match = POSTCODE_RE.match(str(value))
+    match = POSTCODE_RE.search(str(value))
     return match.group(1).upper() if match else None
 
 

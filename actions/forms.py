@@ -52,8 +52,22 @@ class ActionStartTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        task = TASK_INTENTS.get(latest_intent(tracker) or "", "order_status")
+        intent = latest_intent(tracker) or ""
+        if intent == "inform":  # a bare order number: same task as before (or a status check)
+            task = tracker.get_slot("pending_task") or "order_status"
+        else:
+            task = TASK_INTENTS.get(intent, "order_status")
+        events: list[EventType] = []
+        named = any(
+            e.get("entity") == "order_number"
+            for e in (tracker.latest_message or {}).get("entities", [])
+        )
+        if tracker.get_slot("customer_id") and not named:
+            # A verified customer picks the order of a new task with one click ("which order?"),
+            # so a new task never silently runs on the previous task's order.
+            events.append(SlotSet("order_number", None))
         return [
+            *events,
             SlotSet("pending_task", task),
             SlotSet("pending_question", None),
             SlotSet("handoff_reason", None),
@@ -223,7 +237,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         email = find_email(value)
         if email:
             return {"email": email}
-        postcode = find_postcode(value)
+        postcode = find_postcode(value) or tracker.get_slot("postcode")
         if postcode:
             return {"email": None, "postcode": postcode}
         say(dispatcher, tracker, "invalid_email")
@@ -291,6 +305,8 @@ class ActionAskOrderNumber(Action):
             except OrderApiError as exc:
                 logger.warning("recent orders failed: %s", exc)
                 orders = []
+            last = (tracker.get_slot("order_snapshot") or {}).get("order_number")
+            orders.sort(key=lambda o: o.order_number != last)  # the order just discussed first
             if orders:
                 buttons = [
                     {

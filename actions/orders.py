@@ -22,10 +22,6 @@ from actions.messages import say
 logger = logging.getLogger(__name__)
 
 SHIPPED = {"shipped", "in_transit", "delayed"}
-YES_NO = [
-    {"title": "Yes", "payload": "/affirm"},
-    {"title": "No", "payload": "/deny"},
-]
 
 
 async def order_status(
@@ -134,7 +130,6 @@ async def confirm_cancel(
         order_number=number,
         total=money(order.total, order.currency),
         fee_note=fee_note,
-        buttons=YES_NO,
     )
     return [snapshot(order), SlotSet("pending_question", Q_CONFIRM)]
 
@@ -194,7 +189,6 @@ async def confirm_address(
         "confirm_address",
         order_number=number,
         address=format_address(address),
-        buttons=YES_NO,
     )
     return [snapshot(order), SlotSet("pending_question", Q_CONFIRM)]
 

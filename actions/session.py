@@ -94,7 +94,6 @@ class ActionSessionStart(Action):
             eta=eta or "soon",
         )
         return [
-            SlotSet("order_number", problem.order_number),
             SlotSet("order_snapshot", problem.to_json()),
             SlotSet("pending_question", Q_ANYTHING_ELSE),
         ]

@@ -42,6 +42,24 @@ async def test_start_task_maps_intents_and_clears_the_previous_task(domain, disp
     assert not dispatcher.messages
 
 
+async def test_new_task_of_a_verified_customer_asks_which_order(domain, dispatcher) -> None:
+    slots = {**ALICE, "order_number": "EF-100001", "pending_task": "cancel_order"}
+    tracker = make_tracker(domain, intent="return_item", slots=slots)
+    events = slot_events(await ActionStartTask().run(dispatcher, tracker, domain))
+    assert events["order_number"] is None and events["pending_task"] == "return_item"
+    named = [{"entity": "order_number", "value": "EF-100003"}]
+    tracker = make_tracker(domain, intent="return_item", slots=slots, entities=named)
+    assert "order_number" not in slot_events(
+        await ActionStartTask().run(dispatcher, tracker, domain)
+    )
+    guest = make_tracker(domain, intent="cancel_order", slots={"order_number": "EF-100001"})
+    assert "order_number" not in slot_events(await ActionStartTask().run(dispatcher, guest, domain))
+    tracker = make_tracker(domain, intent="inform", slots=slots, entities=named)
+    assert slot_events(await ActionStartTask().run(dispatcher, tracker, domain))[
+        "pending_task"
+    ] == ("cancel_order")
+
+
 async def test_order_number_is_normalised(domain, dispatcher, client: OrderClient) -> None:
     slots = await validate(domain, dispatcher, candidates={"order_number": "ef100001"})
     assert slots["order_number"] == "EF-100001"
@@ -85,6 +103,16 @@ async def test_postcode_typed_at_the_email_prompt(domain, dispatcher, client) ->
     )
     assert slots["postcode"] == "10115" and slots["email"] is None
     assert slots["customer_id"] == "C0001" and slots["requested_slot"] is None
+
+
+async def test_postcode_sentence_at_the_email_prompt(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={"order_number": "EF-100001", "requested_slot": "email"},
+        candidates={"email": "postcode 10115", "postcode": "10115"},
+    )
+    assert slots["customer_id"] == "C0001" and not dispatcher.messages
 
 
 async def test_wrong_email_is_asked_again(domain, dispatcher, client: OrderClient) -> None:
@@ -193,10 +221,12 @@ async def test_api_down_ends_the_lookup_honestly(domain, dispatcher, client, fau
 
 
 async def test_which_order_lists_recent_orders(domain, dispatcher, client) -> None:
-    tracker = make_tracker(domain, slots=ALICE)
+    snapshot = {"order_number": "EF-100001"}
+    tracker = make_tracker(domain, slots={**ALICE, "order_snapshot": snapshot})
     await ActionAskOrderNumber().run(dispatcher, tracker, domain)
     buttons = dispatcher.messages[0]["buttons"]
     assert 1 <= len(buttons) <= 5
+    assert buttons[0]["title"].startswith("EF-100001")  # the order just discussed comes first
     assert all(b["payload"].startswith('/inform{"order_number":"EF-') for b in buttons)
 
 

@@ -90,7 +90,8 @@ async def test_session_start_signed_in_with_delay_speaks_first(domain, dispatche
     assert events[0]["event"] == "session_started" and events[-1]["name"] == "action_listen"
     slots = slot_events(events)
     assert (slots["language"], slots["customer_id"], slots["verified"]) == ("en", "C0001", True)
-    assert slots["order_number"] == "EF-100004"
+    assert slots["order_snapshot"]["order_number"] == "EF-100004"
+    assert "order_number" not in slots  # the next task still asks "which order?" (buttons)
     assert "EF-100004 is delayed" in texts(dispatcher)
 
 
