@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -81,6 +81,9 @@ def handoff_events(
         SlotSet("handoff_reason", reason),
         SlotSet("pending_question", None),
         ConversationPaused(),
+        # The paused bot "listens": the agent's hand-back (`trigger_intent EXTERNAL_handback`)
+        # then follows `action_listen` like any user turn, so the hand-back rule applies.
+        ActionExecuted("action_listen"),
     ]
 
 

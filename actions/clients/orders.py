@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8081"
 DEFAULT_KEY = "demo-order-key"
-DEFAULT_TIMEOUT = 1.2  # seconds per attempt
-DEFAULT_DEADLINE = 2.5  # seconds for one call including retries (customer hears back < 3 s)
+DEFAULT_TIMEOUT = 1.0  # seconds per attempt
+DEFAULT_DEADLINE = 2.0  # seconds for one call including retries (customer hears back < 3 s)
 
 
 class OrderApiError(Exception):

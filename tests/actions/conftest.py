@@ -106,7 +106,7 @@ def faults(shop_url: str) -> Iterator[Any]:
 @pytest.fixture
 async def client(shop_url: str) -> AsyncIterator[OrderClient]:
     """The order client the actions use, pointed at the test order API."""
-    settings = OrderApiSettings(base_url=shop_url, api_key=API_KEY, timeout=1.0, deadline=2.5)
+    settings = OrderApiSettings(base_url=shop_url, api_key=API_KEY, timeout=1.0, deadline=2.0)
     client = OrderClient(settings)
     orders_client.set_client(client)
     try:
