@@ -34,13 +34,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "ask_return_items": "Which items would you like to return?",
         "ask_return_reason": "What's the reason for the return?",
-        "invalid_order_number": "That doesn't look like an order number. It has the form EF-100001.",
+        "invalid_order_number": "That's not a valid order number; it looks like EF-100001.",
         "order_not_found": (
             "I couldn't find order {order_number}. Could you check the number in your "
             "confirmation e-mail?"
         ),
         "order_not_on_account": "I can't find order {order_number} on your account. Could you check the number?",
-        "invalid_email": "That doesn't look like an e-mail address or postcode. Could you check it?",
+        "invalid_email": "That's not a valid e-mail address or postcode. Could you check it?",
         "verification_failed": (
             "That e-mail or postcode doesn't match order {order_number}. Please check it "
             "({attempts_left} attempts left)."
