@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,6 +25,7 @@ from actions.orders import lower_first
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {"en", "ko"}
+PROACTIVE_BUDGET_SECONDS = 1.2
 # What the customer already told us stays known in a new session of the same conversation
 # (verification does not: a guest is re-verified silently with the kept e-mail/postcode).
 CARRY_OVER = ("order_number", "email", "postcode")
@@ -62,7 +64,13 @@ class ActionSessionStart(Action):
         events.append(SlotSet("customer_id", customer_id))
         events.append(SlotSet("verified", bool(customer_id)))
         if customer_id:
-            events += await self._proactive(dispatcher, tracker, str(customer_id), language)
+            try:  # never keep the customer waiting for a courtesy message
+                events += await asyncio.wait_for(
+                    self._proactive(dispatcher, tracker, str(customer_id), language),
+                    timeout=PROACTIVE_BUDGET_SECONDS,
+                )
+            except asyncio.TimeoutError:
+                logger.warning("proactive check for %s skipped: order API too slow", customer_id)
         events.append(ActionExecuted("action_listen"))
         return events
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from action_testkit import make_tracker, slot_events, texts, user_event
 
 from actions.account import ActionAccountHelp, mask_email
@@ -165,3 +167,14 @@ async def test_new_session_keeps_what_the_customer_already_said(domain, dispatch
     slots = slot_events(await ActionSessionStart().run(dispatcher, tracker, domain))
     assert slots["order_number"] == "EF-100001" and slots["email"] == "alice@example.com"
     assert slots["verified"] is False and slots["customer_id"] is None  # re-verified silently
+
+
+async def test_session_start_does_not_wait_for_a_slow_order_api(
+    domain, dispatcher, client, faults
+) -> None:
+    faults(latency_ms=5000)
+    tracker = make_tracker(domain, slots={"session_started_metadata": {"customer_id": "C0001"}})
+    started = time.monotonic()
+    slots = slot_events(await ActionSessionStart().run(dispatcher, tracker, domain))
+    assert time.monotonic() - started < 1.6
+    assert slots["customer_id"] == "C0001" and not dispatcher.messages
