@@ -74,8 +74,10 @@ test: install lint test-service test-assistant test-e2e
 
 SERVICE_TESTS := $(wildcard tests/shop tests/handoff tests/analytics tests/bench)
 
+# One pytest run per folder: each folder's conftest is its own module.
 test-service: install train services
-	scripts/with-services.sh $(VENV)/bin/pytest -q $(SERVICE_TESTS)
+	@set -e; for dir in $(SERVICE_TESTS); do \
+		echo "== pytest $$dir"; scripts/with-services.sh $(VENV)/bin/pytest -q $$dir; done
 
 test-assistant: install train
 	$(RVENV)/bin/pytest -q -p no:cacheprovider tests/data
