@@ -221,7 +221,9 @@ class Player:
                 r.turns_to_goal = r.turns
                 break
             if not goal_met and any(
-                self.s.expect.goal_met_by(str(m.get("text"))) and not self._is_confirmation(m)
+                self.s.expect.goal_met_by(str(m.get("text")))
+                and not self._is_confirmation(m)
+                and not is_fallback(m.get("text"))  # "I didn't get that" never meets a goal
                 for m in bots
             ):
                 goal_met = True
@@ -314,9 +316,31 @@ class Player:
         return str(summary["reason"]) if summary and summary.get("reason") else None
 
 
+# Tasks that change an order when the customer confirms, in the order they run: an address
+# change leaves the order changeable, a return or cancellation closes it for later scenarios.
+WRITE_ORDER = {"address_change": 0, "return": 1, "cancel": 2}
+
+
+def changes_order(scenario: Scenario) -> bool:
+    """Does the scenario (if the bot does its job) change its order in the shop?"""
+    return scenario.task in WRITE_ORDER and scenario.answers.get("confirm", "yes") == "yes"
+
+
+def schedule(scenarios: Sequence[Scenario]) -> tuple[list[Scenario], list[Scenario]]:
+    """Readers (run in parallel) and writers (run one by one afterwards, address changes first).
+
+    The shop is not reset between scenarios, so a scenario that cancels or returns an order
+    must not run before (or alongside) one that expects the order as seeded.
+    """
+    readers = [s for s in scenarios if not changes_order(s)]
+    writers = sorted((s for s in scenarios if changes_order(s)), key=lambda s: WRITE_ORDER[s.task])
+    return readers, writers
+
+
 async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> list[Result]:
-    """Play every scenario; fault scenarios one at a time (faults set), the rest in parallel."""
-    normal = [s for s in scenarios if not s.faults]
+    """Play every scenario: readers in parallel, then order-changing ones one at a time, then
+    fault scenarios one at a time (faults set)."""
+    normal, writers = schedule([s for s in scenarios if not s.faults])
     faulty = [s for s in scenarios if s.faults]
     if faulty and not settings.shop_url:
         log.warning("no --shop-url: skipping %d order-API-failure scenarios", len(faulty))
@@ -331,6 +355,8 @@ async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> li
                 log.info("%s: %s", scenario.name, results[scenario.name].outcome)
 
         await asyncio.gather(*(one(s) for s in normal))
+        for scenario in writers:
+            await one(scenario)
         for scenario in faulty:
             assert settings.shop_url and scenario.faults
             await set_faults(settings.shop_url, settings.shop_api_key, **scenario.faults)
