@@ -47,6 +47,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "verification_locked": "For your security, order lookups are paused after several unsuccessful attempts.",
         "lookup_failed": "Sorry, I couldn't find or verify that order.",
+        "address_failed": "Sorry, I couldn't read the new address, so I haven't changed anything.",
+        "items_failed": "Sorry, I couldn't tell which items you want to return, so nothing is started yet.",
         "invalid_address": (
             "I couldn't read that address. Please write it as: street and number, postcode city "
             "(e.g. Hauptstr. 5, 10115 Berlin)."
@@ -164,6 +166,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verification_failed": "이메일 또는 우편번호가 주문 {order_number}과(와) 일치하지 않아요. 다시 확인해 주세요 (남은 시도: {attempts_left}회).",
         "verification_locked": "보안을 위해 여러 번 실패한 후에는 주문 조회가 잠시 중단돼요.",
         "lookup_failed": "죄송해요, 주문을 찾거나 확인하지 못했어요.",
+        "address_failed": "죄송해요, 새 주소를 읽지 못해서 아무것도 변경하지 않았어요.",
+        "items_failed": "죄송해요, 반품하실 상품을 확인하지 못해서 아직 반품을 시작하지 않았어요.",
         "task_failed": "죄송해요, 저희 쪽 문제로 처리하지 못했어요. 고객님이 해결하실 수 있는 문제가 아니에요.",
         "status_in_transit": "주문 {order_number}은(는) {carrier}로 배송 중이에요 (운송장 번호 {tracking_number}). 최근 상태: {last_event}. 도착 예정일: {eta}.",
         "status_delayed": "주문 {order_number}이(가) {delay_reason}(으)로 지연되고 있어요. 새로운 도착 예정일은 {eta}입니다 ({carrier}, 운송장 번호 {tracking_number}). 따로 하실 일은 없어요.",

@@ -34,6 +34,9 @@ EXECUTE: dict[str, Handler] = {
 LOOKUP_ERRORS = {
     "unavailable": "order_api_down",
     "verification_locked": "verification_locked",
+    # the order was found; what failed was the customer's own detail
+    "invalid_address": "address_failed",
+    "invalid_items": "items_failed",
 }
 
 

@@ -194,3 +194,22 @@ async def test_korean_messages(domain, dispatcher, client, faults) -> None:
     faults(error_rate=1.0)
     await run_task(domain, dispatcher, "order_status", "EF-100007", language="ko", **MINJI)
     assert "주문 시스템" in texts(dispatcher)
+
+
+async def test_unreadable_address_says_so_not_order_not_found(domain, dispatcher, client) -> None:
+    slots = await run_task(
+        domain, dispatcher, "change_address", "EF-100002", lookup_error="invalid_address"
+    )
+    assert_result(slots, "change_address", "failure", "invalid_address")
+    assert slots["pending_question"] == "handoff_offer"
+    said = texts(dispatcher)
+    assert "address" in said and "couldn't find or verify" not in said
+
+
+async def test_unmatched_items_say_so_not_order_not_found(domain, dispatcher, client) -> None:
+    slots = await run_task(
+        domain, dispatcher, "return_item", "EF-100003", lookup_error="invalid_items"
+    )
+    assert_result(slots, "return_item", "failure", "invalid_items")
+    said = texts(dispatcher)
+    assert "item" in said and "couldn't find or verify" not in said
