@@ -258,6 +258,10 @@ class Player:
             r.ces_given = self.s.ces
             button = _button_for(buttons, f'"ces_score": {self.s.ces}}}', f": {self.s.ces}}}")
             return str(button["payload"]) if button else CES_PAYLOAD.format(score=self.s.ces)
+        if bots and is_fallback(bots[-1].get("text")) and "confirm" not in kinds:
+            # the bot's last word is "I didn't get that": a customer rephrases, even if an
+            # earlier message of the same turn (e.g. a proactive notice) asked something else
+            return self._failed(fell_back=True)
         if "confirm" in kinds:
             return self.pick(
                 self.replies["yes" if answers.get("confirm", "yes") == "yes" else "no"]
@@ -291,12 +295,17 @@ class Player:
                 return self.rephrase()
             return self.pick(self.replies["no_more"])
         fell_back = any(is_fallback(m.get("text")) for m in bots)
-        if fell_back:
-            r.fallbacks += 1
         if goal_met and not fell_back:
             return self.pick(self.queue.pop(0)) if self.queue else None
         if self.queue and not fell_back:
             return self.pick(self.queue.pop(0))
+        return self._failed(fell_back)
+
+    def _failed(self, fell_back: bool) -> str | None:
+        """The bot did not help this turn: rephrase, or give up when patience runs out."""
+        r = self.result
+        if fell_back:
+            r.fallbacks += 1
         r.failures += 1
         if r.failures >= self.s.patience:
             r.abandoned = True

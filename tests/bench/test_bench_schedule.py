@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import httpx
+
 from bench.scenarios import Scenario, load_all, parse_scenario
-from bench.simulate import changes_order, schedule
+from bench.simulate import Player, Settings, changes_order, schedule
 
 
 def scenario(name: str, task: str, order: str, **extra: object) -> Scenario:
@@ -41,3 +43,16 @@ def test_no_two_shipped_scenarios_cancel_or_return_the_same_order() -> None:
     ]
     counts = Counter(s.order for s in closing)
     assert closing and all(n == 1 for n in counts.values()), counts
+
+
+async def test_customer_rephrases_when_the_turn_ends_in_a_fallback() -> None:
+    s = scenario("h", "human_request", "EF-100004", rephrase=["get me a person"])
+    async with httpx.AsyncClient() as http:
+        player = Player(s, Settings(handoff_url="http://127.0.0.1:9"), http)
+        bots = [
+            {"text": "Before you ask: EF-100004 is late. Is there anything else I can help with?"},
+            {"text": "Sorry, I didn't get that. Could you rephrase it?"},
+        ]
+        reply = player._next({"anything_else", "other"}, bots, goal_met=False)
+    assert reply == "get me a person"
+    assert player.result.fallbacks == 1 and player.result.failures == 1
