@@ -107,6 +107,7 @@ class ActionSessionStart(Action):
         ]
 
 
+# The 1–7 buttons of `utter_ask_ces` in domain.yml (a test keeps the two equal).
 CES_BUTTONS = [{"title": str(n), "payload": f'/ces{{"ces_score": {n}}}'} for n in range(1, 8)]
 
 
