@@ -37,6 +37,7 @@ from actions.messages import say
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+NOT_UNDERSTOOD_ATTEMPTS = 2  # replies to "what's your order number?" without any number
 ADDRESS_RE = re.compile(
     r"^(?P<street>[^,]+?),\s*(?P<postcode>\d{4,6})\s+(?P<city>[^,]+?)(?:,\s*(?P<country>[A-Za-z]{2}))?\s*$"
 )
@@ -79,10 +80,12 @@ class ActionStartTask(Action):
         ]
 
 
-def _attempt_failed(tracker: Tracker, slot: str, code: str) -> dict[str, Any]:
+def _attempt_failed(
+    tracker: Tracker, slot: str, code: str, limit: int = MAX_ATTEMPTS
+) -> dict[str, Any]:
     attempts = int(tracker.get_slot("lookup_attempts") or 0) + 1
     values: dict[str, Any] = {slot: None, "lookup_attempts": float(attempts)}
-    if attempts >= MAX_ATTEMPTS:
+    if attempts >= limit:
         values["lookup_error"] = code
     return values
 
@@ -211,6 +214,15 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         number = normalise_order_number(value)
+        if not number and not re.search(r"\d", str(value or "")):
+            # No digit at all: the customer is talking about something else. The second time,
+            # stop asking (action_run_task says so and offers a colleague).
+            values = _attempt_failed(
+                tracker, "order_number", "not_understood", limit=NOT_UNDERSTOOD_ATTEMPTS
+            )
+            if "lookup_error" not in values:
+                say(dispatcher, tracker, "invalid_order_number")
+            return values
         if not number:
             say(dispatcher, tracker, "invalid_order_number")
             return _attempt_failed(tracker, "order_number", "invalid_order_number")

@@ -48,6 +48,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verification_locked": "For your security, order lookups are paused after several unsuccessful attempts.",
         "lookup_failed": "Sorry, I couldn't find or verify that order.",
         "address_failed": "Sorry, I couldn't read the new address, so I haven't changed anything.",
+        "not_understood": "Sorry, I'm not understanding you well.",
         "items_failed": "Sorry, I couldn't tell which items you want to return, so nothing is started yet.",
         "invalid_address": (
             "I couldn't read that address. Please write it as: street and number, postcode city "
@@ -167,6 +168,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verification_locked": "보안을 위해 여러 번 실패한 후에는 주문 조회가 잠시 중단돼요.",
         "lookup_failed": "죄송해요, 주문을 찾거나 확인하지 못했어요.",
         "address_failed": "죄송해요, 새 주소를 읽지 못해서 아무것도 변경하지 않았어요.",
+        "not_understood": "죄송해요, 잘 이해하지 못했어요.",
         "items_failed": "죄송해요, 반품하실 상품을 확인하지 못해서 아직 반품을 시작하지 않았어요.",
         "task_failed": "죄송해요, 저희 쪽 문제로 처리하지 못했어요. 고객님이 해결하실 수 있는 문제가 아니에요.",
         "status_in_transit": "주문 {order_number}은(는) {carrier}로 배송 중이에요 (운송장 번호 {tracking_number}). 최근 상태: {last_event}. 도착 예정일: {eta}.",

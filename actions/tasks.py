@@ -37,7 +37,10 @@ LOOKUP_ERRORS = {
     # the order was found; what failed was the customer's own detail
     "invalid_address": "address_failed",
     "invalid_items": "items_failed",
+    "not_understood": "not_understood",
 }
+# lookup errors that are the bot not understanding the customer, not a failed task
+LOOKUP_REASONS = {"not_understood": "repeated_fallback"}
 
 
 async def _guarded(
@@ -81,7 +84,10 @@ class ActionRunTask(Action):
                 task_result(task, "failure", code=code, order_number=number),
                 SlotSet("lookup_error", None),
                 *offer_handoff(
-                    dispatcher, tracker, "task_failed", LOOKUP_ERRORS.get(code, "lookup_failed")
+                    dispatcher,
+                    tracker,
+                    LOOKUP_REASONS.get(code, "task_failed"),
+                    LOOKUP_ERRORS.get(code, "lookup_failed"),
                 ),
             ]
         return await _guarded(RUN.get(task, orders.order_status), task, dispatcher, tracker, number)

@@ -83,6 +83,18 @@ async def test_three_failed_attempts_end_the_lookup(domain, dispatcher, client) 
     assert slots["requested_slot"] is None  # the form ends; action_run_task offers a human
 
 
+async def test_second_reply_without_any_number_ends_the_lookup(domain, dispatcher, client) -> None:
+    # the customer is talking about something else: no third "that's not a valid order number"
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={"lookup_attempts": 1.0},
+        candidates={"order_number": "the bow on my gift is purple, not gold"},
+    )
+    assert slots["lookup_error"] == "not_understood"
+    assert slots["requested_slot"] is None
+
+
 async def test_guest_verified_by_email_in_one_go(domain, dispatcher, client: OrderClient) -> None:
     slots = await validate(
         domain,

@@ -213,3 +213,14 @@ async def test_unmatched_items_say_so_not_order_not_found(domain, dispatcher, cl
     assert_result(slots, "return_item", "failure", "invalid_items")
     said = texts(dispatcher)
     assert "item" in said and "couldn't find or verify" not in said
+
+
+async def test_not_understood_lookup_offers_a_human_as_repeated_fallback(
+    domain, dispatcher, client
+) -> None:
+    slots = await run_task(
+        domain, dispatcher, "return_item", None, customer_id=None, lookup_error="not_understood"
+    )
+    assert slots["pending_question"] == "handoff_offer"
+    assert slots["handoff_reason"] == "repeated_fallback"
+    assert "not understanding" in texts(dispatcher)
