@@ -60,6 +60,15 @@ def environment() -> dict[str, str]:
     return env
 
 
+def demo_endpoints(env: dict[str, str]) -> Path:
+    """endpoints.yml with the action server URL this demo uses (ACTION_PORT may be changed)."""
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:5055/webhook", env["ACTION_SERVER_URL"])
+    path = ROOT / "var" / "endpoints.demo.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def components(env: dict[str, str]) -> list[Component]:
     model = ROOT / "models" / "current.tar.gz"
     shop_port, action_port = int(env["SHOP_PORT"]), int(env["ACTION_PORT"])
@@ -99,7 +108,7 @@ def components(env: dict[str, str]) -> list[Component]:
                     "--model",
                     str(model),
                     "--endpoints",
-                    "endpoints.yml",
+                    str(demo_endpoints(env)),
                     "--credentials",
                     "credentials.yml",
                 ],
