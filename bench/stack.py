@@ -1,13 +1,18 @@
 """Start the whole stack on free ports with temporary databases; stop everything afterwards.
 
-Used by `python -m bench`. Each component runs in its own process group with its log in the
-run's temporary directory; ``Stack.stop()`` (also called on Ctrl-C / errors through the context
-manager) sends SIGTERM to every group, then SIGKILL after a grace period. A sampler thread
-records the peak RSS of every component (the process and all its children) with psutil.
+Used by `python -m bench` and by the browser tests (tests/e2e). Each component runs in its own
+process group with its log in the run's temporary directory; ``Stack.stop()`` (also called on
+Ctrl-C / errors through the context manager) sends SIGTERM to every group, then SIGKILL after a
+grace period. A sampler thread records the peak RSS of every component (the process and all its
+children) with psutil.
+
+``start(only={"handoff"})`` runs the handoff service alone; its RASA_URL then points at a port
+nobody listens on, so the bot is "down" (conversations queue as ``bot_unavailable``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -16,11 +21,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 import psutil
 
@@ -49,6 +55,22 @@ def healthy(url: str) -> bool:
             return 200 <= response.status < 500
     except OSError:
         return False
+
+
+def http_json(
+    method: str, url: str, body: dict[str, Any] | None = None, token: str | None = None
+) -> tuple[int, Any]:
+    """One JSON request; the status and the decoded answer (also for 4xx/5xx answers)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
 
 
 @dataclass
@@ -89,6 +111,13 @@ class Stack:
     shop_secret: str = "bench-shop-secret"
     analyst: tuple[str, str] = ("bench-analyst@example.com", "bench-analyst-password")
     agent: tuple[str, str] = ("bench-agent@example.com", "bench-agent-password")
+    admin: tuple[str, str] = ("bench-admin@example.com", "bench-admin-password")
+    cli_users: tuple[str, ...] = ("analyst", "agent")
+    """Which of analyst / agent / admin `handoff create-user` makes before the service starts."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """Set last, over ``base_env()`` (e.g. HANDOFF_ENV, HANDOFF_RASA_TIMEOUT)."""
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Accounts made with ``add_users``: the API's answer plus the password."""
     model: Path = MODEL
     components: list[Component] = field(default_factory=list)
     workdir: Path = field(
@@ -137,6 +166,7 @@ class Stack:
                 "TF_CPP_MIN_LOG_LEVEL": "3",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def _endpoints(self) -> Path:
@@ -186,7 +216,9 @@ class Stack:
         ]
 
     def _create_users(self, env: dict[str, str]) -> None:
-        for role, (email, password) in (("analyst", self.analyst), ("agent", self.agent)):
+        accounts = {"analyst": self.analyst, "agent": self.agent, "admin": self.admin}
+        for role in self.cli_users:
+            email, password = accounts[role]
             done = subprocess.run(
                 [
                     str(VENV_PY),
@@ -257,6 +289,32 @@ class Stack:
 
     def pids(self) -> dict[str, int]:
         return {c.name: c.proc.pid for c in self.components if c.proc is not None}
+
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """Log in to the handoff service; its answer (``token``, ``user``)."""
+        status, answer = http_json(
+            "POST", f"{self.handoff_url}/api/auth/login", {"email": email, "password": password}
+        )
+        if status != 200:
+            raise StackError(f"login as {email} failed: {status} {answer}")
+        return dict(answer)
+
+    def add_users(self, token: str, users: dict[str, tuple[str, str, str]], password: str) -> None:
+        """Create accounts through the agent API, as the admin whose token is given.
+
+        ``users`` maps a key to (email, name, role); ``self.users[key]`` gets the created user
+        with its password.
+        """
+        for key, (email, name, role) in users.items():
+            status, user = http_json(
+                "POST",
+                f"{self.handoff_url}/api/users",
+                {"email": email, "name": name, "role": role, "password": password},
+                token=token,
+            )
+            if status != 201:
+                raise StackError(f"creating {email} failed: {status} {user}")
+            self.users[key] = {**user, "password": password}
 
     def stop(self, grace: float = 10.0) -> None:
         self._stop_sampling.set()

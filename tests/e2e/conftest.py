@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: real processes (see e2e_stack.py) and Debian's Chromium.
+"""Fixtures for the browser tests: real processes (bench.stack, set up in e2e_stack.py) and
+Debian's Chromium.
 
 The handoff-only stack points RASA_URL at a closed port (the service then queues every
 conversation as `bot_unavailable`, a real behaviour). The full stack adds the demo shop, the
@@ -8,15 +9,22 @@ locally and fails in CI (`CI=true`)."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_stack import MODEL, RASA, ROOT, Stack, http_json
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+# The benchmarks (with the stack launcher) are not an installed package: make `import bench` work.
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from e2e_stack import running_stack  # noqa: E402
+
+from bench.stack import MODEL, RASA, Stack, http_json  # noqa: E402
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,21 +51,10 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-def _start(with_bot: bool) -> Iterator[Stack]:
-    workdir = Path(tempfile.mkdtemp(prefix="effortless-e2e-"))
-    stack = Stack(workdir=workdir, with_bot=with_bot)
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def service() -> Iterator[Stack]:
     """The handoff service alone; Rasa is 'down' (closed port)."""
-    yield from _start(with_bot=False)
+    yield from running_stack(with_bot=False)
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +66,7 @@ def full_stack() -> Iterator[Stack]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " — required in CI")
         pytest.skip(reason)
-    yield from _start(with_bot=True)
+    yield from running_stack(with_bot=True)
 
 
 @pytest.fixture(scope="session")
@@ -109,14 +106,9 @@ class Admin:
     """The API as an admin sees it (for looking up handoff ids in assertions)."""
 
     def __init__(self, stack: Stack) -> None:
-        self.url = stack.url
-        status, data = http_json(
-            "POST",
-            f"{stack.url}/api/auth/login",
-            {"email": "admin@e2e.test", "password": stack.users["admin"]["password"]},
-        )
-        assert status == 200, data
-        self.token = data["token"]
+        self.url = stack.handoff_url
+        admin = stack.users["admin"]
+        self.token = stack.login(admin["email"], admin["password"])["token"]
 
     def get(self, path: str) -> Any:
         status, data = http_json("GET", self.url + path, token=self.token)

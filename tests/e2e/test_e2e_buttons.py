@@ -10,14 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Admin, widget_open
-from e2e_stack import Stack, http_json
 from playwright.sync_api import Page, Route, expect
+
+from bench.stack import Stack, http_json
 
 CES_TEXT = "Lumen made it easy for me to handle my issue."
 
 
 def start_with_bot_message(page: Page, service: Stack, buttons: list[dict[str, str]]) -> str:
-    status, created = http_json("POST", f"{service.url}/api/conversations", {"language": "en"})
+    status, created = http_json(
+        "POST", f"{service.handoff_url}/api/conversations", {"language": "en"}
+    )
     assert status == 201
     conv = created["conversation_id"]
     injected = {
@@ -37,13 +40,13 @@ def start_with_bot_message(page: Page, service: Stack, buttons: list[dict[str, s
         data["messages"] = [injected, *data["messages"]]
         route.fulfill(response=response, body=json.dumps(data))
 
-    page.route(f"{service.url}/api/conversations/{conv}/messages?after=0", history)
-    page.goto(f"{service.url}/demo")
+    page.route(f"{service.handoff_url}/api/conversations/{conv}/messages?after=0", history)
+    page.goto(f"{service.handoff_url}/demo")
     page.evaluate(
         "([key, value]) => { localStorage.setItem(key, value);"
         " localStorage.setItem(key + ':open', 'true'); }",
         [
-            f"effortless:conversation:{service.url}",
+            f"effortless:conversation:{service.handoff_url}",
             json.dumps({"id": conv, "token": created["token"], "customerId": None}),
         ],
     )
@@ -64,8 +67,12 @@ def customer_texts(service: Stack, admin: Admin, conv: str) -> list[str]:
         time.sleep(0.2)
     assert handoff is not None
     messages = admin.get(f"/api/handoffs/{handoff['id']}/messages")["messages"]
-    http_json("POST", f"{service.url}/api/handoffs/{handoff['id']}/claim", {}, token=admin.token)
-    http_json("POST", f"{service.url}/api/handoffs/{handoff['id']}/resolve", {}, token=admin.token)
+    http_json(
+        "POST", f"{service.handoff_url}/api/handoffs/{handoff['id']}/claim", {}, token=admin.token
+    )
+    http_json(
+        "POST", f"{service.handoff_url}/api/handoffs/{handoff['id']}/resolve", {}, token=admin.token
+    )
     return [m["text"] for m in messages if m["role"] == "customer"]
 
 

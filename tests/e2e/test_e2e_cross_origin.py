@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 from conftest import Admin, conversation_id, widget_open, widget_send
-from e2e_stack import Stack, http_json
 from playwright.sync_api import expect
+
+from bench.stack import Stack, http_json
 
 
 @pytest.fixture
@@ -21,7 +22,8 @@ def shop_origin(tmp_path: Path, service: Stack) -> Iterator[str]:
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Other shop</title>"
         "</head><body><h1>Another shop</h1>"
-        f"<script src='{service.url}/widget.js' data-server='{service.url}' async></script>"
+        f"<script src='{service.handoff_url}/widget.js' data-server='{service.handoff_url}'"
+        " async></script>"
         "</body></html>"
     )
     (tmp_path / "shop.html").write_text(page, encoding="utf-8")
@@ -40,7 +42,7 @@ def shop_origin(tmp_path: Path, service: Stack) -> Iterator[str]:
 def test_widget_chats_from_another_origin(
     service: Stack, admin: Admin, shop_origin: str, new_context: Any
 ) -> None:
-    assert shop_origin.rsplit(":", 1)[1] != service.url.rsplit(":", 1)[1]
+    assert shop_origin.rsplit(":", 1)[1] != service.handoff_url.rsplit(":", 1)[1]
     customer = new_context().new_page()
     failures: list[str] = []
     customer.on("requestfailed", lambda request: failures.append(request.url))
@@ -56,19 +58,19 @@ def test_widget_chats_from_another_origin(
     agent = service.users["agent"]
     status, login = http_json(
         "POST",
-        f"{service.url}/api/auth/login",
+        f"{service.handoff_url}/api/auth/login",
         {"email": agent["email"], "password": agent["password"]},
     )
     assert status == 200, login
     token = login["token"]
     status, data = http_json(
-        "POST", f"{service.url}/api/handoffs/{handoff['id']}/claim", {}, token=token
+        "POST", f"{service.handoff_url}/api/handoffs/{handoff['id']}/claim", {}, token=token
     )
     assert status == 200, data
     expect(log.locator(".notice").last).to_contain_text(f"{agent['name']} has joined")
     status, data = http_json(
         "POST",
-        f"{service.url}/api/handoffs/{handoff['id']}/messages",
+        f"{service.handoff_url}/api/handoffs/{handoff['id']}/messages",
         {"text": "Hi, Sam here. How can I help?"},
         token=token,
     )
@@ -77,12 +79,12 @@ def test_widget_chats_from_another_origin(
     widget_send(customer, "Thanks, my parcel is late")
     expect(log.locator(".msg.customer:not(.pending)")).to_have_count(2)
     status, data = http_json(
-        "GET", f"{service.url}/api/handoffs/{handoff['id']}/messages", token=token
+        "GET", f"{service.handoff_url}/api/handoffs/{handoff['id']}/messages", token=token
     )
     texts = [m["text"] for m in data["messages"] if m["role"] == "customer"]
     assert texts == ["Hello from another shop", "Thanks, my parcel is late"]
     # The agent signs out: the widget says so by name and shows the queue again.
-    status, data = http_json("POST", f"{service.url}/api/auth/logout", {}, token=token)
+    status, data = http_json("POST", f"{service.handoff_url}/api/auth/logout", {}, token=token)
     assert status == 200 and data["released"] == [handoff["id"]], data
     expect(log.locator('.notice[data-event="agent_left"]')).to_contain_text(
         f"{agent['name']} had to leave the conversation"
@@ -91,8 +93,11 @@ def test_widget_chats_from_another_origin(
     # Leave the shared queue empty for the other tests.
     for action in ("claim", "resolve"):
         status, data = http_json(
-            "POST", f"{service.url}/api/handoffs/{handoff['id']}/{action}", {}, token=admin.token
+            "POST",
+            f"{service.handoff_url}/api/handoffs/{handoff['id']}/{action}",
+            {},
+            token=admin.token,
         )
         assert status == 200, data
     expect(customer.locator("header .status")).to_contain_text("Conversation closed")
-    assert not [url for url in failures if url.startswith(service.url + "/api/")], failures
+    assert not [url for url in failures if url.startswith(service.handoff_url + "/api/")], failures

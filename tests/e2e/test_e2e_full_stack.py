@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Admin, console_login, conversation_id, widget_open, widget_send
-from e2e_stack import Stack
 from playwright.sync_api import expect
+
+from bench.stack import Stack
 
 BOT_TIMEOUT = 60_000  # the first turn after start loads the model's graph
 
@@ -20,11 +21,11 @@ def test_bot_hands_off_agent_replies_and_hands_back(
 ) -> None:
     admin = Admin(full_stack)
     agent = new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    console_login(agent, full_stack.url, full_stack.users["agent"])
+    console_login(agent, full_stack.handoff_url, full_stack.users["agent"])
     expect(agent.locator("#available")).to_be_checked()
 
     customer = new_context().new_page()
-    customer.goto(f"{full_stack.url}/demo?as=C0001")
+    customer.goto(f"{full_stack.handoff_url}/demo?as=C0001")
     widget_open(customer)
     log = customer.locator(".log")
     widget_send(customer, "Hello")

@@ -7,15 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from conftest import MOBILE, Admin, console_login, conversation_id, widget_open, widget_send
-from e2e_stack import Stack
 from playwright.sync_api import Page, expect
+
+from bench.stack import Stack
 
 
 def test_customer_is_queued_honestly_then_chats_with_an_agent(
     service: Stack, admin: Admin, new_context: Any, screenshots: Path
 ) -> None:
     customer = new_context().new_page()
-    customer.goto(f"{service.url}/demo")
+    customer.goto(f"{service.handoff_url}/demo")
     widget_open(customer)
     widget_send(customer, "My parcel EF-100001 never arrived")
     log = customer.locator(".log")
@@ -30,7 +31,7 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
     assert handoff["status"] == "queued" and handoff["reason"] == "bot_unavailable"
 
     agent = new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    console_login(agent, service.url, service.users["agent"])
+    console_login(agent, service.handoff_url, service.users["agent"])
     item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
     expect(item).to_contain_text("Bot unavailable")
     expect(item).to_contain_text("EN")
@@ -105,11 +106,11 @@ def test_new_handoff_notifies_the_agent_with_queue_position(
     service: Stack, admin: Admin, new_context: Any, screenshots: Path
 ) -> None:
     agent = new_context().new_page()
-    console_login(agent, service.url, service.users["agent2"])
+    console_login(agent, service.handoff_url, service.users["agent2"])
     expect(agent.locator("#available")).to_be_checked()
 
     customer = new_context(viewport=MOBILE, is_mobile=True, has_touch=True).new_page()
-    customer.goto(f"{service.url}/demo")
+    customer.goto(f"{service.handoff_url}/demo")
     widget_open(customer)
     widget_send(customer, "Hello, I need help with a return")
     log = customer.locator(".log")
@@ -141,14 +142,14 @@ def test_several_conversations_in_tabs(
     customers: list[Page] = []
     for text in ("First customer question", "Second customer question"):
         page = new_context().new_page()
-        page.goto(f"{service.url}/demo")
+        page.goto(f"{service.handoff_url}/demo")
         widget_open(page)
         widget_send(page, text)
         expect(page.locator(".log")).to_contain_text("colleague")
         customers.append(page)
     ids = [admin.handoff_for(conversation_id(p))["id"] for p in customers]
     agent = new_context().new_page()
-    console_login(agent, service.url, service.users["agent"])
+    console_login(agent, service.handoff_url, service.users["agent"])
     for hid in ids:
         agent.locator(f'#queue li[data-handoff-id="{hid}"] button.claim').click()
         expect(agent.locator(f"#panel-{hid}")).to_be_visible()

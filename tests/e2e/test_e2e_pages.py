@@ -6,8 +6,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_stack import SHOP_SECRET, Stack, http_json
+from e2e_stack import SHOP_SECRET
 
+from bench.stack import Stack, http_json
 from handoff.security import verify_shop_token
 
 
@@ -24,7 +25,7 @@ def fetch(url: str) -> tuple[int, dict[str, str], str]:
 
 
 def test_static_files_have_content_types(service: Stack) -> None:
-    status, headers, body = fetch(f"{service.url}/widget.js")
+    status, headers, body = fetch(f"{service.handoff_url}/widget.js")
     assert status == 200
     assert headers["content-type"].startswith("text/javascript")
     # A plain <script> tag sends no Origin and needs no CORS; it may be embedded cross-site.
@@ -36,7 +37,7 @@ def test_static_files_have_content_types(service: Stack) -> None:
         ("/static/console/console.css", "text/css"),
         ("/static/demo/demo.css", "text/css"),
     ):
-        status, headers, _ = fetch(service.url + path)
+        status, headers, _ = fetch(service.handoff_url + path)
         assert status == 200, path
         assert headers["content-type"].startswith(kind), path
         assert headers["x-content-type-options"] == "nosniff"
@@ -44,7 +45,7 @@ def test_static_files_have_content_types(service: Stack) -> None:
 
 def test_static_refuses_paths_outside_the_folder(service: Stack) -> None:
     for path in ("/static/../web/routes.py", "/static/%2e%2e/config.py", "/static/nope.js"):
-        status, headers, body = fetch(service.url + path)
+        status, headers, body = fetch(service.handoff_url + path)
         assert status == 404, path
         assert headers["content-type"].startswith("application/json")
         assert '"not_found"' in body
@@ -52,7 +53,7 @@ def test_static_refuses_paths_outside_the_folder(service: Stack) -> None:
 
 def test_console_and_demo_pages_send_a_strict_csp(service: Stack) -> None:
     for path in ("/console", "/demo"):
-        status, headers, body = fetch(service.url + path)
+        status, headers, body = fetch(service.handoff_url + path)
         assert status == 200
         assert headers["content-type"].startswith("text/html")
         assert "script-src 'self'" in headers["content-security-policy"]
@@ -60,20 +61,22 @@ def test_console_and_demo_pages_send_a_strict_csp(service: Stack) -> None:
 
 
 def test_demo_sign_in_mints_a_valid_customer_token(service: Stack) -> None:
-    _, _, anonymous = fetch(f"{service.url}/demo")
+    _, _, anonymous = fetch(f"{service.handoff_url}/demo")
     assert "data-customer-token" not in anonymous
     assert "Sign in as Alice (C0001)" in anonymous
-    _, _, page = fetch(f"{service.url}/demo?as=C0001")
+    _, _, page = fetch(f"{service.handoff_url}/demo?as=C0001")
     token = page.split('data-customer-token="', 1)[1].split('"', 1)[0]
     customer = verify_shop_token(SHOP_SECRET, token)
     assert customer.customer_id == "C0001"
     assert customer.name == "Alice Example"
     status, created = http_json(
-        "POST", f"{service.url}/api/conversations", {"language": "en", "customer_token": token}
+        "POST",
+        f"{service.handoff_url}/api/conversations",
+        {"language": "en", "customer_token": token},
     )
     assert status == 201
     assert created["customer"] == {"id": "C0001", "name": "Alice Example"}
     # Unknown customers are not minted; the page falls back to an anonymous visitor.
-    _, _, other = fetch(f"{service.url}/demo?as=" + urllib.parse.quote("<script>"))
+    _, _, other = fetch(f"{service.handoff_url}/demo?as=" + urllib.parse.quote("<script>"))
     assert "data-customer-token" not in other
     assert '<script>"' not in other

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from conftest import Admin, console_login, conversation_id, widget_open, widget_send
-from e2e_stack import SHOP_SECRET, Stack
+from e2e_stack import SHOP_SECRET
 from playwright.sync_api import Page, Route, expect
 
+from bench.stack import Stack, http_json
 from handoff.security import shop_customer_token
 
 PAYLOADS = [
@@ -43,7 +44,7 @@ def test_script_and_html_payloads_render_as_text(
         {"sub": "C0001", "name": '<img src=x onerror="window.__pwned=4">Mallory', "exp": 2**31},
     )
     customer = new_context().new_page()
-    host_page(customer, service.url, token)
+    host_page(customer, service.handoff_url, token)
     widget_open(customer)
     for payload in PAYLOADS:
         widget_send(customer, payload)
@@ -56,7 +57,7 @@ def test_script_and_html_payloads_render_as_text(
     handoff = admin.handoff_for(conversation_id(customer))
     xss_agent = service.users["xss"]
     agent = new_context().new_page()
-    console_login(agent, service.url, xss_agent)
+    console_login(agent, service.handoff_url, xss_agent)
     item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
     expect(item).to_contain_text('<img src=x onerror="window.__pwned=4">Mallory')
     item.locator("button.claim").click()
@@ -84,7 +85,7 @@ def test_script_and_html_payloads_render_as_text(
 
 def test_keyboard_only_use_and_aria(service: Stack, new_context: Any, screenshots: Path) -> None:
     page = new_context().new_page()
-    page.goto(f"{service.url}/demo")
+    page.goto(f"{service.handoff_url}/demo")
     page.locator(".launcher").wait_for()
     launcher = page.locator(".launcher")
     expect(launcher).to_have_attribute("aria-expanded", "false")
@@ -144,7 +145,7 @@ def test_unacknowledged_messages_are_resent_once(
 ) -> None:
     context = new_context()
     page = context.new_page()
-    page.goto(f"{service.url}/demo")
+    page.goto(f"{service.handoff_url}/demo")
     widget_open(page)
     widget_send(page, "first message")
     expect(page.locator(".msg.customer:not(.pending)")).to_have_count(1)
@@ -193,13 +194,13 @@ def test_unacknowledged_messages_are_resent_once(
     assert page.evaluate(f"() => localStorage.getItem('effortless:outbox:{conv}')") is None
     # A second tab shows the same conversation (shared localStorage) and receives live messages.
     other = context.new_page()
-    other.goto(f"{service.url}/demo")
+    other.goto(f"{service.handoff_url}/demo")
     widget_open(other)
     expect(other.locator(".msg.customer")).to_have_count(2)
     widget_send(page, "from the first tab")
     expect(other.locator(".msg.customer")).to_have_count(3)
     agent = new_context().new_page()
-    console_login(agent, service.url, service.users["agent"])
+    console_login(agent, service.handoff_url, service.users["agent"])
     agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"] button.claim').click()
     agent.locator(f"#panel-{handoff['id']}").get_by_role("button", name="Resolve").click()
 
@@ -208,7 +209,7 @@ def test_signed_in_customer_from_the_demo_toggle(
     service: Stack, admin: Admin, new_context: Any
 ) -> None:
     page = new_context().new_page()
-    page.goto(f"{service.url}/demo")
+    page.goto(f"{service.handoff_url}/demo")
     widget_open(page)
     widget_send(page, "anonymous question")
     expect(page.locator(".msg.customer:not(.pending)")).to_have_count(1)
@@ -231,7 +232,9 @@ def test_signed_in_customer_from_the_demo_toggle(
 
 
 def admin_claim_and_resolve(service: Stack, admin: Admin, handoff_id: int) -> None:
-    from e2e_stack import http_json
-
-    http_json("POST", f"{service.url}/api/handoffs/{handoff_id}/claim", {}, token=admin.token)
-    http_json("POST", f"{service.url}/api/handoffs/{handoff_id}/resolve", {}, token=admin.token)
+    http_json(
+        "POST", f"{service.handoff_url}/api/handoffs/{handoff_id}/claim", {}, token=admin.token
+    )
+    http_json(
+        "POST", f"{service.handoff_url}/api/handoffs/{handoff_id}/resolve", {}, token=admin.token
+    )
