@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json as jsonlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
@@ -15,6 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from handoff import sockets
 from handoff.console import auth
 from handoff.console import services as svc
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
@@ -366,10 +365,6 @@ async def handback(request: Request, handoff_id: int) -> HTTPResponse:
 # --- agent WebSocket -----------------------------------------------------------------------
 
 
-async def _send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
-    await ws.send(jsonlib.dumps(data, ensure_ascii=False))
-
-
 def _visible(event: dict[str, Any], user: User) -> bool:
     if event.get("type") == "queue" or user.role in auth.SUPERVISE:
         return True
@@ -384,8 +379,7 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         if user.role not in auth.READ:
             raise Forbidden("Your role does not allow this.")
     except DomainError as exc:
-        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})
-        await ws.close(code=4000 + exc.status, reason=exc.code)
+        await sockets.refuse(ws, exc)
         return
     if user.role in auth.ACT:
         async with hub.db.session() as session:
@@ -396,11 +390,6 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": "agents_changed"})
     subscription = await hub.pubsub.subscribe(CONSOLE)
 
-    async def pump() -> None:
-        async for event in subscription:
-            if _visible(event, user):
-                await _send(ws, event)
-
     async def heartbeat() -> None:
         while True:
             await asyncio.sleep(max(5, hub.settings.presence_ttl_seconds // 3))
@@ -409,20 +398,14 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
                 if fresh is not None:
                     fresh.last_seen_at = utcnow()
 
-    await _send(ws, {"type": "hello", "user": user_view(user)})
-    tasks = [asyncio.create_task(pump()), asyncio.create_task(heartbeat())]
-    try:
-        while True:
-            raw = await ws.recv()
-            if raw is None:
-                break
-            await _agent_frame(request, ws, user, raw)
-    finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await subscription.close()
+    await sockets.send(ws, {"type": "hello", "user": user_view(user)})
+    await sockets.serve(
+        ws,
+        subscription,
+        lambda raw: _agent_frame(request, ws, user, raw),
+        visible=lambda event: _visible(event, user),
+        background=(heartbeat(),),
+    )
 
 
 async def _agent_frame(
@@ -430,15 +413,10 @@ async def _agent_frame(
 ) -> None:
     hub = hub_of(request)
     try:
-        try:
-            frame = jsonlib.loads(raw)
-        except ValueError as exc:
-            raise BadRequest("Frames must be JSON objects.") from exc
-        if not isinstance(frame, dict):
-            raise BadRequest("Frames must be JSON objects.")
+        frame = sockets.parse_frame(raw)
         kind = frame.get("type")
         if kind == "ping":
-            await _send(ws, {"type": "pong"})
+            await sockets.send(ws, {"type": "pong"})
             return
         handoff_id = frame.get("handoff_id")
         if not isinstance(handoff_id, int):
@@ -454,7 +432,7 @@ async def _agent_frame(
                 text=frame.get("text"),  # type: ignore[arg-type]
                 client_message_id=client_id,
             )
-            await _send(
+            await sockets.send(
                 ws,
                 {
                     "type": "ack",
@@ -470,4 +448,4 @@ async def _agent_frame(
         else:
             raise BadRequest("Unknown frame type.", field="type")
     except DomainError as exc:
-        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})
+        await sockets.send_error(ws, exc)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json as jsonlib
 import logging
 from typing import Any
 
@@ -12,6 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from handoff import sockets
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
 from handoff.gateway import presence
 from handoff.gateway import services as svc
@@ -153,10 +151,6 @@ async def leave(request: Request, conversation_id: str) -> HTTPResponse:
     return json({"ok": True})
 
 
-async def _send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
-    await ws.send(jsonlib.dumps(data, ensure_ascii=False))
-
-
 @bp.websocket("/ws/conversations/<conversation_id:str>")
 async def customer_socket(
     request: Request, ws: WebsocketImplProtocol, conversation_id: str
@@ -178,31 +172,18 @@ async def customer_socket(
                 else []
             )
     except DomainError as exc:
-        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})
-        await ws.close(code=4000 + exc.status, reason=exc.code)
+        await sockets.refuse(ws, exc)
         return
     subscription = await hub.pubsub.subscribe(conversation_channel(conversation_id))
     await presence.customer_connected(hub, conversation_id)
-
-    async def pump() -> None:
-        async for event in subscription:
-            await _send(ws, event)
-
-    await _send(ws, {"type": "hello", "conversation": state})
+    await sockets.send(ws, {"type": "hello", "conversation": state})
     for message in backlog:
-        await _send(ws, {"type": "message", "message": message_view(message)})
-    pump_task = asyncio.create_task(pump())
+        await sockets.send(ws, {"type": "message", "message": message_view(message)})
     try:
-        while True:
-            raw = await ws.recv()
-            if raw is None:
-                break
-            await _handle_customer_frame(request, ws, conversation_id, raw)
+        await sockets.serve(
+            ws, subscription, lambda raw: _handle_customer_frame(request, ws, conversation_id, raw)
+        )
     finally:
-        pump_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await pump_task
-        await subscription.close()
         presence.customer_disconnected(hub, conversation_id)
 
 
@@ -211,12 +192,7 @@ async def _handle_customer_frame(
 ) -> None:
     hub = hub_of(request)
     try:
-        try:
-            frame = jsonlib.loads(raw)
-        except ValueError as exc:
-            raise BadRequest("Frames must be JSON objects.") from exc
-        if not isinstance(frame, dict):
-            raise BadRequest("Frames must be JSON objects.")
+        frame = sockets.parse_frame(raw)
         kind = frame.get("type")
         if kind == "message":
             client_id = svc.validate_client_id(frame.get("client_message_id"))
@@ -224,7 +200,7 @@ async def _handle_customer_frame(
             posted = await svc.accept_customer_message(
                 hub, conversation_id=conversation_id, client_message_id=client_id, text=text
             )
-            await _send(
+            await sockets.send(
                 ws,
                 {
                     "type": "ack",
@@ -243,11 +219,11 @@ async def _handle_customer_frame(
         elif kind == "leave":
             await presence.customer_left(hub, conversation_id, explicit=True)
         elif kind == "ping":
-            await _send(ws, {"type": "pong"})
+            await sockets.send(ws, {"type": "pong"})
         else:
             raise BadRequest("Unknown frame type.", field="type")
     except DomainError as exc:
-        await _send(ws, {"type": "error", "code": exc.code, "message": exc.message})
+        await sockets.send_error(ws, exc)
 
 
 async def _bot_turn_logged(hub: Any, conversation_id: str, posted: svc.Posted) -> None:

@@ -1,0 +1,70 @@
+"""WebSocket plumbing shared by the customer and agent sockets: JSON frames, errors, the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from handoff.errors import BadRequest, DomainError
+from handoff.pubsub import Subscription
+
+
+async def send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
+    await ws.send(json.dumps(data, ensure_ascii=False))
+
+
+async def send_error(ws: WebsocketImplProtocol, exc: DomainError) -> None:
+    await send(ws, {"type": "error", "code": exc.code, "message": exc.message})
+
+
+async def refuse(ws: WebsocketImplProtocol, exc: DomainError) -> None:
+    """Tell the client why, then close with 4000 + the HTTP status (e.g. 4403)."""
+    await send_error(ws, exc)
+    await ws.close(code=4000 + exc.status, reason=exc.code)
+
+
+def parse_frame(raw: str | bytes) -> dict[str, Any]:
+    try:
+        frame = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest("Frames must be JSON objects.") from exc
+    if not isinstance(frame, dict):
+        raise BadRequest("Frames must be JSON objects.")
+    return frame
+
+
+async def serve(
+    ws: WebsocketImplProtocol,
+    subscription: Subscription,
+    on_frame: Callable[[str | bytes], Awaitable[None]],
+    *,
+    visible: Callable[[dict[str, Any]], bool] = lambda event: True,
+    background: tuple[Coroutine[Any, Any, None], ...] = (),
+) -> None:
+    """Forward the subscription's visible events to the client and hand each frame the client
+    sends to ``on_frame`` until it disconnects; then stop the background tasks and close the
+    subscription."""
+
+    async def pump() -> None:
+        async for event in subscription:
+            if visible(event):
+                await send(ws, event)
+
+    tasks = [asyncio.create_task(pump()), *(asyncio.create_task(c) for c in background)]
+    try:
+        while True:
+            raw = await ws.recv()
+            if raw is None:
+                break
+            await on_frame(raw)
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await subscription.close()
