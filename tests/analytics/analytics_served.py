@@ -1,38 +1,14 @@
-"""A real handoff server on a free port (same pattern as tests/handoff/conftest.py)."""
+"""A real handoff server on a free port: the helper in tests/handoff/handoff_served.py."""
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+import sys
+from pathlib import Path
 
-from sanic import Sanic
+HANDOFF_TESTS = str(Path(__file__).resolve().parents[1] / "handoff")
+if HANDOFF_TESTS not in sys.path:
+    sys.path.append(HANDOFF_TESTS)  # appended: it never shadows a module found elsewhere
 
-Sanic.test_mode = True
+from handoff_served import Served, free_port  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Served:
-    def __init__(self, app: Sanic, port: int | None = None) -> None:
-        self.app = app
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server: Any = None
-
-    async def start(self) -> None:
-        self.server = await self.app.create_server(
-            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
-        )
-        await self.server.startup()
-        await self.server.before_start()
-        await self.server.after_start()
-
-    async def stop(self) -> None:
-        await self.server.before_stop()
-        self.server.close()
-        await self.server.wait_closed()
-        await self.server.after_stop()
+__all__ = ["Served", "free_port"]

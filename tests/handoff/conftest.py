@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -15,43 +14,13 @@ from typing import Any
 import httpx
 import pytest
 from handoff_fake_rasa import FakeRasa
-from sanic import Sanic
+from handoff_served import Served, free_port
 from websockets.asyncio.client import ClientConnection, connect
 
 from handoff.app import create_app
 from handoff.config import Settings
 from handoff.console.auth import create_user
 from handoff.hub import Hub
-
-Sanic.test_mode = True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Served:
-    def __init__(self, app: Sanic, port: int) -> None:
-        self.app = app
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.server: Any = None
-
-    async def start(self) -> None:
-        self.server = await self.app.create_server(
-            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
-        )
-        await self.server.startup()
-        await self.server.before_start()
-        await self.server.after_start()
-
-    async def stop(self) -> None:
-        await self.server.before_stop()
-        self.server.close()
-        await self.server.wait_closed()
-        await self.server.after_stop()
 
 
 @pytest.fixture

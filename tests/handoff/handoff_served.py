@@ -1,0 +1,41 @@
+"""A real Sanic server on a free port, for the handoff and the analytics tests.
+
+The analytics tests import it through tests/analytics/analytics_served.py (each test folder runs
+in its own pytest invocation, so this module has a name no other folder uses)."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from sanic import Sanic
+
+Sanic.test_mode = True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    def __init__(self, app: Sanic, port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server: Any = None
+
+    async def start(self) -> None:
+        self.server = await self.app.create_server(
+            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
+        )
+        await self.server.startup()
+        await self.server.before_start()
+        await self.server.after_start()
+
+    async def stop(self) -> None:
+        await self.server.before_stop()
+        self.server.close()
+        await self.server.wait_closed()
+        await self.server.after_stop()
