@@ -9,7 +9,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
-from handoff.errors import DomainError
+from handoff.errors import BadRequest, DomainError
 from handoff.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -58,3 +58,22 @@ def register_error_handlers(app: Sanic) -> None:
             "unhandled error", exc_info=exc, extra={"path": request.path, "method": request.method}
         )
         return error_json(500, "internal_error", "Something went wrong on our side.")
+
+
+MAX_INT = 2**53  # larger values overflow the database's integers (was a 500)
+
+
+def int_arg(
+    request: Request, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT
+) -> int:
+    """An integer query argument within [minimum, maximum]; anything else is a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise BadRequest(f"{name} must be an integer", field=name) from exc
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"{name} must be between {minimum} and {maximum}", field=name)
+    return value

@@ -11,8 +11,8 @@ from sanic.response import HTTPResponse, html, json, raw
 from handoff.analytics import queries
 from handoff.analytics import services as svc
 from handoff.console.routes import requires
-from handoff.errors import BadRequest, Forbidden, NotFound
-from handoff.http import hub_of
+from handoff.errors import Forbidden, NotFound
+from handoff.http import hub_of, int_arg
 
 bp = Blueprint("analytics")
 ANALYTICS = frozenset({"analyst", "supervisor", "admin"})
@@ -38,19 +38,6 @@ PAGE_HEADERS = {
 
 def _args(request: Request) -> dict[str, str | None]:
     return {key: request.args.get(key) for key in ("since", "until", "language", "task")}
-
-
-def _int_arg(request: Request, name: str, default: int, maximum: int) -> int:
-    raw_value = request.args.get(name)
-    if raw_value is None:
-        return default
-    try:
-        value = int(raw_value)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer", field=name) from exc
-    if not 0 <= value <= maximum:
-        raise BadRequest(f"{name} must be between 0 and {maximum}", field=name)
-    return value
 
 
 @bp.get("/analytics")
@@ -87,8 +74,8 @@ async def summary(request: Request) -> HTTPResponse:
 @requires(ANALYTICS)
 async def sessions(request: Request) -> HTTPResponse:
     filters = queries.parse_filters(_args(request))
-    limit = _int_arg(request, "limit", 50, 500)
-    offset = _int_arg(request, "offset", 0, 10_000_000)
+    limit = int_arg(request, "limit", 50, maximum=500)
+    offset = int_arg(request, "offset", 0, maximum=10_000_000)
     async with hub_of(request).db.session() as session:
         items = await svc.list_sessions(
             session=session,

@@ -13,7 +13,7 @@ from handoff import sockets
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
 from handoff.gateway import presence
 from handoff.gateway import services as svc
-from handoff.http import hub_of, json_body
+from handoff.http import hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
 from handoff.security import conversation_from_token, conversation_token, verify_shop_token
 from handoff.store import repositories as repo
@@ -40,21 +40,7 @@ def authorize(request: Request, conversation_id: str) -> None:
         raise Forbidden("This token does not grant access to that conversation.")
 
 
-MAX_INT = 2**53  # beyond any seq; larger values overflow the database's integers (was a 500)
 MAX_PAGE = 1000
-
-
-def _int_arg(request: Request, name: str, default: int, *, minimum: int = 0) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer", field=name) from exc
-    if value < minimum or value > MAX_INT:
-        raise BadRequest(f"{name} must be between {minimum} and {MAX_INT}", field=name)
-    return value
 
 
 @bp.post("/api/conversations")
@@ -105,8 +91,8 @@ async def get_conversation(request: Request, conversation_id: str) -> HTTPRespon
 @bp.get("/api/conversations/<conversation_id:str>/messages")
 async def list_messages(request: Request, conversation_id: str) -> HTTPResponse:
     authorize(request, conversation_id)
-    after = _int_arg(request, "after", 0)
-    limit = min(_int_arg(request, "limit", MAX_PAGE, minimum=1), MAX_PAGE)
+    after = int_arg(request, "after", 0)
+    limit = min(int_arg(request, "limit", MAX_PAGE, minimum=1), MAX_PAGE)
     hub = hub_of(request)
     async with hub.db.session() as session:
         conversation = await svc.require_conversation(
@@ -158,7 +144,7 @@ async def customer_socket(
     hub = hub_of(request)
     try:
         authorize(request, conversation_id)
-        after = _int_arg(request, "after", -1, minimum=-1)
+        after = int_arg(request, "after", -1, minimum=-1)
         async with hub.db.session() as session:
             conversation = await svc.require_conversation(
                 session=session, conversation_id=conversation_id
