@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import OrderClient, Refused
-from actions.common import ask_anything_else, money, refusal, snapshot, task_result
-from actions.messages import say
+from actions.common import ask_anything_else, language, money, refusal, snapshot, task_result
+from actions.messages import payment_method, say, text
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,15 @@ def _return_refusal_code(status: str, can_return: bool) -> str | None:
     if status == "delivered":
         return "return_window_expired"
     return "not_delivered"
+
+
+def drop_off(lang: str, described: str | None, carrier: str | None) -> str:
+    """Where the parcel goes: the order system's own sentence is English, so other languages
+    name the carrier's parcel shops themselves."""
+    if lang == "en" and described:
+        return described
+    place = text(lang, "drop_off_default")
+    return f"{carrier} {place}" if carrier and lang != "en" else place
 
 
 async def start_return(
@@ -55,7 +64,7 @@ async def start_return(
                 items=", ".join(str(i.get("name")) for i in items),
                 label_reference=label.label_reference,
                 label_url=label.label_url or "",
-                drop_off=label.drop_off or "any parcel shop of the carrier",
+                drop_off=drop_off(language(tracker), label.drop_off, order.carrier),
                 refund_amount=money(label.refund_amount, order.currency),
                 refund_days=label.refund_expected_in_days or 14,
             )
@@ -83,7 +92,7 @@ async def refund_status(
 ) -> list[EventType]:
     order = await client.get_order(number)
     refund = await client.refund(number)
-    method = (refund.method or "your original payment method").replace("_", " ")
+    method = payment_method(language(tracker), refund.method)
     amount = money(refund.amount, refund.currency)
     if refund.status == "paid":
         say(
@@ -102,7 +111,7 @@ async def refund_status(
             "refund_pending",
             order_number=number,
             amount=amount,
-            expected_date=refund.expected_date or "within 5 business days",
+            expected_date=refund.expected_date or text(language(tracker), "refund_date_default"),
             method=method,
         )
     else:

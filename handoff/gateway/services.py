@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff import language as languages
 from handoff import texts
 from handoff.config import LANGUAGES, Settings
 from handoff.errors import BadRequest, BotUnavailable, NotFound
@@ -199,15 +200,26 @@ async def store_customer_message(
         return Posted(existing, False, conversation.mode, None)
     if conversation.mode == "closed":
         conversation.mode = "bot"
+    language = languages.detect(text, previous=conversation.language)
+    handoff = await repo.open_handoff(session, conversation_id)
+    if language != conversation.language:
+        # The customer switched language: the bot answers in it (Rasa metadata), notices and
+        # the queue follow it (a queued handoff is routed to agents who speak it).
+        log.info(
+            "conversation language changed",
+            extra={"conversation_id": conversation_id, "language": language},
+        )
+        conversation.language = language
+        if handoff is not None and handoff.status == "queued":
+            handoff.language = language
     message = await repo.add_message(
         session,
         conversation_id=conversation_id,
         role="customer",
         text=text,
-        payload={"text": text},
+        payload={"text": text, "language": language},
         client_message_id=client_message_id,
     )
-    handoff = await repo.open_handoff(session, conversation_id)
     return Posted(message, True, conversation.mode, handoff)
 
 
@@ -338,6 +350,8 @@ def _transcript_entry(message: Message) -> dict[str, Any]:
         "text": text,
         "created_at": iso(message.created_at),
     }
+    if message.role == "customer" and (message.payload or {}).get("language"):
+        entry["language"] = message.payload["language"]
     if (message.payload or {}).get("buttons"):
         entry["buttons"] = [b.get("title") for b in message.payload["buttons"]]
     return entry

@@ -563,8 +563,10 @@
     const role = message.role;
     const who = role === "agent" ? (message.agent_name || payload.agent_name || "Agent")
       : role === "customer" ? "Customer" : role === "bot" ? "Assistant" : "System";
+    // the language the gateway detected for this customer message (handoff/language.py)
+    const lang = role === "customer" && payload.language ? ` · ${payload.language.toUpperCase()}` : "";
     const item = el("li", { class: `m ${role}`, "data-seq": message.seq },
-      el("span", { class: "who", text: who }),
+      el("span", { class: "who", text: who + lang }),
       el("span", { class: "when muted small", text: time(message.created_at) }),
       el("div", { class: "text", text }));
     const buttons = message.buttons || payload.buttons;
