@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handoff import texts
 from handoff.config import LANGUAGES, Settings
 from handoff.errors import BadRequest, BotUnavailable, NotFound
+from handoff.gateway import payloads
 from handoff.gateway.context import ConversationFacts, build_context, topic_of
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE, conversation_channel
@@ -288,13 +289,23 @@ async def bot_turn(hub: Hub, *, conversation_id: str, message: Message) -> list[
                 "channel": conversation.channel,
             }
             handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
+            recent = await repo.recent_bot_messages(
+                session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
+            )
+            offered = payloads.offered_payloads(m.payload or {} for m in recent)
         if mode != "bot":
             # Handed off while this message waited for the bot: it belongs to the agent now.
             if handoff is not None:
                 await publish_message(hub, conversation_id, message, handoff)
             return []
+        sent = payloads.text_for_rasa(message.text or "", offered)
+        if payloads.is_payload_like(message.text or "") and sent not in offered:
+            log.info(
+                "customer text sent as plain text, not as a payload",
+                extra={"conversation_id": conversation_id, "seq": message.seq},
+            )
         try:
-            replies = await hub.rasa.send_message(conversation_id, message.text or "", metadata)
+            replies = await hub.rasa.send_message(conversation_id, sent, metadata)
         except BotUnavailable:
             log.warning("bot unavailable; queueing", extra={"conversation_id": conversation_id})
             return await start_handoff(
