@@ -42,5 +42,10 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
 class BotUnavailable(Exception):
     """Rasa could not be reached or answered with an error (not shown to clients as such)."""

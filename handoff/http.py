@@ -7,7 +7,7 @@ from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 
 from handoff.errors import BadRequest, DomainError
 from handoff.hub import Hub
@@ -77,3 +77,17 @@ def int_arg(
     if not minimum <= value <= maximum:
         raise BadRequest(f"{name} must be between {minimum} and {maximum}", field=name)
     return value
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> HTTPResponse:
+    """Photo bytes for a reader who was checked: never cached by shared caches, never sniffed."""
+    return raw(
+        data,
+        content_type=content_type,
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
