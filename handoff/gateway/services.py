@@ -18,7 +18,7 @@ from handoff import texts
 from handoff.config import LANGUAGES, Settings
 from handoff.errors import BadRequest, BotUnavailable, NotFound
 from handoff.gateway import payloads
-from handoff.gateway.context import ConversationFacts, build_context
+from handoff.gateway.context import ConversationFacts, build_context, topic_of
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE, conversation_channel
 from handoff.queue import services as queue
@@ -363,17 +363,26 @@ async def _previous_conversations(
     )
     handoffs = await repo.handoffs_for_conversations(session, [c.id for c in rows])
     reasons: dict[str, list[str]] = {}
+    topics: dict[str, str] = {}
     for h in handoffs:
         reasons.setdefault(h.conversation_id, []).append(h.reason)
+        topic = topic_of(h.context or {})
+        if topic is not None:
+            topics[h.conversation_id] = topic
     result = []
     for conv in rows:
         last = await repo.last_message(session, conv.id)
+        first = next(
+            (m for m in await repo.list_messages(session, conv.id) if m.role == "customer"), None
+        )
         result.append(
             {
                 "conversation_id": conv.id,
                 "created_at": iso(conv.created_at),
                 "mode": conv.mode,
                 "handoff_reasons": reasons.get(conv.id, []),
+                "topic": topics.get(conv.id),
+                "first_message": first.text if first else None,
                 "last_message": last.text if last else None,
             }
         )
