@@ -9,7 +9,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors
+from handoff import cors, inputs
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    inputs.register(app)
     cors.register(app)
     register_error_handlers(app)
 

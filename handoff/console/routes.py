@@ -457,7 +457,7 @@ async def _agent_frame(
             await sockets.send(ws, {"type": "pong"})
             return
         handoff_id = frame.get("handoff_id")
-        if not isinstance(handoff_id, int):
+        if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
             raise BadRequest("handoff_id must be an integer", field="handoff_id")
         if kind == "message":
             client_id = frame.get("client_message_id")

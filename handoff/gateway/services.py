@@ -59,7 +59,7 @@ def validate_text(text: Any) -> str:
 
 
 def validate_client_id(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > 100:
+    if not isinstance(value, str) or not value or len(value) > 100 or "\x00" in value:
         raise BadRequest(
             "client_message_id must be a non-empty string (≤ 100 chars)", field="client_message_id"
         )
