@@ -212,6 +212,22 @@
     return node;
   }
 
+  /** A paperclip drawn in SVG (emoji fonts are missing on many systems). */
+  function paperclip() {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    for (const [key, value] of Object.entries({ viewBox: "0 0 24 24", width: "20", height: "20",
+      fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round",
+      "stroke-linejoin": "round", "aria-hidden": "true", focusable: "false" })) {
+      svg.setAttribute(key, value);
+    }
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", "M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 " +
+      "5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48");
+    svg.append(path);
+    return svg;
+  }
+
   const STYLE = `
 :host { all: initial; }
 *, *::before, *::after { box-sizing: border-box; }
@@ -299,7 +315,7 @@ form.composer button { border: 0; border-radius: 8px; background: #1b4fa0; color
   padding: 0 16px; font-weight: 600; height: 42px; flex: none; }
 form.composer button:hover { background: #163f80; }
 form.composer button.attach { background: #fff; color: #1b4fa0; border: 1.5px solid #1b4fa0;
-  padding: 0 10px; font-size: 18px; }
+  padding: 0 10px; display: inline-flex; align-items: center; }
 form.composer button.attach:hover { background: #e8eefc; }
 @media (max-width: 480px) {
   .root { right: 12px; bottom: 12px; }
@@ -389,8 +405,7 @@ form.composer button.attach:hover { background: #e8eefc; }
         if (file) this.sendPhoto(file);
       });
       this.attachButton = el("button", { type: "button", class: "attach", "aria-label": t("attach"),
-        title: t("attach"), onclick: () => this.fileInput.click() },
-      el("span", { "aria-hidden": "true", text: "📎" }));
+        title: t("attach"), onclick: () => this.fileInput.click() }, paperclip());
       this.form = el("form", { class: "composer",
         onsubmit: (event) => { event.preventDefault(); this.submit(); } },
       el("label", { class: "sr-only", for: "effortless-input", text: t("inputLabel") }),
@@ -891,7 +906,8 @@ form.composer button.attach:hover { background: #e8eefc; }
           return;
         }
         const done = doneText(email);
-        const node = el("p", { class: "notice", text: done });
+        const node = el("p", { class: "notice" }, el("span", { class: "body", text: done }),
+          this.timeTag(new Date()));
         form.replaceWith(node);
         this.announce(done);
         this.input.focus();

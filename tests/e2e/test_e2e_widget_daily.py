@@ -480,3 +480,24 @@ def test_wait_plurals_in_both_languages(
         if seconds == 60:
             assert "minutes" not in status_line.inner_text()
     shot(page, screenshots, "queue-wait", size)
+
+
+def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str) -> None:
+    page = customer_page(new_context, stack, size)
+    # Record every text the live region speaks.
+    page.evaluate(
+        "() => { window.__said = []; const r = document.getElementById('effortless-chat-widget')"
+        ".shadowRoot.querySelector('[aria-live=polite]');"
+        " new MutationObserver(() => { if (r.textContent) window.__said.push(r.textContent); })"
+        ".observe(r, { childList: true, characterData: true, subtree: true }); }"
+    )
+    widget_send(page, "Hello, is anyone there?")
+    notices = page.locator(".notice[data-event] .body")
+    expect(notices).to_have_count(2)  # bot_unavailable, nobody_online
+    page.wait_for_timeout(500)
+    said = " ".join(page.evaluate("() => window.__said"))
+    for text in notices.all_text_contents():
+        assert said.count(text) == 1, (text, said)
+    # The status line repeats the notices: it is not a live region of its own.
+    status = page.locator("header .status")
+    assert status.get_attribute("role") is None and status.get_attribute("aria-live") is None
