@@ -681,9 +681,9 @@ form button:hover { background: #163f80; }
         return;
       }
       const { id } = this.conversation;
-      if (!this.wsSend({ type: "leave" })) {
-        this.fetchJson("POST", `/api/conversations/${encodeURIComponent(id)}/leave`, {});
-      }
+      // Over HTTP, not the socket: the socket closes right away, and the server drops a frame
+      // that arrives together with the close (the chat then stayed claimable in the queue).
+      this.fetchJson("POST", `/api/conversations/${encodeURIComponent(id)}/leave`, {});
       storage.set(STORE_KEY, null);
       storage.set(OUTBOX_PREFIX + id, null);
       this.reset();
