@@ -126,11 +126,21 @@ def test_keyboard_only_use_and_aria(service: Stack, new_context: Any, screenshot
     for name in ("log", "close", "end"):
         page.keyboard.press("Shift+Tab")
         expect(page.locator(f".{name}")).to_be_focused()
+    # Ending asks once, below the header (the header keeps its layout), focus on the answer.
+    header_height = page.locator("#effortless-chat-widget header").bounding_box()["height"]  # type: ignore[index]
     page.keyboard.press("Enter")
-    expect(page.locator("button.end")).to_have_text("Press again to end the chat")
+    confirm = page.get_by_role("group", name="End this chat?")
+    expect(confirm).to_be_visible()
+    expect(page.locator("button.end")).to_have_text("End chat")
+    expect(page.locator("button.end")).to_have_attribute("aria-expanded", "true")
+    assert page.locator("#effortless-chat-widget header").bounding_box()["height"] == header_height  # type: ignore[index]
+    expect(confirm.get_by_role("button", name="End chat")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".log")).to_contain_text("You ended the chat")
-    expect(page.locator(".msg")).to_have_count(0)
+    expect(confirm).to_be_hidden()
+    # The transcript stays readable after ending.
+    expect(page.locator(".msg.customer .body")).to_have_text("Typed with the keyboard only")
+    expect(page.locator("#effortless-input")).to_be_focused()
     assert (
         page.evaluate(
             "() => Object.keys(localStorage).filter(k => k.startsWith('effortless:conversation:')"

@@ -213,6 +213,8 @@ class FakeRasa:
             self._event(d, **event)
             if event.get("event") == "resume":
                 d.paused = False
+            if event.get("event") == "slot":
+                d.slots[event["name"]] = event.get("value")
         return json({"sender_id": cid, "slots": d.slots, "events": d.events})
 
     async def trigger_intent(self, request: Request, cid: str) -> HTTPResponse:
