@@ -508,10 +508,9 @@ def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(
     panel = agent.locator(f"#panel-{hid}")
     expect(panel.locator(".preview-bar")).to_be_visible()
 
-    # The customer ends the chat (the button asks for a second press to confirm).
-    end = customer.locator("header .end")
-    end.click()
-    end.click()
+    # The customer ends the chat (and confirms).
+    customer.locator("button.end").click()
+    customer.locator(".confirm button.yes").click()
     expect(agent.locator(f'#queue li[data-handoff-id="{hid}"]')).to_have_count(0)
     # The open preview says so and offers nothing to claim.
     expect(panel.locator(".tag.status")).to_have_text("Ended by the customer")

@@ -47,7 +47,7 @@
       transcript: "Transcript", conversation: "Conversation", typing: "The customer is typing…",
       roleCustomer: "Customer", roleAssistant: "Assistant", roleSystem: "System", roleAgent: "Agent",
       buttonsOffered: "Buttons: {list}", handoffRequested: "[handoff requested by the assistant]", customMessage: "[custom message]",
-      photo: "Photo",
+      photo: "Photo", photos: "Photos from the customer ({count})",
       // readable answers
       chose: "chose: {label}", gave: "gave {what}", rated: "rated {score} of 7",
       // context
@@ -108,7 +108,7 @@
       transcript: "대화 내용", conversation: "대화", typing: "고객이 입력하고 있습니다…",
       roleCustomer: "고객", roleAssistant: "상담 봇", roleSystem: "시스템", roleAgent: "상담원",
       buttonsOffered: "버튼: {list}", handoffRequested: "[상담 봇이 상담원 연결을 요청함]", customMessage: "[사용자 정의 메시지]",
-      photo: "사진",
+      photo: "사진", photos: "고객이 보낸 사진 ({count}장)",
       chose: "선택: {label}", gave: "{what} 입력", rated: "7점 중 {score}점으로 평가",
       context: "상담 정보", handoffContext: "상담 연결 정보",
       secWho: "고객", secWhy: "연결 이유", secBot: "상담 봇이 한 일", secOrders: "주문", secHistory: "이전 문의",
@@ -862,11 +862,17 @@
     ])));
 
     const reasonCode = ctx.reason || data.reason;
-    section.append(ctxSection("why", "secWhy", dl([
+    const why = ctxSection("why", "secWhy", dl([
       [t("reason"), word("reason", reasonCode)],
       [t("priority"), priorityText(data.priority, data.priority_reasons)],
       [t("requestedAt"), dateTime(data.requested_at)],
-    ])));
+    ]));
+    const photos = (Array.isArray(ctx.attachments) ? ctx.attachments : []).filter((a) => a && a.id);
+    if (photos.length) {
+      why.append(el("p", { class: "small muted", text: t("photos", { count: photos.length }) }),
+        el("div", { class: "attachments" }, ...photos.map(photoLink)));
+    }
+    section.append(why);
 
     const tasks = Array.isArray(ctx.tasks) && ctx.tasks.length ? ctx.tasks : ctx.task ? [ctx.task] : [];
     const failed = Array.isArray(ctx.failed_utterances) ? ctx.failed_utterances : [];
@@ -1069,13 +1075,8 @@
       .filter((file) => file && typeof file === "object");
     if (attachments.length) {
       const box = el("div", { class: "attachments" });
-      for (const file of attachments) {
-        const src = file && (file.thumbnail_url || file.url);
-        if (!src) continue;
-        box.append(el("a", { href: file.url || src, target: "_blank", rel: "noopener" },
-          el("img", { src, alt: file.name ? `${t("photo")}: ${file.name}` : t("photo"), loading: "lazy" })));
-      }
-      if (box.children.length) item.append(box);
+      for (const file of attachments) box.append(photoLink(file));
+      item.append(box);
     }
     const later = [...tab.transcript.children].find((node) => Number(node.dataset.seq) > message.seq);
     const atBottom = tab.transcript.scrollHeight - tab.transcript.scrollTop - tab.transcript.clientHeight < 40;
@@ -1083,6 +1084,14 @@
     else tab.transcript.append(item);
     if (atBottom || !live) tab.transcript.scrollTop = tab.transcript.scrollHeight;
     if (live && role === "customer") showTyping(tab, false);
+  }
+
+  /** A customer's photo as a thumbnail linking to the full image (agent URLs need the login). */
+  function photoLink(file) {
+    const base = `/api/attachments/${encodeURIComponent(file.id)}`;
+    const name = file.filename || file.name || "";
+    return el("a", { href: file.url || base, target: "_blank", rel: "noopener", class: "photo" },
+      el("img", { src: file.thumbnail_url || `${base}/thumbnail`, alt: name ? `${t("photo")}: ${name}` : t("photo"), loading: "lazy" }));
   }
 
   function addNote(tab, note) {
