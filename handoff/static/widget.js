@@ -921,7 +921,7 @@ form.composer button.attach:hover { background: #e8eefc; }
       if (this.log.querySelector(".mailform.reply, .notice[data-reply-email]")) return;
       const saved = (email) => t("offlineEmailSaved", { email });
       if (this.state.reply_email) {
-        const node = this.notice(saved(this.state.reply_email));
+        const node = this.notice(saved(this.state.reply_email), { time: new Date() });
         node.dataset.replyEmail = "true";
         return;
       }
