@@ -12,8 +12,11 @@ handoff context by the service's own `build_context`, as a real tracker would ha
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +25,7 @@ from typing import Any
 import pytest
 from conftest import Admin, conversation_id, widget_open, widget_send
 from e2e_stack import SHOP_SECRET
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from bench.stack import Stack, http_json
@@ -161,6 +165,29 @@ def customer_says(stack: Stack, conv: dict[str, Any], text: str, client_id: str)
     assert status in (200, 201), answer
 
 
+def customer_sends_photo(stack: Stack, conv: dict[str, Any], name: str) -> None:
+    """The widget's upload: the raw photo as the body of a POST with the conversation token."""
+    image = Image.new("RGB", (640, 480), (190, 150, 90))
+    for x in range(160, 480):
+        image.putpixel((x, 240 + x % 30), (60, 30, 10))  # the crack in the box
+    body = io.BytesIO()
+    image.save(body, format="JPEG")
+    query = urllib.parse.urlencode({"filename": name, "client_message_id": "photo-1"})
+    request = urllib.request.Request(
+        f"{stack.handoff_url}/api/conversations/{conv['conversation_id']}/attachments?{query}",
+        data=body.getvalue(),
+        method="POST",
+        headers={"Authorization": f"Bearer {conv['token']}", "Content-Type": "image/jpeg"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
+def loaded_images(locator: Locator) -> list[int]:
+    """Natural widths of the images in `locator` (0 = not loaded, e.g. refused)."""
+    return list(locator.evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"))
+
+
 def admin_close(stack: Stack, admin: Admin, handoff_id: int) -> None:
     """Leave the shared queue clean for the other browser tests."""
     url = f"{stack.handoff_url}/api/handoffs/{handoff_id}"
@@ -218,6 +245,7 @@ def handed_over_after_a_failed_cancel(stack: Stack, admin: Admin) -> int:
         )
 
     run(_with_db(stack, tracker_context))
+    customer_sends_photo(stack, conv, "crushed box.jpg")
     return hid
 
 
@@ -262,6 +290,11 @@ def inside_viewport(page: Page, locator: Locator) -> None:
     """Wholly on screen (not clipped by a scrolling container either)."""
     expect(locator).to_be_in_viewport(ratio=1)
     box = locator.bounding_box()
+    for _ in range(10):  # a live update may be re-drawing the conversation at this moment
+        if box is not None:
+            break
+        page.wait_for_timeout(100)
+        box = locator.bounding_box()
     size = page.viewport_size
     assert box is not None and size is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], (box, size)
@@ -364,6 +397,17 @@ def test_preview_claim_composer_canned_and_a_readable_context(
     expect(context.locator(".bot")).to_contain_text("Order status, Cancel an order")
     expect(context.locator(".bot dl").last).to_contain_text("Order numberEF-100001")
     expect(context.locator(".orders")).to_contain_text("Trail shoes")
+    # The customer's photo: a thumbnail in the context and in the transcript, for agents only.
+    expect(context.locator(".why")).to_contain_text("Photos from the customer (1)")
+    photos = panel.locator(".attachments img")
+    expect(photos).to_have_count(2)
+    expect(photos.first).to_have_attribute("alt", "Photo: crushed box.jpg")
+    agent.wait_for_function(
+        "id => [...document.querySelectorAll(`#panel-${id} .attachments img`)]"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        arg=hid,
+    )
+    assert all(width > 0 for width in loaded_images(photos))
     # Previous contact with a date and a topic.
     history = context.locator(".history li").first
     expect(history).to_contain_text(re.compile(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}"))
@@ -518,3 +562,93 @@ def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(
     assert admin.get(f"/api/handoffs/{hid}")["status"] == "abandoned"
     assert hid not in [h["id"] for h in admin.get("/api/queue")["handoffs"]]
     log_out(agent)
+
+
+ENGLISH_UI = [
+    "Agent console",
+    "Log out",
+    "Available",
+    "Take next",
+    "Queue",
+    "Preview",
+    "Claim",
+    "read only",
+    "Show context",
+    "Hide context",
+    "Context",
+    "What the bot did",
+    "History",
+    "Task failed",
+    "Repeat contact",
+    "Priority",
+    "chose:",
+    "gave order number",
+    "rated 6 of 7",
+    "Customer",
+    "Assistant",
+    "Photos from",
+]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_console_text_in_korean(
+    service: Stack,
+    admin: Admin,
+    new_context: Any,
+    screenshots: Path,
+    size: str,
+    clean_queue: list[str],
+) -> None:
+    hid = handed_over_after_a_failed_cancel(service, admin)
+    mobile = size == "mobile"
+    agent: Page = new_context(viewport=SIZES[size], is_mobile=mobile, has_touch=mobile).new_page()
+    agent.on("pageerror", lambda error: clean_queue.append(str(error)))
+    agent.goto(f"{service.handoff_url}/console")
+    # The agent picks the console's language on the login page; it is remembered.
+    agent.locator("#login-lang").select_option("ko")
+    expect(agent.locator("#login-form button[type=submit]")).to_have_text("로그인")
+    expect(agent.locator("html")).to_have_attribute("lang", "ko")
+    user = service.users["console"]
+    agent.locator("#login-email").fill(user["email"])
+    agent.locator("#login-password").fill(user["password"])
+    agent.locator("#login-form button[type=submit]").click()
+    expect(agent.locator("#app-view")).to_be_visible()
+    expect(agent).to_have_title("상담원 콘솔 — effortless")
+    item = agent.locator(f'#queue li[data-handoff-id="{hid}"]')
+    expect(item).to_contain_text("작업 실패")
+    expect(item).to_contain_text("우선순위: 높음 · 재문의")
+    item.get_by_role("button", name="미리 보기").click()
+    panel = agent.locator(f"#panel-{hid}")
+    expect(panel.locator(".preview-bar")).to_contain_text("읽기 전용")
+    expect(panel.locator(".m.customer .text.answer")).to_have_text(
+        ["주문번호 EF-100001 입력", "7점 중 6점으로 평가", "선택: Yes, go ahead"]
+    )
+    if mobile:
+        panel.get_by_role("button", name="상담 정보 보기").click()
+    context = panel.locator(".context")
+    expect(context.locator("h4")).to_have_text(
+        ["고객", "연결 이유", "상담 봇이 한 일", "주문", "이전 문의"]
+    )
+    expect(context.locator(".bot")).to_contain_text("주문 취소 · EF-100001 — 거절됨: 이미 발송됨")
+    expect(context.locator(".why")).to_contain_text("고객이 보낸 사진 (1장)")
+    agent.screenshot(path=str(screenshots / f"console-{size}-korean.png"))
+    # The console's own words are all Korean (customer and bot messages stay as written).
+    shown = str(
+        agent.evaluate(
+            "() => [...document.querySelectorAll('#app-view *')]"
+            ".filter(n => !n.closest('.m .text, .summary') && n.offsetParent !== null)"
+            ".flatMap(n => [...n.childNodes].filter(c => c.nodeType === 3).map(c => c.data))"
+            ".join(' | ')"
+        )
+    )
+    for english in ENGLISH_UI:
+        assert english not in shown, english
+    panel.locator(".preview-bar").get_by_role("button", name="이 상담 받기").click()
+    expect(panel.get_by_role("button", name="상담 종료")).to_be_visible()
+    expect(panel.locator("textarea.reply-input")).to_have_attribute(
+        "placeholder", re.compile("고객에게 답장")
+    )
+    panel.get_by_role("button", name="상담 종료").click()
+    expect(panel.locator(".tag.status")).to_have_text("종료됨")
+    agent.locator("#logout").click()
+    expect(agent.locator("#login-view")).to_be_visible()

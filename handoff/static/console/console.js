@@ -403,10 +403,11 @@
     return (item && item.customer && (item.customer.name || item.customer.id)) || t(fallbackKey);
   }
 
-  function priorityText(priority, reasons) {
+  /** "Priority: high · Repeat contact" (or without the "Priority:" label, under a heading). */
+  function priorityText(priority, reasons, labelled = true) {
     const level = priority >= 3 ? t("priorityUrgent") : priority > 0 ? t("priorityHigh") : t("priorityNormal");
     const why = (reasons || []).map((r) => word("priorityReason", r));
-    return t("priorityLevel", { level }) + (why.length ? " · " + why.join(", ") : "");
+    return (labelled ? t("priorityLevel", { level }) : level) + (why.length ? " · " + why.join(", ") : "");
   }
 
   const CANNED = {
@@ -609,7 +610,7 @@
         refreshQueue();
         if (frame.reason !== "agents_changed") refreshMine();
         else refreshTransferTargets();
-        if (tab && tab.data && tab.data.status === "queued") loadTab(frame.handoff_id);
+        if (tab && tab.data && tab.data.status === "queued") loadTab(frame.handoff_id, { onlyIfChanged: true });
         if (frame.reason === "abandoned" && tab) toast(t("withdrawnToast"), "info");
         break;
       case "message":
@@ -806,7 +807,7 @@
     else { state.active = null; $("no-tab").hidden = false; showView("list"); }
   }
 
-  async function loadTab(id) {
+  async function loadTab(id, { onlyIfChanged = false } = {}) {
     const response = await api("GET", `/api/handoffs/${id}`);
     const tab = state.tabs.get(id);
     if (!tab) return;
@@ -814,6 +815,8 @@
       tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : t("cannotLoad") }));
       return;
     }
+    const agentOf = (data) => (data && data.agent ? data.agent.id : null);
+    if (onlyIfChanged && tab.data && tab.data.status === response.data.status && agentOf(tab.data) === agentOf(response.data)) return;
     renderTab(tab, response.data);
   }
 
@@ -864,7 +867,7 @@
     const reasonCode = ctx.reason || data.reason;
     const why = ctxSection("why", "secWhy", dl([
       [t("reason"), word("reason", reasonCode)],
-      [t("priority"), priorityText(data.priority, data.priority_reasons)],
+      [t("priority"), priorityText(data.priority, data.priority_reasons, false)],
       [t("requestedAt"), dateTime(data.requested_at)],
     ]));
     const photos = (Array.isArray(ctx.attachments) ? ctx.attachments : []).filter((a) => a && a.id);
