@@ -313,7 +313,12 @@ async def _handle_customer_frame(
         elif kind == "typing":
             await _customer_typing(hub, conversation_id, bool(frame.get("typing")))
         elif kind == "leave":
-            await presence.customer_left(hub, conversation_id, explicit=True)
+            # The widget closes the socket right after this frame, which cancels this handler:
+            # the leave runs as the hub's task so it is not lost with the connection.
+            hub.spawn(
+                presence.customer_left(hub, conversation_id, explicit=True),
+                name=f"leave-{conversation_id}",
+            )
         elif kind == "ping":
             await sockets.send(ws, {"type": "pong"})
         else:

@@ -837,8 +837,9 @@ form.composer button.attach:hover { background: #e8eefc; }
       this.archive();
       this.notice(t("ended"), { time: new Date() });
       this.announce(t("ended"));
-      // Over REST (the socket is closed): the answer may carry the CES question, asked once
-      // when the chat with the bot was substantive and nobody asked yet.
+      // Over HTTP, not the socket: the socket closes right away (archive), and the server drops
+      // a frame that arrives together with the close (the chat then stayed in the queue). The
+      // answer may carry the CES question, asked once when the chat was substantive.
       const left = await this.fetchJson("POST",
         `/api/conversations/${encodeURIComponent(ended.id)}/leave`, {}, ended);
       const question = left.ok && left.data ? left.data.ces : null;

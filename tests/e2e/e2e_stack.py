@@ -17,6 +17,7 @@ ADMIN_EMAIL = "admin@e2e.test"
 ACCOUNTS = {
     "agent": ("sam@e2e.test", "Sam Agent", "agent"),
     "agent2": ("kim@e2e.test", "Kim Colleague", "agent"),
+    "console": ("lee@e2e.test", "Lee Console", "agent"),
     "xss": ("xss@e2e.test", '<img src=x onerror="window.__pwned=1">Eve', "agent"),
 }
 
