@@ -501,3 +501,35 @@ def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str)
     # The status line repeats the notices: it is not a live region of its own.
     status = page.locator("header .status")
     assert status.get_attribute("role") is None and status.get_attribute("aria-live") is None
+
+
+def test_real_queue_wait_is_said_with_the_right_plural(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    """Unstubbed: an available agent makes the service estimate the wait; the notice (server
+    text) and the status line (widget text) both use the plural the number needs. Last in this
+    module: the agent is made unavailable again at the end."""
+    agent_api = AgentApi(stack)
+    agent_api.call("PUT", "/api/agent/status", {"available": True})
+    try:
+        page = customer_page(new_context, stack, size)
+        widget_send(page, "Where is my refund?")
+        notice = page.locator('.notice[data-event="queued"] .body')
+        expect(notice).to_have_count(1)
+        said = notice.inner_text()
+        status = page.locator("header .status").inner_text()
+        if LANGUAGE[size] == "ko":
+            minutes = int(re.search(r"약 (\d+)분", said).group(1))  # type: ignore[union-attr]
+            assert f"약 {minutes}분" in status
+        else:
+            match = re.search(r"about (\d+) minutes?\.", said)
+            assert match is not None, said
+            minutes = int(match.group(1))
+            word = "minute" if minutes == 1 else "minutes"
+            assert f"about {minutes} {word}." in said and f"about {minutes} {word}" in status
+            if minutes == 1:
+                assert "1 minutes" not in said + status
+        assert "(s)" not in said + status
+        shot(page, screenshots, "queued-real-wait", size)
+    finally:
+        agent_api.call("PUT", "/api/agent/status", {"available": False})
