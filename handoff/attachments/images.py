@@ -57,7 +57,7 @@ def _encode(image: Image.Image, kind: str) -> bytes:
             image = image.convert("RGB")
         image.save(out, format="JPEG", quality=88, optimize=True)
     elif kind == "PNG":
-        image.save(out, format="PNG", optimize=True)
+        image.save(out, format="PNG", compress_level=6)
     else:
         image.save(out, format="WEBP", quality=85)
     return out.getvalue()

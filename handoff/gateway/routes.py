@@ -19,7 +19,7 @@ from handoff.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from handoff.gateway import mailing, presence
+from handoff.gateway import ces, mailing, presence
 from handoff.gateway import services as svc
 from handoff.http import file_response, hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
@@ -125,7 +125,7 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
     replies = []
-    if posted.created and posted.mode == "bot":
+    if posted.for_bot:
         replies = await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
     return json(
         {
@@ -240,7 +240,11 @@ async def leave(request: Request, conversation_id: str) -> HTTPResponse:
     async with hub.db.session() as session:
         await svc.require_conversation(session=session, conversation_id=conversation_id)
     await presence.customer_left(hub, conversation_id, explicit=True)
-    return json({"ok": True})
+    # A substantive chat with the bot that the customer ended: the CES question, once.
+    question = await ces.ask_on_leave(hub, conversation_id)
+    if question is not None:
+        await svc.publish_message(hub, conversation_id, question, None)
+    return json({"ok": True, "ces": message_view(question) if question is not None else None})
 
 
 @bp.websocket("/ws/conversations/<conversation_id:str>")
@@ -301,7 +305,7 @@ async def _handle_customer_frame(
                     "duplicate": not posted.created,
                 },
             )
-            if posted.created and posted.mode == "bot":
+            if posted.for_bot:
                 hub.spawn(
                     _bot_turn_logged(hub, conversation_id, posted),
                     name=f"bot-turn-{conversation_id}",

@@ -818,7 +818,7 @@ form.composer button.attach:hover { background: #e8eefc; }
 
     /** First press: a confirmation below the header; "End chat" there ends it. The transcript
      * stays on screen (with the transcript by e-mail on offer); the next message starts anew. */
-    endChat(confirmed = false) {
+    async endChat(confirmed = false) {
       if (!this.conversation) {
         this.close();
         return;
@@ -830,9 +830,6 @@ form.composer button.attach:hover { background: #e8eefc; }
         return;
       }
       const ended = this.conversation;
-      // Over HTTP, not the socket: the socket closes right away (archive), and the server drops
-      // a frame that arrives together with the close (the chat then stayed in the queue).
-      this.fetchJson("POST", `/api/conversations/${encodeURIComponent(ended.id)}/leave`, {}, ended);
       storage.set(STORE_KEY, null);
       storage.set(OUTBOX_PREFIX + ended.id, null);
       const emailEnabled = Boolean(this.state && this.state.email_enabled);
@@ -840,6 +837,18 @@ form.composer button.attach:hover { background: #e8eefc; }
       this.archive();
       this.notice(t("ended"), { time: new Date() });
       this.announce(t("ended"));
+      // Over HTTP, not the socket: the socket closes right away (archive), and the server drops
+      // a frame that arrives together with the close (the chat then stayed in the queue). The
+      // answer may carry the CES question, asked once when the chat was substantive.
+      const left = await this.fetchJson("POST",
+        `/api/conversations/${encodeURIComponent(ended.id)}/leave`, {}, ended);
+      const question = left.ok && left.data ? left.data.ces : null;
+      if (question && typeof question.text === "string" && Array.isArray(question.buttons)) {
+        this.notice(question.text, { time: question.created_at });
+        this.announce(question.text);
+        this.renderButtons(question.buttons, question,
+          (payload, shown) => this.answerEnded(ended, payload, shown));
+      }
       if (emailEnabled) {
         this.insert(this.emailForm("transcript", t("emailTranscript"), t("emailSend"),
           (email) => this.fetchJson("POST",
@@ -847,6 +856,22 @@ form.composer button.attach:hover { background: #e8eefc; }
           (email) => t("transcriptSent", { email })), null);
       }
       this.input.focus();
+    }
+
+    /** A rating for the ended conversation: shown at once, stored with that conversation. */
+    async answerEnded(ended, payload, shown) {
+      this.clearChoices();
+      this.log.append(this.bubble("customer", t("you"), shown));
+      this.scrollDown();
+      const response = await this.fetchJson("POST",
+        `/api/conversations/${encodeURIComponent(ended.id)}/messages`,
+        { client_message_id: this.newClientId(), text: payload }, ended);
+      for (const reply of (response.ok && response.data && response.data.replies) || []) {
+        if (reply && typeof reply.text === "string" && reply.text) {
+          this.notice(reply.text, { time: reply.created_at });
+          this.announce(reply.text);
+        }
+      }
     }
 
     hideConfirm() {
@@ -1220,7 +1245,9 @@ form.composer button.attach:hover { background: #e8eefc; }
       }
     }
 
-    renderButtons(buttons, message) {
+    /** `answer(payload, shown)` sends a choice: this conversation's `send` by default, or the
+     * ended conversation's (the rating asked when the customer ended a chat). */
+    renderButtons(buttons, message, answer = (payload, shown) => this.send(payload, shown)) {
       this.clearChoices();
       const ces = buttons.filter((b) => /^\/ces\{/.test(String(b.payload || "")));
       const quick = buttons.filter((b) => !/^\/ces\{/.test(String(b.payload || "")));
@@ -1232,7 +1259,7 @@ form.composer button.attach:hover { background: #e8eefc; }
             type: "button", text: String(button.title || button.payload || ""),
             onclick: () => {
               // The buttons go away with the answer: the focus goes back to the input.
-              this.send(String(button.payload || button.title), String(button.title || ""));
+              answer(String(button.payload || button.title), String(button.title || ""));
               this.input.focus();
             },
           }));
@@ -1252,7 +1279,7 @@ form.composer button.attach:hover { background: #e8eefc; }
             type: "button", text: String(score), "aria-label": label,
             onclick: () => {
               // The thank-you comes from whoever asked (bot or service): announced once, then.
-              this.send(String(button.payload), String(score));
+              answer(String(button.payload), String(score));
               this.input.focus();
             },
           }));

@@ -197,7 +197,8 @@ class CesRating(Base):
     handoff_id: Mapped[int | None] = mapped_column(
         ForeignKey("handoffs.id", ondelete="SET NULL"), index=True
     )
-    after: Mapped[str] = mapped_column(String(16), default="agent")  # what ended: agent
+    # what ended: "agent" (an agent resolved) or "bot" (the customer ended a chat with the bot)
+    after: Mapped[str] = mapped_column(String(16), default="agent")
     asked_seq: Mapped[int] = mapped_column(Integer)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     score: Mapped[int | None] = mapped_column(Integer)

@@ -91,3 +91,16 @@ def test_bot_hands_off_agent_replies_and_hands_back(
     widget_send(customer, "Where is my order EF-100001?")
     expect(log.locator(".msg.bot")).not_to_have_count(count, timeout=BOT_TIMEOUT)
     customer.screenshot(path=str(screenshots / "full-widget-handed-back.png"))
+
+    # Ending this substantive chat asks the CES question once, under the kept transcript.
+    customer.locator("button.end").click()
+    customer.locator(".confirm button.yes").click()
+    scale = customer.get_by_role(
+        "group", name="made it easy for me to handle my issue", exact=False
+    )
+    expect(scale).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(log).to_contain_text("Where is my order EF-100001?")
+    scale.get_by_role("button", name="5", exact=True).click()
+    expect(log.locator(".notice", has_text="Thank you for your rating.")).to_have_count(1)
+    expect(customer.locator("#effortless-input")).to_be_focused()
+    customer.screenshot(path=str(screenshots / "full-widget-ended-ces.png"))

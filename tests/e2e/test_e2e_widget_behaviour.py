@@ -233,6 +233,9 @@ def test_signed_in_customer_from_the_demo_toggle(
     expect(page.locator(".msg.customer:not(.pending)")).to_have_count(1)
     signed = conversation_id(page)
     assert signed != anonymous
+    # The handoff exists once the customer is told about the queue (the bot turn runs after
+    # the message is acknowledged).
+    expect(page.locator(".notice[data-event]").first).to_be_visible()
     handoff = admin.handoff_for(signed)
     assert handoff["customer"]["id"] == "C0001"
     assert handoff["customer"]["name"] == "Alice Example"

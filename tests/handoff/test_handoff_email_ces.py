@@ -272,3 +272,60 @@ async def test_no_ces_from_the_service_when_the_bot_already_asked(service: Servi
         )
     ).json()["messages"]
     assert [m["custom"]["event"] for m in history if m["role"] == "system"][-1] == "resolved"
+
+
+async def test_ces_when_the_customer_ends_a_substantive_chat_with_the_bot(
+    service: Service,
+) -> None:
+    conv = await service.conversation(language="en")
+    cid = conv["conversation_id"]
+    await post(service, conv, "1", "I want to cancel EF-100010")
+    r = await service.http.post(f"/api/conversations/{cid}/leave", headers=auth(conv["token"]))
+    assert r.status_code == 200
+    question = r.json()["ces"]
+    assert question["custom"] == {"event": "ces"} and len(question["buttons"]) == 7
+    assert question["text"].startswith("The shop made it easy for me to handle my issue.")
+    answer = await post(service, conv, "2", '/ces{"ces_score": 5}')
+    assert [m["custom"]["event"] for m in answer["replies"]] == ["ces_thanks"]
+    async with service.hub.db.session() as session:
+        [rating] = (await session.execute(select(CesRating))).scalars().all()
+    assert (rating.after, rating.handoff_id, rating.score) == ("bot", None, 5)
+    await asyncio.sleep(0.3)
+    assert service.fake.dialogues[cid].slots["ces_asked"] is True
+    # ending again (another tab): not asked twice
+    r = await service.http.post(f"/api/conversations/{cid}/leave", headers=auth(conv["token"]))
+    assert r.json()["ces"] is None
+
+
+async def test_no_ces_on_leave_after_small_talk_or_while_queued(service: Service) -> None:
+    small = await service.conversation(language="en")
+    await post(service, small, "1", "Good morning")
+    r = await service.http.post(
+        f"/api/conversations/{small['conversation_id']}/leave", headers=auth(small["token"])
+    )
+    assert r.status_code == 200 and r.json() == {"ok": True, "ces": None}
+    # A signed-in customer who ends while queued still gets the agent's answer: no CES yet
+    # (it comes after the agent resolves).
+    token = shop_customer_token(
+        service.hub.settings.shop_secret, {"sub": "C0001", "name": "Alice", "exp": 2**31}
+    )
+    waiting = await service.conversation(language="en", customer_token=token)
+    await queued(service, waiting)
+    r = await service.http.post(
+        f"/api/conversations/{waiting['conversation_id']}/leave", headers=auth(waiting["token"])
+    )
+    assert r.json()["ces"] is None
+    # An anonymous customer who gives up waiting ends the conversation (abandoned): asked once.
+    gave_up = await service.conversation(language="ko")
+    await queued(service, gave_up)
+    r = await service.http.post(
+        f"/api/conversations/{gave_up['conversation_id']}/leave", headers=auth(gave_up["token"])
+    )
+    assert r.json()["ces"]["text"].startswith("“이 쇼핑몰에서 제 문제를 쉽게 해결할 수 있었다.”")
+
+
+def test_small_talk_is_the_metrics_definition() -> None:
+    from handoff.analytics.events import SMALL_TALK as METRICS_SMALL_TALK
+    from handoff.gateway.ces import SMALL_TALK
+
+    assert SMALL_TALK == METRICS_SMALL_TALK
