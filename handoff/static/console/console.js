@@ -147,6 +147,7 @@
       status: { queued: "Waiting", claimed: "In progress", resolved: "Resolved", handed_back: "Handed back", abandoned: "Ended by the customer" },
       verification: { signed_in: "signed in", verified: "verified", unverified: "not verified" },
       language: { en: "English", ko: "Korean" },
+      role: { agent: "agent", supervisor: "supervisor", analyst: "analyst", admin: "admin" },
       field: {
         order_number: "order number", email: "e-mail", postcode: "postcode", new_address: "new address",
         return_items: "items to return", return_reason: "return reason", item: "item", reason: "reason",
@@ -190,6 +191,7 @@
       status: { queued: "대기 중", claimed: "상담 중", resolved: "종료됨", handed_back: "봇에게 돌려보냄", abandoned: "고객이 종료함" },
       verification: { signed_in: "로그인함", verified: "본인 확인됨", unverified: "본인 확인 안 됨" },
       language: { en: "영어", ko: "한국어" },
+      role: { agent: "상담원", supervisor: "관리자", analyst: "분석 담당", admin: "시스템 관리자" },
       field: {
         order_number: "주문번호", email: "이메일", postcode: "우편번호", new_address: "새 주소",
         return_items: "반품할 상품", return_reason: "반품 사유", item: "상품", reason: "사유",
@@ -514,7 +516,7 @@
     state.user = user;
     $("login-view").hidden = true;
     $("app-view").hidden = false;
-    $("me").textContent = `${user.name} · ${user.role} · ${user.languages.join(", ").toUpperCase()}`;
+    $("me").textContent = `${user.name} · ${word("role", user.role)} · ${user.languages.join(", ").toUpperCase()}`;
     $("available").checked = !!user.available;
     updateNotifyButton();
     updateQueueButton();
