@@ -42,7 +42,17 @@ NOT_UNDERSTOOD_ATTEMPTS = 2  # replies to "what's your order number?" without an
 ADDRESS_RE = re.compile(
     r"^(?P<street>[^,]+?),\s*(?P<postcode>\d{4,6})\s+(?P<city>[^,]+?)(?:,\s*(?P<country>[A-Za-z]{2}))?\s*$"
 )
-ALL_ITEMS = {"all", "all items", "everything", "both", "all of them", "전부", "모두", "다"}
+ALL_ITEMS = {
+    "all", "all items", "everything", "both", "all of them",
+    "전부", "모두", "다", "둘 다", "전부 다",
+}  # fmt: skip
+# What Korean customers call the shop's products (the order system's names are English).
+KO_ITEM_WORDS = {
+    "후드티": "hoodie", "후드": "hoodie", "티셔츠": "t-shirt", "양말": "socks",
+    "머그컵": "mug", "머그": "mug", "컵": "mug", "물병": "bottle", "텀블러": "bottle",
+    "보틀": "bottle", "자켓": "jacket", "재킷": "jacket", "우비": "jacket", "스카프": "scarf",
+    "목도리": "scarf", "모자": "cap", "캡": "cap", "가방": "bag", "에코백": "bag", "토트백": "bag",
+}  # fmt: skip
 
 
 class ActionStartTask(Action):
@@ -158,6 +168,9 @@ def match_items(text: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     wanted = str(text or "").strip().lower()
     if not wanted:
         return []
+    for korean, english in KO_ITEM_WORDS.items():
+        if korean in wanted:
+            wanted = f"{wanted} {english}"
     if wanted in ALL_ITEMS:
         chosen = items
     else:
