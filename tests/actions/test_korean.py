@@ -17,6 +17,7 @@ from actions.forms import (
     ActionAskReturnItems,
     ActionAskReturnReason,
     ValidateOrderLookupForm,
+    match_items,
     parse_address,
 )
 from actions.session import ActionSetLanguage
@@ -215,3 +216,14 @@ async def test_language_slot_follows_each_message(domain, dispatcher) -> None:
     )
     assert await action.run(dispatcher, tracker_with_metadata(domain, "ko", None), domain) == []
     assert dispatcher.messages == []
+
+
+def test_korean_product_words_match_the_shop_s_items() -> None:
+    items = [
+        {"sku": "SKU-HOODIE-M", "name": "Recycled hoodie (M)", "quantity": 1},
+        {"sku": "SKU-MUG", "name": "Stoneware mug", "quantity": 2},
+    ]
+    assert [i["sku"] for i in match_items("후드티요", items)] == ["SKU-HOODIE-M"]
+    assert [i["sku"] for i in match_items("머그컵 두 개", items)] == ["SKU-MUG"]
+    assert len(match_items("둘 다", items)) == 2
+    assert match_items("소파", items) == []
