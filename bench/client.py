@@ -163,7 +163,11 @@ class AgentClient:
         return None
 
     def ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/ws/agent?token={self.token}"
+        return f"{ws_url(self.base_url)}/ws/agent"
+
+    def ws_headers(self) -> dict[str, str]:
+        """Session tokens go in the Authorization header, never in the URL."""
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 async def set_faults(

@@ -9,7 +9,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors
+from handoff import cors, csrf, security
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
@@ -18,9 +18,11 @@ from handoff.gateway.routes import bp as gateway_bp
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
 from handoff.pubsub import make_pubsub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
+from handoff.web.routes import demo_bp
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    if settings.demo_enabled:  # never in production (Settings.validate refuses it)
+        app.blueprint(demo_bp)
     cors.register(app)
+    csrf.register(app)
     register_error_handlers(app)
 
     @app.get("/health")
@@ -55,7 +60,9 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             db=db,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
+            limits=RateLimits.from_settings(settings),
         )
+        await security.warm_up()
         log.info(
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
@@ -72,6 +79,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await hub.pubsub.close()
+        await hub.limits.close()
         await hub.rasa.close()
         await hub.db.close()
         log.info("handoff service stopped")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from handoff.config import Settings
 from handoff.gateway.rasa import RasaClient
 from handoff.pubsub import PubSub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 
 
@@ -18,6 +19,7 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    limits: RateLimits
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     customer_sockets: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
