@@ -83,6 +83,8 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
         shop_secret=stack.shop_secret,
         analyst_email=stack.analyst[0],
         analyst_password=stack.analyst[1],
+        agent_email=stack.agent[0],
+        agent_password=stack.agent[1],
         concurrency=concurrency,
     )
     results = await simulate.run_scenarios(scenarios, settings)

@@ -222,7 +222,7 @@ STATUS_FILTERS = {
     "open": ("queued", "claimed"),
     "queued": ("queued",),
     "claimed": ("claimed",),
-    "closed": ("resolved", "handed_back"),
+    "closed": ("resolved", "handed_back", "abandoned"),
     "all": None,
 }
 
