@@ -404,7 +404,7 @@ async def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(service: Se
     ids = {h["conversation_id"]: h["id"] for h in queued}
     assert set(ids) == {anonymous["conversation_id"], signed["conversation_id"]}
 
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}") as agent_ws:
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as agent_ws:
         await recv_until(agent_ws, lambda f: f["type"] == "hello")
         # Both customers end the chat ("End chat" in the widget: the REST twin of the frame).
         for conv in (anonymous, signed):
