@@ -9,14 +9,16 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors, csrf, security
+from handoff import cors, csrf, inputs, security
 from handoff.analytics.routes import bp as analytics_bp
+from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
 from handoff.gateway.routes import bp as gateway_bp
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
+from handoff.mail import Mailer
 from handoff.pubsub import make_pubsub
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
@@ -41,6 +43,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(web_bp)
     if settings.demo_enabled:  # never in production (Settings.validate refuses it)
         app.blueprint(demo_bp)
+    inputs.register(app)
     cors.register(app)
     csrf.register(app)
     register_error_handlers(app)
@@ -61,6 +64,8 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
             limits=RateLimits.from_settings(settings),
+            mailer=Mailer(settings),
+            attachments=FileStorage(settings.attachments_dir),
         )
         await security.warm_up()
         log.info(

@@ -123,6 +123,7 @@ def conversation_from_token(
 class ShopCustomer:
     customer_id: str
     name: str | None
+    email: str | None = None  # optional `email` claim: where an offline reply may be sent
 
 
 def shop_customer_token(secret: str, claims: dict[str, Any]) -> str:
@@ -134,8 +135,11 @@ def shop_customer_token(secret: str, claims: dict[str, Any]) -> str:
 def verify_shop_token(secret: str, token: str, *, now: float | None = None) -> ShopCustomer:
     claims = _decode(_CUSTOMER, secret, token, now=now)
     name = claims.get("name")
+    email = claims.get("email")
     return ShopCustomer(
-        customer_id=str(claims["sub"]), name=name if isinstance(name, str) else None
+        customer_id=str(claims["sub"]),
+        name=name if isinstance(name, str) else None,
+        email=email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
     )
 
 

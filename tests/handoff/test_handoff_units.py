@@ -154,7 +154,7 @@ def test_context_from_tracker() -> None:
         ("hm what", "action_default_fallback"),
     ]
     assert ctx["bot_summary"] == "s"
-    assert "refused (already_shipped)" in ctx["summary"]
+    assert "refused (already shipped)" in ctx["summary"]
     assert "Repeat contact" in ctx["summary"]
     assert "misunderstood 3" in ctx["summary"]
 
