@@ -8,6 +8,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Sorry, our assistant is not working right now, so I'm passing your conversation "
             "to a human colleague."
         ),
+        "still_checking": "One moment, I'm still checking that for you.",
         "queued": (
             "I'm connecting you with a colleague. You are number {position} in the queue; "
             "the estimated wait is about {minutes} minute(s). They will see everything we "
@@ -32,6 +33,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bot_unavailable": (
             "죄송합니다. 지금 상담 봇이 작동하지 않아 상담원에게 대화를 연결해 드립니다."
         ),
+        "still_checking": "잠시만요, 아직 확인하고 있습니다.",
         "queued": (
             "상담원에게 연결해 드리고 있습니다. 대기 순서는 {position}번째이며, 예상 대기 "
             "시간은 약 {minutes}분입니다. 상담원이 지금까지의 대화 내용을 모두 확인하므로 "

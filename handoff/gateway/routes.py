@@ -11,7 +11,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.gateway import presence
+from handoff.gateway import presence, turns
 from handoff.gateway import services as svc
 from handoff.http import hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
@@ -114,14 +114,15 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
-    replies = []
-    if posted.created and posted.mode == "bot":
-        replies = await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+    # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
+    # first if it is unfinished and nobody else holds it: its first driver may have died).
+    got = await turns.outcome(hub, conversation_id=conversation_id, message=posted.message)
     return json(
         {
             "message": message_view(posted.message),
-            "replies": [message_view(m) for m in replies],
+            "replies": [message_view(m) for m in got.replies],
             "duplicate": not posted.created,
+            "pending": got.pending,
         },
         status=201 if posted.created else 200,
     )
@@ -193,9 +194,10 @@ async def _handle_customer_frame(
                     "client_message_id": client_id,
                     "message": message_view(posted.message),
                     "duplicate": not posted.created,
+                    "pending": posted.message.bot_status in turns.UNFINISHED,
                 },
             )
-            if posted.created and posted.mode == "bot":
+            if posted.message.bot_status in turns.UNFINISHED:
                 hub.spawn(
                     _bot_turn_logged(hub, conversation_id, posted),
                     name=f"bot-turn-{conversation_id}",
@@ -214,7 +216,7 @@ async def _handle_customer_frame(
 
 async def _bot_turn_logged(hub: Any, conversation_id: str, posted: svc.Posted) -> None:
     try:
-        await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+        await turns.drive(hub, conversation_id=conversation_id, message_id=posted.message.id)
     except Exception:
         log.exception("bot turn failed", extra={"conversation_id": conversation_id})
 
