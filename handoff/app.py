@@ -9,8 +9,9 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors
+from handoff import cors, inputs
 from handoff.analytics.routes import bp as analytics_bp
+from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
@@ -19,6 +20,7 @@ from handoff.gateway.turns import run_sweeper
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
 from handoff.locks import make_locks
+from handoff.mail import Mailer
 from handoff.pubsub import make_pubsub
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
@@ -39,6 +41,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    inputs.register(app)
     cors.register(app)
     register_error_handlers(app)
 
@@ -58,6 +61,8 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
             locks=make_locks(settings.pubsub_url),
+            mailer=Mailer(settings),
+            attachments=FileStorage(settings.attachments_dir),
         )
         log.info(
             "handoff service starting",

@@ -6,9 +6,11 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.gateway.rasa import RasaClient
 from handoff.locks import ConversationLocks, LocalLocks
+from handoff.mail import Mailer
 from handoff.pubsub import PubSub
 from handoff.store.db import Database
 
@@ -19,6 +21,8 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    mailer: Mailer
+    attachments: FileStorage
     # per-conversation turn order (handoff.locks: Redis-backed with a redis:// pub/sub URL)
     locks: ConversationLocks = field(default_factory=LocalLocks)
     customer_sockets: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))

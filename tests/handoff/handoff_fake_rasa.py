@@ -134,6 +134,10 @@ class FakeRasa:
             self._slot(d, "ces_score", score)
             self._bot(d, cid, out, "Thank you for your feedback!")
             return out
+        if lowered.strip(" !.") == "good morning":
+            self._user(d, text, "greet", 0.99)
+            self._bot(d, cid, out, "Good morning! How can I help?")
+            return out
         if any(w in lowered for w in ("human", "agent", "person")):
             self._user(d, text, "request_human", 0.97)
             self._event(d, event="action", name="action_handoff")
@@ -226,6 +230,8 @@ class FakeRasa:
             self._event(d, **event)
             if event.get("event") == "resume":
                 d.paused = False
+            if event.get("event") == "slot":
+                d.slots[event["name"]] = event.get("value")
         return json({"sender_id": cid, "slots": d.slots, "events": d.events})
 
     async def trigger_intent(self, request: Request, cid: str) -> HTTPResponse:

@@ -1,7 +1,7 @@
 """durable bot turns: messages.bot_status, bot_lease_until, bot_owner, bot_attempts
 
-Revision ID: 0003_bot_turns
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 00:30:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_bot_turns"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
