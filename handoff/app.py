@@ -9,14 +9,16 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors
+from handoff import cors, inputs
 from handoff.analytics.routes import bp as analytics_bp
+from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
 from handoff.gateway.routes import bp as gateway_bp
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
+from handoff.mail import Mailer
 from handoff.pubsub import make_pubsub
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
@@ -37,6 +39,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    inputs.register(app)
     cors.register(app)
     register_error_handlers(app)
 
@@ -55,6 +58,8 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             db=db,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
+            mailer=Mailer(settings),
+            attachments=FileStorage(settings.attachments_dir),
         )
         log.info(
             "handoff service starting",

@@ -6,8 +6,10 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.gateway.rasa import RasaClient
+from handoff.mail import Mailer
 from handoff.pubsub import PubSub
 from handoff.store.db import Database
 
@@ -18,6 +20,8 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    mailer: Mailer
+    attachments: FileStorage
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     customer_sockets: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
