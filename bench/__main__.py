@@ -32,12 +32,18 @@ from bench.stack import Stack, StackError
 
 log = logging.getLogger("bench")
 
-NLU_SETS: list[tuple[str, list[Path], Path | None]] = [
-    ("held_out", sorted((ROOT / "tests" / "nlu").glob("*.yml")), None),
+BLIND = ROOT / "tests" / "nlu" / "blind"
+# name, files, label mapping, blind (aggregate figures only: the lines are never shown)
+NLU_SETS: list[tuple[str, list[Path], Path | None, bool]] = [
+    ("held_out", sorted((ROOT / "tests" / "nlu").glob("*.yml")), None, False),
+    ("blind_en", [BLIND / "en.yml"], None, True),
+    ("blind_ko", [BLIND / "ko.yml"], None, True),
+    ("blind_out_of_scope", [BLIND / "out_of_scope.yml"], None, True),
     (
         "external_sample",
         [ROOT / "bench" / "data" / "customer_support_sample.csv"],
         ROOT / "bench" / "data" / "customer_support_mapping.yml",
+        False,
     ),
 ]
 
@@ -48,7 +54,7 @@ def _terminate(signum: int, _frame: object) -> None:
 
 async def run_nlu(stack: Stack | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for name, paths, mapping in NLU_SETS:
+    for name, paths, mapping, blind in NLU_SETS:
         paths = [p for p in paths if p.exists()]
         if not paths:
             log.warning("NLU set %s: no files, skipped", name)
@@ -59,12 +65,16 @@ async def run_nlu(stack: Stack | None) -> dict[str, Any]:
                 mapping=mapping,
                 rasa_url=stack.rasa_url if stack else None,
                 token=stack.rasa_token if stack else None,
+                curve=nlu_eval.CURVE if name.startswith(("held_out", "blind")) else (),
+                keep_misses=not blind,
             )
         except DatasetError as exc:
             log.warning("NLU set %s skipped: %s", name, exc)
             continue
         print(f"\n=== NLU: {name} ===")
-        nlu_eval.print_report(report, misses=10)
+        nlu_eval.print_report(report, misses=0 if blind else 10)
+        if "threshold_curve" in result:
+            nlu_eval.print_curve(result["threshold_curve"])
         write_report(f"nlu-{name}", result)
         results[name] = result
     return results

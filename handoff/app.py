@@ -16,8 +16,10 @@ from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
 from handoff.gateway.routes import bp as gateway_bp
+from handoff.gateway.turns import run_sweeper
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
+from handoff.locks import make_locks
 from handoff.mail import Mailer
 from handoff.pubsub import make_pubsub
 from handoff.ratelimit import RateLimits
@@ -64,6 +66,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
             limits=RateLimits.from_settings(settings),
+            locks=make_locks(settings.pubsub_url),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
@@ -72,6 +75,12 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
         )
+
+    @app.after_server_start
+    async def start_sweeper(app: Sanic) -> None:
+        # Unfinished bot turns (this instance's before a crash, or any instance's that died)
+        # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
+        app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
@@ -85,6 +94,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
                 await task
         await hub.pubsub.close()
         await hub.limits.close()
+        await hub.locks.close()
         await hub.rasa.close()
         await hub.db.close()
         log.info("handoff service stopped")
