@@ -10,6 +10,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
 from handoff import cors
+from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
@@ -56,6 +57,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
         )
+        if settings.analytics_live_seconds > 0:
+            live = LiveComputer(db, settings)
+            app.ctx.analytics_live = live
+            app.ctx.hub.spawn(live.run(), name="analytics-live")
         log.info(
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
@@ -66,6 +71,12 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         hub: Hub | None = getattr(app.ctx, "hub", None)
         if hub is None:
             return
+        live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
+        if live is not None:
+            live.stop()
+            running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
+            with contextlib.suppress(Exception):
+                await asyncio.wait(running, timeout=5)
         for task in list(hub.tasks):
             task.cancel()
         for task in list(hub.tasks):

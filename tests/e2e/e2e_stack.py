@@ -31,7 +31,11 @@ def running_stack(with_bot: bool) -> Iterator[Stack]:
         shop_secret=SHOP_SECRET,
         admin=(ADMIN_EMAIL, PASSWORD),
         cli_users=("admin",),
-        extra_env={"HANDOFF_ENV": "test", "HANDOFF_RASA_TIMEOUT": "30"},
+        extra_env={
+            "HANDOFF_ENV": "test",
+            "HANDOFF_RASA_TIMEOUT": "30",
+            "ANALYTICS_LIVE_SECONDS": "2",  # the dashboard test waits for the live figures
+        },
         workdir=workdir,
     )
     try:
