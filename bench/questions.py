@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Facts a customer gives; asking for one of these twice is what we measure.
-FACTS = ("order_number", "email", "postcode")
+FACTS = ("order_number", "email", "postcode", "address")
 
 ORDER_NUMBER = re.compile(r"\b(?:EF[\s-]?)?(1\d{5})\b", re.IGNORECASE)
 STRICT_ORDER_NUMBER = re.compile(r"\bEF[\s-]?\d{6}\b", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 POSTCODE = re.compile(r"(?<![\w-])\d{5}(?![\w-])")
+# "Gartenstraße 8, 10115 Berlin": street and number, postcode and city
+ADDRESS = re.compile(r"[^\W\d_][\w.-]*\.?\s+\d+\w?,\s*\d{5}\s+[^\W\d_]{2,}")
 
 _SENTENCE = re.compile(r"(?<=[.?!。？])\s+|\n+")
 _REQUEST = re.compile(
@@ -72,6 +74,12 @@ _FALLBACK = re.compile(
 )
 
 _REJECTIONS: dict[str, re.Pattern[str]] = {
+    "address": re.compile(
+        r"(?:couldn'?t|could not|can'?t|cannot|didn'?t|did not) "
+        r"(?:read|understand|recogni[sz]e|use)"
+        r"[^.?!]{0,20}address|주소를 (?:확인|이해)",
+        re.IGNORECASE,
+    ),
     "order_number": re.compile(
         r"(?:couldn'?t|could not|can'?t|cannot|didn'?t|did not) find "
         r"(?:an? |the |that |this |your )?order|no order (?:with|under|number)|"
@@ -144,6 +152,9 @@ def rejected(text: str | None) -> set[str]:
 def facts_in(text: str) -> set[str]:
     """Facts a customer message gives."""
     found = set()
+    if ADDRESS.search(text):
+        found.add("address")
+        text = ADDRESS.sub(" ", text)  # its postcode is not the order's verification postcode
     if STRICT_ORDER_NUMBER.search(text) or ORDER_NUMBER.fullmatch(text.strip()):
         found.add("order_number")
     if EMAIL.search(text):
@@ -184,6 +195,11 @@ class AskedTwiceDetector:
         for kind in rejected(text):
             self.given.discard(kind)
             self.known.discard(kind)
+        if "choose_order" in kinds and "order_number" in self.given:
+            # "which order?" although the customer named it (or the bot just talked about it)
+            self.repeats.append(
+                {"fact": "order_number", "why": "which_order_known", "turn": turn, "text": text}
+            )
         for kind in sorted(kinds & set(FACTS)):
             self.asked[kind] = self.asked.get(kind, 0) + 1
             if kind in self.given or kind in self.known:

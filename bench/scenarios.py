@@ -17,6 +17,11 @@ into each) or a single scenario mapping. Fields (docs/benchmarks.md has the full
     ces         the score the persona clicks when the CES question comes (1..7)
     faults      {error_rate, latency_ms} set on the order API for this scenario
     max_turns   hard stop on customer turns (default 12)
+    replies     the persona's own words for yes / no / no_more (instead of the stock pools)
+    handback    an agent note: when the bot hands over, a bench agent claims the handoff and
+                hands it back with this note; the customer then goes on with ``turns``
+    expect.also regexes that must ALL appear in bot messages (e.g. both of two requests done)
+    expect.forbid  regexes that are wrong facts for this scenario (counted, must be 0)
 """
 
 from __future__ import annotations
@@ -90,8 +95,11 @@ KNOWN_KEYS = frozenset(
         "faults",
         "max_turns",
         "notes",
+        "replies",
+        "handback",
     }
 )
+REPLY_KEYS = frozenset({"yes", "no", "no_more"})
 
 
 class ScenarioError(ValueError):
@@ -103,9 +111,14 @@ class Expectation:
     outcome: str
     reasons: tuple[str, ...] = ()
     goal: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    forbid: tuple[str, ...] = ()
 
     def goal_met_by(self, text: str) -> bool:
         return any(re.search(p, text, re.IGNORECASE) for p in self.goal)
+
+    def wrong_facts_in(self, text: str) -> list[str]:
+        return [p for p in self.forbid if re.search(p, text, re.IGNORECASE)]
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,8 @@ class Scenario:
     max_turns: int
     source: str = ""
     notes: str = ""
+    replies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    handback: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -209,7 +224,9 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
     if any(r not in REASONS for r in reasons):
         raise ScenarioError(f"{where}: 'expect.reason' must be among {', '.join(sorted(REASONS))}")
     goal_patterns = _pool(expect_raw.get("goal"), where, "expect.goal", required=False)
-    for pattern in goal_patterns:
+    also = _pool(expect_raw.get("also"), where, "expect.also", required=False)
+    forbid = _pool(expect_raw.get("forbid"), where, "expect.forbid", required=False)
+    for pattern in (*goal_patterns, *also, *forbid):
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -234,6 +251,15 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
     max_turns = raw.get("max_turns", 12)
     if not isinstance(max_turns, int) or max_turns < 1:
         raise ScenarioError(f"{where}: 'max_turns' must be a positive integer")
+    replies_raw = raw.get("replies") or {}
+    if isinstance(replies_raw, dict):  # YAML 1.1 reads the keys yes/no as booleans
+        replies_raw = {{True: "yes", False: "no"}.get(k, k): v for k, v in replies_raw.items()}
+    if not isinstance(replies_raw, dict) or set(replies_raw) - REPLY_KEYS:
+        raise ScenarioError(f"{where}: 'replies' takes {', '.join(sorted(REPLY_KEYS))}")
+    replies = {str(k): _pool(v, where, f"replies.{k}") for k, v in replies_raw.items()}
+    handback = raw.get("handback")
+    if handback is not None and (not isinstance(handback, str) or not handback.strip()):
+        raise ScenarioError(f"{where}: 'handback' must be the agent's note (text)")
     turns_raw = raw.get("turns") or []
     if not isinstance(turns_raw, list):
         raise ScenarioError(f"{where}: 'turns' must be a list of utterance pools")
@@ -249,13 +275,15 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         rephrase=_pool(raw.get("rephrase"), where, "rephrase", required=False),
         turns=tuple(_pool(t, where, "turns[]") for t in turns_raw),
         answers=answers,
-        expect=Expectation(str(expect_raw["outcome"]), reasons, goal_patterns),
+        expect=Expectation(str(expect_raw["outcome"]), reasons, goal_patterns, also, forbid),
         patience=patience,
         ces=ces,
         faults={k: float(v) for k, v in faults.items()} if faults else None,
         max_turns=max_turns,
         source=where.split(" [")[0],
         notes=str(raw.get("notes") or ""),
+        replies=replies,
+        handback=handback.strip() if handback else None,
     )
 
 

@@ -40,6 +40,7 @@ from bench.client import (
     customer_token,
     set_faults,
 )
+from bench.facts import Policies, load_policies, wrong_facts
 from bench.questions import AskedTwiceDetector, is_fallback
 from bench.report import print_table, write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
@@ -71,6 +72,9 @@ class Settings:
     shop_secret: str = "dev-shop-secret-change-me"
     analyst_email: str | None = None  # to look up handoff reasons the customer cannot see
     analyst_password: str | None = None
+    agent_email: str | None = None  # hands conversations back for ``handback`` scenarios
+    agent_password: str | None = None
+    policies: Policies | None = None  # the truth for wrong-fact checks (bench/facts.py)
     seed: int = 7
     concurrency: int = 4
 
@@ -102,6 +106,10 @@ class Result:
     failures: int = 0
     ces_offered: bool = False
     ces_given: int | None = None
+    wrong_facts: list[str] = field(default_factory=list)
+    failures_before_handoff: int | None = None
+    handed_back: bool = False
+    also_missing: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
     transcript: list[Turn] = field(default_factory=list)
@@ -134,7 +142,8 @@ class Player:
         self.settings = settings
         self.customers = CustomerClient(settings.handoff_url, http)
         self.rng = random.Random(f"{settings.seed}:{scenario.name}")
-        self.replies = REPLIES.get(scenario.language, REPLIES["en"])
+        self.replies = {**REPLIES.get(scenario.language, REPLIES["en"]), **scenario.replies}
+        self.also_seen: set[str] = set()
         self.queue = [list(pool) for pool in scenario.turns]
         self.rephrases = list(scenario.rephrase or scenario.say)
         self.rng.shuffle(self.rephrases)
@@ -176,7 +185,19 @@ class Player:
             )
         elif self.result.outcome == "contained":
             self.result.goal_reached = expect.outcome == "contained"
+        self.result.also_missing = [p for p in expect.also if p not in self.also_seen]
+        if self.result.also_missing:
+            self.result.goal_reached = False
         return self.result
+
+    def check_bot(self, text: str | None) -> None:
+        """Wrong facts (shop policies, the scenario's forbidden statements); ``also`` seen."""
+        if not text:
+            return
+        if self.settings.policies is not None:
+            self.result.wrong_facts += wrong_facts(text, self.settings.policies)
+        self.result.wrong_facts += [f"forbidden: {p}" for p in self.s.expect.wrong_facts_in(text)]
+        self.also_seen |= {p for p in self.s.expect.also if re.search(p, text, re.IGNORECASE)}
 
     async def _play(self) -> None:
         token = (
@@ -189,6 +210,7 @@ class Player:
         for message in await self.customers.messages(conv):
             if message.get("role") == "bot":
                 self.detector.bot(message.get("text"), message.get("buttons"), 0)
+                self.check_bot(message.get("text"))
         text: str | None = self.pick(self.s.say)
         goal_met = False
         r = self.result
@@ -207,6 +229,7 @@ class Player:
             kinds: set[str] = set()
             for message in bots:
                 kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+                self.check_bot(message.get("text"))
             r.transcript.append(
                 Turn(
                     text,
@@ -215,9 +238,25 @@ class Player:
                     round(elapsed, 3),
                 )
             )
+            if handed and self.s.handback and not r.handed_back:
+                r.handoff_reason = reason or await self._lookup_reason(conv)
+                r.failures_before_handoff = r.failures
+                back = await self._hand_back(conv)
+                r.handed_back = True
+                for message in back:
+                    kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+                    self.check_bot(message.get("text"))
+                r.transcript.append(
+                    Turn(
+                        "(agent hands back)", [str(m.get("text")) for m in back], sorted(kinds), 0.0
+                    )
+                )
+                text = self.pick(self.queue.pop(0)) if self.queue else None
+                continue
             if handed:
                 r.outcome = "escalated"
                 r.handoff_reason = reason or await self._lookup_reason(conv)
+                r.failures_before_handoff = r.failures
                 r.turns_to_goal = r.turns
                 break
             if not goal_met and any(
@@ -312,6 +351,32 @@ class Player:
             return None
         return self.rephrase()
 
+    async def _hand_back(self, conv: Conversation) -> list[dict[str, Any]]:
+        """A bench agent claims the conversation's handoff and hands it back with the note."""
+        if not (self.settings.agent_email and self.settings.agent_password and self.s.handback):
+            raise ApiError(0, "handback scenario without agent credentials")
+        seen = len(await self.customers.messages(conv))
+        agent = AgentClient(self.settings.handoff_url, self.customers.http)
+        await agent.login(self.settings.agent_email, self.settings.agent_password)
+        summary = None
+        for _ in range(20):
+            summary = await agent.handoff_for(conv.id)
+            if summary:
+                break
+            await asyncio.sleep(0.25)
+        if not summary:
+            raise ApiError(0, f"no handoff for conversation {conv.id}")
+        await agent.post(f"/api/handoffs/{summary['id']}/claim")
+        await agent.post(f"/api/handoffs/{summary['id']}/handback", {"note": self.s.handback})
+        bots: list[dict[str, Any]] = []
+        for _ in range(40):  # the bot's resume replies are relayed asynchronously
+            messages = await self.customers.messages(conv)
+            bots = [m for m in messages[seen:] if m.get("role") == "bot" and m.get("text")]
+            if bots:
+                break
+            await asyncio.sleep(0.25)
+        return bots
+
     async def _lookup_reason(self, conv: Conversation) -> str | None:
         if not (self.settings.analyst_email and self.settings.analyst_password):
             return None
@@ -354,6 +419,8 @@ async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> li
     if faulty and not settings.shop_url:
         log.warning("no --shop-url: skipping %d order-API-failure scenarios", len(faulty))
         faulty = []
+    if settings.policies is None:
+        settings.policies = await load_policies(settings.shop_url, settings.shop_api_key)
     results: dict[str, Result] = {}
     limit = asyncio.Semaphore(max(1, settings.concurrency))
     async with httpx.AsyncClient(timeout=60) as http:
@@ -388,8 +455,22 @@ def summarise(results: Sequence[Result]) -> dict[str, Any]:
         outcomes = Counter(r.outcome for r in group)
         to_goal = [r.turns_to_goal for r in group if r.goal_reached and r.turns_to_goal]
         ces = [r.ces_given for r in group if r.ces_given is not None]
+        self_service = [r for r in group if r.expected == "contained"]
+        must_handoff = [r for r in group if r.expected == "escalated"]
         return {
             "scenarios": n,
+            "self_service_containment": _rate(
+                sum(r.goal_reached and r.outcome == "contained" for r in self_service),
+                len(self_service),
+            ),
+            "must_handoff": len(must_handoff),
+            "must_handoff_within_2_failures": sum(
+                r.outcome == "escalated"
+                and r.failures_before_handoff is not None
+                and r.failures_before_handoff <= 2
+                for r in must_handoff
+            ),
+            "wrong_facts": sum(len(r.wrong_facts) for r in group),
             "goal_reached": sum(r.goal_reached for r in group),
             "goal_rate": _rate(sum(r.goal_reached for r in group), n),
             "containment_rate": _rate(outcomes["contained"], n),
@@ -426,6 +507,7 @@ def print_results(results: Sequence[Result], summary: dict[str, Any]) -> None:
             r.asked_twice or "-",
             "yes" if r.abandoned else "-",
             r.ces_given or "-",
+            len(r.wrong_facts) or "-",
         ]
         for r in results
     ]
@@ -441,6 +523,7 @@ def print_results(results: Sequence[Result], summary: dict[str, Any]) -> None:
             "asked2x",
             "abandoned",
             "CES",
+            "wrong",
         ],
         rows,
     )
@@ -451,7 +534,9 @@ def print_results(results: Sequence[Result], summary: dict[str, Any]) -> None:
         f"{o['escalation_rate']}, abandonment {o['abandonment_rate']}, mean turns to goal "
         f"{o['mean_turns_to_goal']}, information asked twice {o['asked_twice_total']} "
         f"(in {o['conversations_with_asked_twice']} conversations), mean CES {o['mean_ces']}, "
-        f"errors {o['errors']}"
+        f"errors {o['errors']}; self-service containment {o['self_service_containment']}, "
+        f"must-handoff handed off within 2 failures {o['must_handoff_within_2_failures']}/"
+        f"{o['must_handoff']}, wrong facts {o['wrong_facts']}"
     )
 
 
@@ -480,6 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--analyst-email", default=os.environ.get("BENCH_ANALYST_EMAIL"))
     parser.add_argument("--analyst-password", default=os.environ.get("BENCH_ANALYST_PASSWORD"))
+    parser.add_argument("--agent-email", default=os.environ.get("BENCH_AGENT_EMAIL"))
+    parser.add_argument("--agent-password", default=os.environ.get("BENCH_AGENT_PASSWORD"))
     parser.add_argument("--only", help="regex on scenario names")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
@@ -499,6 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shop_secret=args.shop_secret,
         analyst_email=args.analyst_email,
         analyst_password=args.analyst_password,
+        agent_email=args.agent_email,
+        agent_password=args.agent_password,
         seed=args.seed,
         concurrency=args.concurrency,
     )

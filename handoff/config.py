@@ -76,7 +76,15 @@ class Settings:
     shop_secret: str = DEFAULT_SHOP_SECRET
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = DEFAULT_RASA_TOKEN
-    rasa_timeout: float = 10.0
+    rasa_timeout: float = 4.0
+    # Durable bot turns (handoff.gateway.turns): a "still checking" notice after this long,
+    # a lease on a running turn, and how often an instance re-drives abandoned turns.
+    still_checking_seconds: float = 2.0
+    turn_lease_seconds: float = 8.0
+    turn_sweep_seconds: float = 1.0
+    # Who holds a turn's lease; a restarted instance takes its own unfinished turns back at
+    # once. Default host:port (unique per instance on one machine); set it on a cluster.
+    instance_id: str = ""
     pubsub_url: str = "memory://"
     leave_grace_seconds: float = 60.0
     session_ttl_seconds: int = 12 * 3600
@@ -95,11 +103,32 @@ class Settings:
     cookie_secure: bool = False
     # Origins whose pages may call the customer API and load the widget (CORS); "*" = any.
     allowed_origins: tuple[str, ...] = (ANY_ORIGIN,)
+    # The shop's name in customer-facing texts (the CES question); empty = "the shop".
+    shop_name: str = ""
+    # Customers' photos: where the files live, and the largest upload accepted.
+    attachments_dir: str = "var/attachments"
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    # Outgoing e-mail (transcripts, replies to customers who left); no host = e-mail is off.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # none | starttls | tls
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 10.0
+    mail_from: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def instance(self) -> str:
+        return self.instance_id or f"{self.host}:{self.port}"
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -113,7 +142,15 @@ class Settings:
             shop_secret=env.get("HANDOFF_SHOP_SECRET", DEFAULT_SHOP_SECRET),
             rasa_url=env.get("RASA_URL", cls.rasa_url).rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", DEFAULT_RASA_TOKEN),
-            rasa_timeout=_float(env, "HANDOFF_RASA_TIMEOUT", 10.0),
+            rasa_timeout=_float(env, "HANDOFF_RASA_TIMEOUT", 4.0),
+            still_checking_seconds=_float(env, "HANDOFF_STILL_CHECKING_SECONDS", 2.0),
+            turn_lease_seconds=_float(
+                env,
+                "HANDOFF_TURN_LEASE_SECONDS",
+                max(8.0, _float(env, "HANDOFF_RASA_TIMEOUT", 4.0) + 4.0),
+            ),
+            turn_sweep_seconds=_float(env, "HANDOFF_TURN_SWEEP_SECONDS", 1.0),
+            instance_id=env.get("HANDOFF_INSTANCE_ID", ""),
             pubsub_url=env.get("HANDOFF_PUBSUB_URL", "memory://"),
             leave_grace_seconds=_float(env, "HANDOFF_LEAVE_GRACE_SECONDS", 60.0),
             session_ttl_seconds=_int(env, "HANDOFF_SESSION_TTL_SECONDS", 12 * 3600),
@@ -129,6 +166,16 @@ class Settings:
             log_level=env.get("HANDOFF_LOG_LEVEL", "INFO").upper(),
             cookie_secure=env.get("HANDOFF_COOKIE_SECURE", "") in ("1", "true", "yes"),
             allowed_origins=_origins(env),
+            shop_name=env.get("HANDOFF_SHOP_NAME", "").strip(),
+            attachments_dir=env.get("HANDOFF_ATTACHMENTS_DIR", cls.attachments_dir),
+            attachment_max_bytes=_int(env, "HANDOFF_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+            smtp_host=env.get("HANDOFF_SMTP_HOST", "").strip(),
+            smtp_port=_int(env, "HANDOFF_SMTP_PORT", 587),
+            smtp_tls=env.get("HANDOFF_SMTP_TLS", "starttls").strip().lower(),
+            smtp_user=env.get("HANDOFF_SMTP_USER", ""),
+            smtp_password=env.get("HANDOFF_SMTP_PASSWORD", ""),
+            smtp_timeout=_float(env, "HANDOFF_SMTP_TIMEOUT", 10.0),
+            mail_from=env.get("HANDOFF_MAIL_FROM", "").strip(),
         )
         settings.validate()
         return settings
@@ -146,10 +193,31 @@ class Settings:
             raise SettingsError("ANALYTICS_LIVE_SOURCE must be rasa or broker")
         if self.analytics_inactivity_seconds <= 0:
             raise SettingsError("ANALYTICS_INACTIVITY_SECONDS must be positive")
+        if self.turn_lease_seconds <= self.rasa_timeout:
+            raise SettingsError(
+                "HANDOFF_TURN_LEASE_SECONDS must be longer than HANDOFF_RASA_TIMEOUT "
+                "(a turn must end before another instance may take it over)"
+            )
+        if self.turn_sweep_seconds <= 0 or self.still_checking_seconds <= 0:
+            raise SettingsError(
+                "HANDOFF_TURN_SWEEP_SECONDS and HANDOFF_STILL_CHECKING_SECONDS must be positive"
+            )
         if self.log_format not in ("json", "text"):
             raise SettingsError("HANDOFF_LOG_FORMAT must be json or text")
         if not (self.pubsub_url.startswith("memory://") or self.pubsub_url.startswith("redis")):
             raise SettingsError("HANDOFF_PUBSUB_URL must be memory:// or redis://…")
+        if not 0 < self.attachment_max_bytes <= 50 * 1024 * 1024:
+            raise SettingsError("HANDOFF_ATTACHMENT_MAX_BYTES must be between 1 and 52428800")
+        if self.smtp_tls not in ("none", "starttls", "tls"):
+            raise SettingsError("HANDOFF_SMTP_TLS must be none, starttls or tls")
+        if not 0 < self.smtp_port < 65536:
+            raise SettingsError("HANDOFF_SMTP_PORT must be between 1 and 65535")
+        if self.smtp_host and "@" not in self.mail_from:
+            raise SettingsError(
+                "HANDOFF_MAIL_FROM (the sender address) is required when HANDOFF_SMTP_HOST is set"
+            )
+        if self.smtp_user and not self.smtp_password:
+            raise SettingsError("HANDOFF_SMTP_PASSWORD is required with HANDOFF_SMTP_USER")
         if self.is_production:
             defaults = {
                 "HANDOFF_SECRET": (self.secret, DEFAULT_SECRET),

@@ -65,11 +65,18 @@ PREFLIGHT_PATHS = (
     CUSTOMER_API + "/<conversation_id:str>",
     CUSTOMER_API + "/<conversation_id:str>/messages",
     CUSTOMER_API + "/<conversation_id:str>/leave",
+    CUSTOMER_API + "/<conversation_id:str>/attachments",
+    CUSTOMER_API + "/<conversation_id:str>/attachments/<attachment_id:str>",
+    CUSTOMER_API + "/<conversation_id:str>/attachments/<attachment_id:str>/thumbnail",
+    CUSTOMER_API + "/<conversation_id:str>/transcript",
+    CUSTOMER_API + "/<conversation_id:str>/reply-email",
     WIDGET,
 )
 
 
-async def preflight(request: Request, conversation_id: str | None = None) -> HTTPResponse:
+async def preflight(
+    request: Request, conversation_id: str | None = None, attachment_id: str | None = None
+) -> HTTPResponse:
     return _preflight(request)
 
 

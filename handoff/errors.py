@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# What a client is told of a failure on our side (HTTP 500 body, WebSocket error frame).
+INTERNAL_ERROR = {"code": "internal_error", "message": "Something went wrong on our side."}
+
 
 class DomainError(Exception):
     status = 400
@@ -40,6 +43,11 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "too_large"
 
 
 class BotUnavailable(Exception):

@@ -7,10 +7,11 @@ from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 
-from handoff.errors import BadRequest, DomainError
+from handoff.errors import INTERNAL_ERROR, BadRequest, DomainError
 from handoff.hub import Hub
+from handoff.inputs import parse_json_object
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +22,10 @@ def hub_of(request: Request) -> Hub:
 
 
 def json_body(request: Request) -> dict[str, Any]:
-    from handoff.errors import BadRequest
-
+    """The request's JSON object ({} for an empty body); anything else is a 400."""
     if not request.body:
         return {}
-    try:
-        data = request.json
-    except Exception as exc:  # sanic raises its own BadRequest on malformed JSON
-        raise BadRequest("The request body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return data
+    return parse_json_object(request.body)
 
 
 def error_json(status: int, code: str, message: str, **extra: Any) -> HTTPResponse:
@@ -49,7 +43,7 @@ def register_error_handlers(app: Sanic) -> None:
         codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
         if status >= 500:
             log.error("server error", exc_info=exc)
-            return error_json(500, "internal_error", "Something went wrong on our side.")
+            return error_json(500, **INTERNAL_ERROR)
         return error_json(status, codes.get(status, "error"), str(exc) or "Request refused.")
 
     @app.exception(Exception)
@@ -57,7 +51,7 @@ def register_error_handlers(app: Sanic) -> None:
         log.error(
             "unhandled error", exc_info=exc, extra={"path": request.path, "method": request.method}
         )
-        return error_json(500, "internal_error", "Something went wrong on our side.")
+        return error_json(500, **INTERNAL_ERROR)
 
 
 MAX_INT = 2**53  # larger values overflow the database's integers (was a 500)
@@ -77,3 +71,17 @@ def int_arg(
     if not minimum <= value <= maximum:
         raise BadRequest(f"{name} must be between {minimum} and {maximum}", field=name)
     return value
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> HTTPResponse:
+    """Photo bytes for a reader who was checked: never cached by shared caches, never sniffed."""
+    return raw(
+        data,
+        content_type=content_type,
+        headers={
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

@@ -57,6 +57,7 @@ def conversation_from_token(secret: str, token: str) -> str:
 class ShopCustomer:
     customer_id: str
     name: str | None
+    email: str | None = None  # optional `email` claim: where an offline reply may be sent
 
 
 def shop_customer_token(secret: str, claims: dict[str, Any]) -> str:
@@ -104,7 +105,12 @@ def verify_shop_token(secret: str, token: str, *, now: float | None = None) -> S
     if not isinstance(sub, str) or not sub:
         raise Unauthorized("The customer token has no subject.", code="invalid_customer_token")
     name = claims.get("name")
-    return ShopCustomer(customer_id=sub, name=name if isinstance(name, str) else None)
+    email = claims.get("email")
+    return ShopCustomer(
+        customer_id=sub,
+        name=name if isinstance(name, str) else None,
+        email=email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
+    )
 
 
 # --- agents --------------------------------------------------------------------------------

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from sanic.exceptions import WebsocketClosed
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from handoff.errors import BadRequest, DomainError
+from handoff.errors import INTERNAL_ERROR, DomainError
+from handoff.inputs import parse_json_object
 from handoff.pubsub import Subscription
+
+log = logging.getLogger(__name__)
 
 
 async def send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
@@ -29,13 +34,7 @@ async def refuse(ws: WebsocketImplProtocol, exc: DomainError) -> None:
 
 
 def parse_frame(raw: str | bytes) -> dict[str, Any]:
-    try:
-        frame = json.loads(raw)
-    except ValueError as exc:
-        raise BadRequest("Frames must be JSON objects.") from exc
-    if not isinstance(frame, dict):
-        raise BadRequest("Frames must be JSON objects.")
-    return frame
+    return parse_json_object(raw, what="A frame")
 
 
 async def serve(
@@ -61,7 +60,16 @@ async def serve(
             raw = await ws.recv()
             if raw is None:
                 break
-            await on_frame(raw)
+            try:
+                await on_frame(raw)
+            except DomainError as exc:
+                await send_error(ws, exc)
+            except (WebsocketClosed, asyncio.CancelledError):
+                raise
+            except Exception:
+                # A bad frame never ends the conversation: say so and keep reading.
+                log.error("websocket frame failed", exc_info=True)
+                await send(ws, {"type": "error", **INTERNAL_ERROR})
     finally:
         for task in tasks:
             task.cancel()

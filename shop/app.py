@@ -95,7 +95,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
         if not path.startswith("/v1/") or path in PUBLIC_PATHS:
             return
         given = request.headers.get("x-api-key", "")
-        if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
+        # Undecodable header bytes arrive as surrogates: encode them back instead of failing.
+        if not hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), settings.api_key.encode()
+        ):
             raise Unauthorized("unauthorized", "A valid X-API-Key header is required.")
 
     async def inject_faults(request: Request) -> None:

@@ -15,11 +15,34 @@ def parse_object(raw: bytes | None, *, allow_empty: bool = False) -> dict[str, A
         raise BadRequest("request body must be a JSON object")
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise BadRequest(f"request body is not valid JSON: {exc.__class__.__name__}") from None
     if not isinstance(value, dict):
         raise BadRequest("request body must be a JSON object")
+    field = _invalid_text(value)
+    if field is not None:
+        raise BadRequest(f"field '{field}' is not valid Unicode text", field=field)
     return value
+
+
+def _invalid_text(body: dict[str, Any]) -> str | None:
+    """The top-level field holding text that is not valid Unicode (a lone surrogate such as
+    "\ud800", which can be neither stored nor hashed), keys included; None if all is well."""
+    for key, value in body.items():
+        stack: list[Any] = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return key.encode("utf-8", "replace").decode("utf-8")
+            elif isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
 
 
 def _check_text(value: str, field: str, max_length: int) -> str:

@@ -91,6 +91,9 @@ class SessionInput:
     handoffs: list[HandoffInfo] = field(default_factory=list)
     customer_messages: list[CustomerMessage] = field(default_factory=list)
     key_suffix: str | None = None
+    # CES answers the handoff service recorded (table ces_ratings): (answered, score,
+    # handoff id, after = "agent" | "bot")
+    ratings: list[tuple[datetime, int, int | None, str]] = field(default_factory=list)
 
 
 def _dt(ts: float) -> datetime:
@@ -298,7 +301,10 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
                 wait = _secs(requested, _ts(handoff.abandoned_at))
     if valid_goal is not None:
         seconds_to_resolution = _secs(first_turn, valid_goal[0])
-    if ces is None:  # a rating the store holds but the tracker does not (e.g. after an agent)
+    rated_here = [r for r in inp.ratings if start - 5 <= _ts(r[0]) < window_end]
+    if ces is None and rated_here:  # the service asked (after an agent / a customer's end)
+        ces, ces_at = rated_here[-1][1], _ts(rated_here[-1][0])
+    if ces is None:  # a rating the store holds but the tracker does not
         for m in messages:
             match = CES_PAYLOAD_RE.match((m.text or "").strip())
             if match:
@@ -321,6 +327,9 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
         if ces is not None and ces_at is not None and first_claim is not None:
             if ces_at >= _ts(first_claim):
                 agent_ces = ces
+        after_agent = [r for r in inp.ratings if r[3] == "agent" and r[2] == handoff.id]
+        if after_agent and first_claim is not None:
+            agent_ces = after_agent[-1][1]
 
     explanation_tail = _describe(tasks, fallbacks, turns)
     if not substantive:

@@ -40,7 +40,14 @@ from handoff.analytics.models import (
 from handoff.analytics.progress import Progress
 from handoff.analytics.sources import EventSource
 from handoff.store.db import Database
-from handoff.store.models import Conversation, Handoff, HandoffEvent, Message, utcnow
+from handoff.store.models import (
+    CesRating,
+    Conversation,
+    Handoff,
+    HandoffEvent,
+    Message,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -91,6 +98,12 @@ async def changed_conversations(session: AsyncSession) -> tuple[list[str], list[
         .where(or_(state.conversation_id.is_(None), newest.c.max_id > state.seen_handoff_event_id))
     )
     ids.update(r[0] for r in he_rows)
+    rated = await session.execute(  # CES answers the service recorded since the last run
+        select(CesRating.conversation_id)
+        .join(state, state.conversation_id == CesRating.conversation_id)
+        .where(CesRating.answered_at > state.computed_at)
+    )
+    ids.update(r[0] for r in rated)
     dirty = await session.execute(select(state.conversation_id).where(state.dirty.is_(True)))
     ids.update(r[0] for r in dirty)
     still_open = await session.execute(
@@ -188,6 +201,22 @@ async def _inputs(
     for cid, at, text in mrows:
         messages[cid].append(CustomerMessage(at=at, text=text))
 
+    ratings: dict[str, list[tuple[datetime, int, int | None, str]]] = defaultdict(list)
+    rrows = await session.execute(
+        select(
+            CesRating.conversation_id,
+            CesRating.answered_at,
+            CesRating.score,
+            CesRating.handoff_id,
+            CesRating.after,
+        )
+        .where(store.in_ids(session, CesRating.conversation_id, ids), CesRating.score.is_not(None))
+        .order_by(CesRating.answered_at)
+    )
+    for cid, answered, score, hid, after in rrows:
+        if answered is not None and score is not None:
+            ratings[cid].append((answered, int(score), hid, str(after)))
+
     inputs: list[SessionInput] = []
     for cid in ids:
         conv = convs.get(cid)
@@ -212,6 +241,7 @@ async def _inputs(
                     next_start=nxt,
                     handoffs=conv_handoffs,
                     customer_messages=messages.get(cid, []),
+                    ratings=ratings.get(cid, []),
                 )
             )
         # Handoffs no tracker session covers (Rasa was unreachable): their own session.
@@ -229,6 +259,7 @@ async def _inputs(
                     handoffs=[ho],
                     customer_messages=messages.get(cid, []),
                     key_suffix=f"h{ho.id}",
+                    ratings=[r for r in ratings.get(cid, []) if r[2] == ho.id],
                 )
             )
     return inputs

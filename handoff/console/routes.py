@@ -14,10 +14,11 @@ from sanic.response import HTTPResponse, json
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
+from handoff.attachments import records
 from handoff.console import auth
 from handoff.console import services as svc
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.http import hub_of, json_body
+from handoff.http import file_response, hub_of, json_body
 from handoff.pubsub import CONSOLE
 from handoff.store import repositories as repo
 from handoff.store.models import User, utcnow
@@ -203,7 +204,7 @@ STATUS_FILTERS = {
     "open": ("queued", "claimed"),
     "queued": ("queued",),
     "claimed": ("claimed",),
-    "closed": ("resolved", "handed_back"),
+    "closed": ("resolved", "handed_back", "abandoned"),
     "all": None,
 }
 
@@ -365,6 +366,43 @@ async def handback(request: Request, handoff_id: int) -> HTTPResponse:
 # --- agent WebSocket -----------------------------------------------------------------------
 
 
+@bp.get("/api/handoffs/<handoff_id:int>/attachments")
+@requires(auth.ACT)
+async def handoff_attachments(request: Request, handoff_id: int) -> HTTPResponse:
+    """The customer's photos in this conversation, oldest first, with `url` and
+    `thumbnail_url` (both need the agent's login session; see docs/api.md)."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        items = await svc.handoff_attachments(
+            session=session, handoff_id=handoff_id, user=request.ctx.user
+        )
+    return json({"attachments": items})
+
+
+async def _agent_photo(request: Request, attachment_id: str, thumbnail: bool) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        attachment = await svc.readable_attachment(
+            session=session, attachment_id=attachment_id, user=request.ctx.user
+        )
+    key = attachment.storage_key + (records.THUMBNAIL_SUFFIX if thumbnail else "")
+    return file_response(
+        await hub.attachments.get(key), attachment.content_type, attachment.filename
+    )
+
+
+@bp.get("/api/attachments/<attachment_id:str>")
+@requires(auth.ACT)
+async def attachment_file(request: Request, attachment_id: str) -> HTTPResponse:
+    return await _agent_photo(request, attachment_id, thumbnail=False)
+
+
+@bp.get("/api/attachments/<attachment_id:str>/thumbnail")
+@requires(auth.ACT)
+async def attachment_thumbnail(request: Request, attachment_id: str) -> HTTPResponse:
+    return await _agent_photo(request, attachment_id, thumbnail=True)
+
+
 def _visible(event: dict[str, Any], user: User) -> bool:
     if event.get("type") == "queue" or user.role in auth.SUPERVISE:
         return True
@@ -419,7 +457,7 @@ async def _agent_frame(
             await sockets.send(ws, {"type": "pong"})
             return
         handoff_id = frame.get("handoff_id")
-        if not isinstance(handoff_id, int):
+        if not isinstance(handoff_id, int) or isinstance(handoff_id, bool):
             raise BadRequest("handoff_id must be an integer", field="handoff_id")
         if kind == "message":
             client_id = frame.get("client_message_id")

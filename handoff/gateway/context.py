@@ -26,6 +26,23 @@ TASK_LABELS = {
 }
 
 
+SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "ces")
+
+
+def topic_of(context: dict[str, Any]) -> str | None:
+    """The topic of a handed-over conversation as a code (a task or an intent name): the task the
+    bot worked on, else the customer's last substantive intent. The console puts it in words."""
+    task = context.get("task")
+    if isinstance(task, dict) and isinstance(task.get("task"), str):
+        return str(task["task"])
+    intents = context.get("intents")
+    for item in reversed(intents if isinstance(intents, list) else []):
+        name = item.get("intent") if isinstance(item, dict) else None
+        if isinstance(name, str) and name != "nlu_fallback" and name not in SMALL_TALK:
+            return name
+    return None
+
+
 @dataclass(frozen=True)
 class ConversationFacts:
     conversation_id: str
@@ -112,12 +129,13 @@ def _summary(
         if task.get("status") == "success":
             parts.append(f"The bot tried to {label}{order}: it succeeded.")
         else:
-            code = f" ({task['code']})" if task.get("code") else ""
+            code = f" ({str(task['code']).replace('_', ' ')})" if task.get("code") else ""
             parts.append(f"The bot tried to {label}{order}: it was refused{code}.")
     else:
         topics = [i["intent"] for i in intents if i.get("intent") not in (None, "nlu_fallback")]
         if topics:
-            parts.append(f"Topic: {topics[-1]}.")
+            topic = str(topics[-1])
+            parts.append(f"Topic: {TASK_LABELS.get(topic, topic.replace('_', ' '))}.")
     if orders:
         described = ", ".join(
             f"{o.get('order_number', '?')} ({o.get('status', 'unknown')})" for o in orders

@@ -8,7 +8,7 @@ import logging
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE
 from handoff.store import repositories as repo
-from handoff.store.models import utcnow
+from handoff.store.models import Conversation, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,17 @@ async def _grace(hub: Hub, conversation_id: str) -> None:
         await customer_left(hub, conversation_id, explicit=False)
 
 
+def is_anonymous(conversation: Conversation) -> bool:
+    """Nobody can reach this customer again: not signed in and no e-mail address given (neither
+    verified with the bot nor left for a reply)."""
+    return not conversation.customer_id and not conversation.email and not conversation.reply_email
+
+
 async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> None:
+    """The customer left. An anonymous customer who *ended* the chat (explicit) while still
+    queued cannot be answered by anyone: the handoff closes as `abandoned` and leaves the queue
+    (a claimed one stays with its agent, who sees that the customer left)."""
+    withdrawn = False
     async with hub.db.session() as session:
         conversation = await repo.get_conversation(session, conversation_id)
         if conversation is None or not conversation.customer_present:
@@ -63,7 +73,17 @@ async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> No
                 agent_id=handoff.agent_id,
                 data={"explicit": explicit, "status": handoff.status},
             )
+            if explicit and handoff.status == "queued" and is_anonymous(conversation):
+                handoff.status = "abandoned"
+                handoff.closed_at = conversation.left_at
+                conversation.mode = "closed"
+                withdrawn = True
     log.info("customer left", extra={"conversation_id": conversation_id, "explicit": explicit})
+    if handoff is not None and withdrawn:
+        log.info("queued handoff withdrawn", extra={"handoff_id": handoff.id})
+        await hub.pubsub.publish(
+            CONSOLE, {"type": "queue", "reason": "abandoned", "handoff_id": handoff.id}
+        )
     if handoff is not None:
         await hub.pubsub.publish(
             CONSOLE,

@@ -10,10 +10,18 @@ from sanic.response import HTTPResponse, json
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
-from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.gateway import presence
+from handoff.attachments import records
+from handoff.errors import (
+    BadRequest,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
+from handoff.gateway import ces, mailing, presence, turns
 from handoff.gateway import services as svc
-from handoff.http import hub_of, int_arg, json_body
+from handoff.http import file_response, hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
 from handoff.security import conversation_from_token, conversation_token, verify_shop_token
 from handoff.store import repositories as repo
@@ -69,6 +77,8 @@ async def create_conversation(request: Request) -> HTTPResponse:
             "language": conversation.language,
             "mode": conversation.mode,
             "customer": {"id": customer.customer_id, "name": customer.name} if customer else None,
+            "reply_email": conversation.reply_email,
+            "email_enabled": hub.settings.mail_enabled,
         },
         status=201,
     )
@@ -114,17 +124,117 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
-    replies = []
-    if posted.created and posted.mode == "bot":
-        replies = await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+    # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
+    # first if it is unfinished and nobody else holds it: its first driver may have died).
+    if posted.created and posted.message.bot_status is None:  # for the agent, or the service
+        got = turns.Outcome(posted.notices, False)
+    else:
+        got = await turns.outcome(hub, conversation_id=conversation_id, message=posted.message)
     return json(
         {
             "message": message_view(posted.message),
-            "replies": [message_view(m) for m in replies],
+            "replies": [message_view(m) for m in got.replies],
+            "duplicate": not posted.created,
+            "pending": got.pending,
+        },
+        status=201 if posted.created else 200,
+    )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    too_large = PayloadTooLarge(f"A photo can be at most {limit // (1024 * 1024)} MB.", limit=limit)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.stream.read()  # type: ignore[union-attr]
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@bp.post("/api/conversations/<conversation_id:str>/attachments", stream=True)
+async def upload_photo(request: Request, conversation_id: str) -> HTTPResponse:
+    """The photo is the raw request body (JPEG, PNG or WebP, checked by content, not by the
+    Content-Type); `filename` and `client_message_id` (for safe retries) are query arguments."""
+    authorize(request, conversation_id)
+    hub = hub_of(request)
+    data = await _read_limited(request, hub.settings.attachment_max_bytes)
+    if not data:
+        raise BadRequest("The request body must be the photo.", field="file")
+    client_id = request.args.get("client_message_id")
+    posted = await svc.accept_photo(
+        hub,
+        conversation_id=conversation_id,
+        data=data,
+        filename=request.args.get("filename"),
+        client_message_id=svc.validate_client_id(client_id) if client_id is not None else None,
+    )
+    return json(
+        {
+            "message": message_view(posted.message),
+            "replies": [message_view(m) for m in posted.notices],
             "duplicate": not posted.created,
         },
         status=201 if posted.created else 200,
     )
+
+
+async def _customer_photo(
+    request: Request, conversation_id: str, attachment_id: str, thumbnail: bool
+) -> HTTPResponse:
+    authorize(request, conversation_id)
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        attachment = await records.get(session, attachment_id)
+    if attachment is None or attachment.conversation_id != conversation_id:
+        raise NotFound("No such attachment.")
+    key = attachment.storage_key + (records.THUMBNAIL_SUFFIX if thumbnail else "")
+    return file_response(
+        await hub.attachments.get(key), attachment.content_type, attachment.filename
+    )
+
+
+@bp.get("/api/conversations/<conversation_id:str>/attachments/<attachment_id:str>")
+async def customer_photo(
+    request: Request, conversation_id: str, attachment_id: str
+) -> HTTPResponse:
+    return await _customer_photo(request, conversation_id, attachment_id, thumbnail=False)
+
+
+@bp.get("/api/conversations/<conversation_id:str>/attachments/<attachment_id:str>/thumbnail")
+async def customer_thumbnail(
+    request: Request, conversation_id: str, attachment_id: str
+) -> HTTPResponse:
+    return await _customer_photo(request, conversation_id, attachment_id, thumbnail=True)
+
+
+@bp.post("/api/conversations/<conversation_id:str>/transcript")
+async def email_transcript(request: Request, conversation_id: str) -> HTTPResponse:
+    """E-mail the whole conversation to the address given (also after the customer ended it)."""
+    authorize(request, conversation_id)
+    body = json_body(request)
+    to = await mailing.send_transcript(
+        hub_of(request), conversation_id=conversation_id, address=body.get("email")
+    )
+    return json({"sent": True, "email": to})
+
+
+@bp.post("/api/conversations/<conversation_id:str>/reply-email")
+async def reply_email(request: Request, conversation_id: str) -> HTTPResponse:
+    """Where an agent's reply goes when the customer is not connected (nobody online)."""
+    authorize(request, conversation_id)
+    body = json_body(request)
+    to = await mailing.set_reply_address(
+        hub_of(request), conversation_id=conversation_id, address=body.get("email")
+    )
+    return json({"reply_email": to})
 
 
 @bp.post("/api/conversations/<conversation_id:str>/leave")
@@ -134,7 +244,11 @@ async def leave(request: Request, conversation_id: str) -> HTTPResponse:
     async with hub.db.session() as session:
         await svc.require_conversation(session=session, conversation_id=conversation_id)
     await presence.customer_left(hub, conversation_id, explicit=True)
-    return json({"ok": True})
+    # A substantive chat with the bot that the customer ended: the CES question, once.
+    question = await ces.ask_on_leave(hub, conversation_id)
+    if question is not None:
+        await svc.publish_message(hub, conversation_id, question, None)
+    return json({"ok": True, "ces": message_view(question) if question is not None else None})
 
 
 @bp.websocket("/ws/conversations/<conversation_id:str>")
@@ -193,9 +307,10 @@ async def _handle_customer_frame(
                     "client_message_id": client_id,
                     "message": message_view(posted.message),
                     "duplicate": not posted.created,
+                    "pending": posted.message.bot_status in turns.UNFINISHED,
                 },
             )
-            if posted.created and posted.mode == "bot":
+            if posted.message.bot_status in turns.UNFINISHED:
                 hub.spawn(
                     _bot_turn_logged(hub, conversation_id, posted),
                     name=f"bot-turn-{conversation_id}",
@@ -203,7 +318,12 @@ async def _handle_customer_frame(
         elif kind == "typing":
             await _customer_typing(hub, conversation_id, bool(frame.get("typing")))
         elif kind == "leave":
-            await presence.customer_left(hub, conversation_id, explicit=True)
+            # The widget closes the socket right after this frame, which cancels this handler:
+            # the leave runs as the hub's task so it is not lost with the connection.
+            hub.spawn(
+                presence.customer_left(hub, conversation_id, explicit=True),
+                name=f"leave-{conversation_id}",
+            )
         elif kind == "ping":
             await sockets.send(ws, {"type": "pong"})
         else:
@@ -214,7 +334,7 @@ async def _handle_customer_frame(
 
 async def _bot_turn_logged(hub: Any, conversation_id: str, posted: svc.Posted) -> None:
     try:
-        await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+        await turns.drive(hub, conversation_id=conversation_id, message_id=posted.message.id)
     except Exception:
         log.exception("bot turn failed", extra={"conversation_id": conversation_id})
 

@@ -130,6 +130,23 @@ async def last_message(session: AsyncSession, conversation_id: str) -> Message |
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def recent_bot_messages(
+    session: AsyncSession, conversation_id: str, *, before: int, limit: int
+) -> Sequence[Message]:
+    """The last `limit` bot messages with a sequence number below `before`, newest first."""
+    stmt = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.role == "bot",
+            Message.seq < before,
+        )
+        .order_by(Message.seq.desc())
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
 # --- handoffs ------------------------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ DEMO_CUSTOMERS = {
 DEMO_TOKEN_TTL = 3600
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'"
 )
 
@@ -70,8 +70,12 @@ def _page(name: str, **values: Any) -> HTTPResponse:
 
 def static_file(relative: str) -> HTTPResponse:
     """One file under handoff/static with its content type; 404 for anything outside it."""
-    path = (STATIC / relative).resolve()
-    if not path.is_file() or STATIC not in path.parents:
+    try:
+        path = (STATIC / relative).resolve()
+        found = path.is_file() and STATIC in path.parents
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        found = False
+    if not found:
         raise NotFound("No such file.")
     content_type = CONTENT_TYPES.get(path.suffix.lower()) or (
         mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -29,7 +29,7 @@ from handoff.app import create_app
 from handoff.config import Settings
 from handoff.console.auth import create_user
 from handoff.store.db import Database
-from handoff.store.models import Conversation, Message
+from handoff.store.models import CesRating, Conversation, Message
 
 PASSWORD = "correct horse battery"
 
@@ -313,3 +313,45 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
     finally:
         await served.stop()
         await rasa.stop()
+
+
+async def test_ces_the_service_asked_after_an_agent(db: Database) -> None:
+    """The handoff service asks the CES itself after an agent resolves (table ces_ratings):
+    that answer is the session's CES after a human."""
+    async with db.session() as session:
+        kim = await create_user(
+            session=session, email="kim@example.com", name="Kim", role="agent", password=PASSWORD
+        )
+    start = T0
+    s = Script(start.timestamp()).session()
+    s.user("I want a person", "request_human").utter("utter_handoff_request")
+    s.handoff("customer_request")
+    await store(db, "h-asked", s, start)
+    requested = datetime.fromtimestamp(s.t + 1, UTC)
+    hid = await add_handoff(
+        db,
+        "h-asked",
+        reason="customer_request",
+        requested_at=requested,
+        claimed_after=10,
+        closed_after=100,
+        agent_id=kim.id,
+    )
+    async with db.session() as session:
+        session.add(
+            CesRating(
+                conversation_id="h-asked",
+                handoff_id=hid,
+                after="agent",
+                asked_seq=50,
+                asked_at=requested + timedelta(seconds=111),
+                score=3,
+                answered_at=requested + timedelta(seconds=130),
+            )
+        )
+    await compute(db, StoredTrackerSource({"h-asked": s.tracker("h-asked")}), now=NOW)
+    row = (await rows(db))["h-asked:0"]
+    assert (row.agent_id, row.agent_ces_score, row.ces_score) == (kim.id, 3, 3)
+    async with db.session() as session:
+        (agent,) = (await agents(session, Filters()))["agents"]
+    assert agent["ces_after_human_mean"] == 3

@@ -158,6 +158,9 @@ async def test_repeat_contact_gets_priority_and_history(service: Service) -> Non
     ).json()
     previous = detail["context"]["previous_conversations"]
     assert [p["conversation_id"] for p in previous] == [earlier["conversation_id"]]
+    # A date and a topic for each previous contact (its first message when no task is known).
+    assert previous[0]["created_at"].endswith("Z")
+    assert previous[0]["first_message"] == "I want to cancel my order"
     assert detail["context"]["identity"]["verification"] == "signed_in"
 
 
@@ -380,3 +383,66 @@ async def test_agents_list_colleagues_for_transfer_without_private_fields(
         json={"agent_id": listed["Kim"]["id"]},
     )
     assert r.status_code == 200 and r.json()["agent"]["name"] == "Kim"
+
+
+async def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(service: Service) -> None:
+    from handoff.config import DEFAULT_SHOP_SECRET
+    from handoff.security import shop_customer_token
+
+    sam = await service.user("sam@shop.example")
+    anonymous = await queued_conversation(service)
+    signed = await service.conversation(
+        customer_token=shop_customer_token(DEFAULT_SHOP_SECRET, {"sub": "C0001", "exp": 4102444800})
+    )
+    r = await service.http.post(
+        f"/api/conversations/{signed['conversation_id']}/messages",
+        headers=auth(signed["token"]),
+        json={"client_message_id": "1", "text": "I need a human"},
+    )
+    assert r.status_code == 201
+    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
+    ids = {h["conversation_id"]: h["id"] for h in queued}
+    assert set(ids) == {anonymous["conversation_id"], signed["conversation_id"]}
+
+    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}") as agent_ws:
+        await recv_until(agent_ws, lambda f: f["type"] == "hello")
+        # Both customers end the chat ("End chat" in the widget: the REST twin of the frame).
+        for conv in (anonymous, signed):
+            r = await service.http.post(
+                f"/api/conversations/{conv['conversation_id']}/leave", headers=auth(conv["token"])
+            )
+            assert r.status_code == 200
+        gone = await recv_until(
+            agent_ws, lambda f: f["type"] == "queue" and f.get("reason") == "abandoned"
+        )
+        assert gone["handoff_id"] == ids[anonymous["conversation_id"]]
+
+    # Nobody can answer the anonymous customer any more: out of the queue, not claimable.
+    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
+    assert [h["conversation_id"] for h in queued] == [signed["conversation_id"]]
+    hid = ids[anonymous["conversation_id"]]
+    r = await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(sam["token"]))
+    assert r.status_code == 409 and r.json()["code"] == "already_claimed"
+    detail = (await service.http.get(f"/api/handoffs/{hid}", headers=auth(sam["token"]))).json()
+    assert detail["status"] == "abandoned" and detail["closed_at"] is not None
+    closed = (
+        await service.http.get("/api/handoffs?status=closed", headers=auth(sam["token"]))
+    ).json()["handoffs"]
+    assert hid in [h["id"] for h in closed]
+    # The signed-in customer can be answered later (they see it when they come back): it stays.
+    r = await service.http.post("/api/queue/next", headers=auth(sam["token"]))
+    assert r.status_code == 200 and r.json()["conversation_id"] == signed["conversation_id"]
+    # A socket that merely dropped (no explicit end) never withdraws a handoff.
+    again = await queued_conversation(service)
+    url = f"{service.ws_url}/ws/conversations/{again['conversation_id']}?token={again['token']}"
+    async with ws_connect(url) as ws:
+        await recv_until(ws, lambda f: f["type"] == "hello")
+    for _ in range(50):  # the leave grace (0.3 s) runs out
+        await asyncio.sleep(0.1)
+        async with service.hub.db.session() as session:
+            c = await repo.get_conversation(session, again["conversation_id"])
+            if c is not None and not c.customer_present:
+                break
+    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
+    assert [h["conversation_id"] for h in queued] == [again["conversation_id"]]
+    assert queued[0]["customer_present"] is False

@@ -90,11 +90,12 @@ async def test_lifecycle_events_and_hand_back_notice(service: Service) -> None:
     back = next(
         i for i, m in enumerate(messages) if (m["custom"] or {}).get("event") == "handed_back"
     )
-    assert messages[back]["text"] == (
-        "You're back with the assistant; Kim resolved: Return to sender arranged"
-    )
+    assert messages[back]["text"] == "Kim has passed you back to the assistant."
     after = messages[back + 1 :]
     assert after and all(m["role"] == "bot" for m in after)
+    # The agent's outcome is said once, by the bot.
+    said = [m for m in messages if "Return to sender arranged" in (m["text"] or "")]
+    assert [m["role"] for m in said] == ["bot"]
     assert messages[back]["agent_name"] == "Kim"
 
 
@@ -110,7 +111,8 @@ async def test_nobody_online_resolved_and_bot_unavailable(service_factory) -> No
     )
     assert r.status_code == 200
     events = _events(await _history(service, conv))
-    assert [e["event"] for e in events] == ["nobody_online", "agent_joined", "resolved"]
+    # after an agent resolved, the service asks the CES question itself
+    assert [e["event"] for e in events] == ["nobody_online", "agent_joined", "resolved", "ces"]
     assert events[0]["agents_online"] == 0 and events[0]["position"] == 1
     assert events[2]["agent_name"] == "Sam"
 

@@ -9,7 +9,7 @@ import pytest
 
 from handoff.config import Settings, SettingsError
 from handoff.errors import Unauthorized
-from handoff.gateway.context import ConversationFacts, build_context
+from handoff.gateway.context import ConversationFacts, build_context, topic_of
 from handoff.queue.services import initial_priority, order_queue
 from handoff.security import (
     conversation_from_token,
@@ -149,7 +149,7 @@ def test_context_from_tracker() -> None:
         ("hm what", "action_default_fallback"),
     ]
     assert ctx["bot_summary"] == "s"
-    assert "refused (already_shipped)" in ctx["summary"]
+    assert "refused (already shipped)" in ctx["summary"]
     assert "Repeat contact" in ctx["summary"]
     assert "misunderstood 3" in ctx["summary"]
 
@@ -183,3 +183,12 @@ def test_queue_order_priority_long_wait_then_fifo() -> None:
         reason="customer_request",
         context={"intents": [{"intent": "complaint"}], "previous_conversations": [{}]},
     ) == (3, ["complaint", "repeat_contact"])
+
+
+def test_topic_of_a_previous_contact() -> None:
+    task = {"task": "cancel_order", "status": "failure", "order_number": "EF-100001"}
+    intents = [{"intent": "greet"}, {"intent": "refund_status"}, {"intent": "affirm"}]
+    assert topic_of({"task": task, "intents": intents}) == "cancel_order"
+    assert topic_of({"intents": intents}) == "refund_status"
+    assert topic_of({"intents": [{"intent": "nlu_fallback"}, {"intent": "thank"}]}) is None
+    assert topic_of({}) is None
