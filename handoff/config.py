@@ -76,7 +76,15 @@ class Settings:
     shop_secret: str = DEFAULT_SHOP_SECRET
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = DEFAULT_RASA_TOKEN
-    rasa_timeout: float = 10.0
+    rasa_timeout: float = 4.0
+    # Durable bot turns (handoff.gateway.turns): a "still checking" notice after this long,
+    # a lease on a running turn, and how often an instance re-drives abandoned turns.
+    still_checking_seconds: float = 2.0
+    turn_lease_seconds: float = 8.0
+    turn_sweep_seconds: float = 1.0
+    # Who holds a turn's lease; a restarted instance takes its own unfinished turns back at
+    # once. Default host:port (unique per instance on one machine); set it on a cluster.
+    instance_id: str = ""
     pubsub_url: str = "memory://"
     leave_grace_seconds: float = 60.0
     session_ttl_seconds: int = 12 * 3600
@@ -84,6 +92,11 @@ class Settings:
     default_handle_seconds: int = 300
     long_wait_seconds: int = 600
     low_confidence: float = 0.5
+    # The containment log is kept current by a background task (0 = off; then run
+    # `python -m handoff.analytics compute` on a schedule). Source: rasa (HTTP API) | broker.
+    analytics_live_seconds: float = 30.0
+    analytics_live_source: str = "rasa"
+    analytics_inactivity_seconds: float = 1800.0
     run_migrations: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
@@ -106,6 +119,10 @@ class Settings:
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def instance(self) -> str:
+        return self.instance_id or f"{self.host}:{self.port}"
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -125,7 +142,15 @@ class Settings:
             shop_secret=env.get("HANDOFF_SHOP_SECRET", DEFAULT_SHOP_SECRET),
             rasa_url=env.get("RASA_URL", cls.rasa_url).rstrip("/"),
             rasa_token=env.get("RASA_TOKEN", DEFAULT_RASA_TOKEN),
-            rasa_timeout=_float(env, "HANDOFF_RASA_TIMEOUT", 10.0),
+            rasa_timeout=_float(env, "HANDOFF_RASA_TIMEOUT", 4.0),
+            still_checking_seconds=_float(env, "HANDOFF_STILL_CHECKING_SECONDS", 2.0),
+            turn_lease_seconds=_float(
+                env,
+                "HANDOFF_TURN_LEASE_SECONDS",
+                max(8.0, _float(env, "HANDOFF_RASA_TIMEOUT", 4.0) + 4.0),
+            ),
+            turn_sweep_seconds=_float(env, "HANDOFF_TURN_SWEEP_SECONDS", 1.0),
+            instance_id=env.get("HANDOFF_INSTANCE_ID", ""),
             pubsub_url=env.get("HANDOFF_PUBSUB_URL", "memory://"),
             leave_grace_seconds=_float(env, "HANDOFF_LEAVE_GRACE_SECONDS", 60.0),
             session_ttl_seconds=_int(env, "HANDOFF_SESSION_TTL_SECONDS", 12 * 3600),
@@ -133,6 +158,9 @@ class Settings:
             default_handle_seconds=_int(env, "HANDOFF_DEFAULT_HANDLE_SECONDS", 300),
             long_wait_seconds=_int(env, "HANDOFF_LONG_WAIT_SECONDS", 600),
             low_confidence=_float(env, "HANDOFF_LOW_CONFIDENCE", 0.5),
+            analytics_live_seconds=_float(env, "ANALYTICS_LIVE_SECONDS", 30.0),
+            analytics_live_source=env.get("ANALYTICS_LIVE_SOURCE", "rasa"),
+            analytics_inactivity_seconds=_float(env, "ANALYTICS_INACTIVITY_SECONDS", 1800.0),
             run_migrations=env.get("HANDOFF_RUN_MIGRATIONS", "1") not in ("0", "false", "no"),
             log_format=env.get("HANDOFF_LOG_FORMAT", "json"),
             log_level=env.get("HANDOFF_LOG_LEVEL", "INFO").upper(),
@@ -159,6 +187,21 @@ class Settings:
             raise SettingsError("HANDOFF_PORT must be between 1 and 65535")
         if self.rasa_timeout <= 0:
             raise SettingsError("HANDOFF_RASA_TIMEOUT must be positive")
+        if self.analytics_live_seconds < 0:
+            raise SettingsError("ANALYTICS_LIVE_SECONDS must be 0 (off) or positive")
+        if self.analytics_live_source not in ("rasa", "broker"):
+            raise SettingsError("ANALYTICS_LIVE_SOURCE must be rasa or broker")
+        if self.analytics_inactivity_seconds <= 0:
+            raise SettingsError("ANALYTICS_INACTIVITY_SECONDS must be positive")
+        if self.turn_lease_seconds <= self.rasa_timeout:
+            raise SettingsError(
+                "HANDOFF_TURN_LEASE_SECONDS must be longer than HANDOFF_RASA_TIMEOUT "
+                "(a turn must end before another instance may take it over)"
+            )
+        if self.turn_sweep_seconds <= 0 or self.still_checking_seconds <= 0:
+            raise SettingsError(
+                "HANDOFF_TURN_SWEEP_SECONDS and HANDOFF_STILL_CHECKING_SECONDS must be positive"
+            )
         if self.log_format not in ("json", "text"):
             raise SettingsError("HANDOFF_LOG_FORMAT must be json or text")
         if not (self.pubsub_url.startswith("memory://") or self.pubsub_url.startswith("redis")):

@@ -19,7 +19,7 @@ from handoff.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from handoff.gateway import ces, mailing, presence
+from handoff.gateway import ces, mailing, presence, turns
 from handoff.gateway import services as svc
 from handoff.http import file_response, hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
@@ -124,14 +124,18 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
-    replies = []
-    if posted.for_bot:
-        replies = await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+    # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
+    # first if it is unfinished and nobody else holds it: its first driver may have died).
+    if posted.created and posted.message.bot_status is None:  # for the agent, or the service
+        got = turns.Outcome(posted.notices, False)
+    else:
+        got = await turns.outcome(hub, conversation_id=conversation_id, message=posted.message)
     return json(
         {
             "message": message_view(posted.message),
-            "replies": [message_view(m) for m in [*posted.notices, *replies]],
+            "replies": [message_view(m) for m in got.replies],
             "duplicate": not posted.created,
+            "pending": got.pending,
         },
         status=201 if posted.created else 200,
     )
@@ -303,9 +307,10 @@ async def _handle_customer_frame(
                     "client_message_id": client_id,
                     "message": message_view(posted.message),
                     "duplicate": not posted.created,
+                    "pending": posted.message.bot_status in turns.UNFINISHED,
                 },
             )
-            if posted.for_bot:
+            if posted.message.bot_status in turns.UNFINISHED:
                 hub.spawn(
                     _bot_turn_logged(hub, conversation_id, posted),
                     name=f"bot-turn-{conversation_id}",
@@ -329,7 +334,7 @@ async def _handle_customer_frame(
 
 async def _bot_turn_logged(hub: Any, conversation_id: str, posted: svc.Posted) -> None:
     try:
-        await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+        await turns.drive(hub, conversation_id=conversation_id, message_id=posted.message.id)
     except Exception:
         log.exception("bot turn failed", extra={"conversation_id": conversation_id})
 

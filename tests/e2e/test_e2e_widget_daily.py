@@ -163,11 +163,24 @@ def test_keyboard_quick_reply_keeps_focus_in_the_widget(
     start_with_bot_message(
         page, stack, [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
     )
+    expect(page.get_by_role("group", name="Suggested replies")).to_be_visible()
     page.locator("#effortless-input").focus()
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("button", name="No", exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     yes = page.get_by_role("button", name="Yes", exact=True)
+    expect(yes).to_be_focused()
+    # One more step back: the transcript itself, with its focus ring drawn inside (a ring
+    # outside would be clipped by the panel).
+    page.keyboard.press("Shift+Tab")
+    log = page.locator(".log")
+    expect(log).to_be_focused()
+    ring = log.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth,"
+        " parseFloat(s.outlineOffset)]; }"
+    )
+    assert ring[0] == "solid" and ring[1] == "3px" and ring[2] <= -3, ring
+    page.keyboard.press("Tab")
     expect(yes).to_be_focused()
     shot(page, screenshots, "quick-reply-focus", size)
     page.keyboard.press("Enter")
@@ -501,3 +514,35 @@ def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str)
     # The status line repeats the notices: it is not a live region of its own.
     status = page.locator("header .status")
     assert status.get_attribute("role") is None and status.get_attribute("aria-live") is None
+
+
+def test_real_queue_wait_is_said_with_the_right_plural(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    """Unstubbed: an available agent makes the service estimate the wait; the notice (server
+    text) and the status line (widget text) both use the plural the number needs. Last in this
+    module: the agent is made unavailable again at the end."""
+    agent_api = AgentApi(stack)
+    agent_api.call("PUT", "/api/agent/status", {"available": True})
+    try:
+        page = customer_page(new_context, stack, size)
+        widget_send(page, "Where is my refund?")
+        notice = page.locator('.notice[data-event="queued"] .body')
+        expect(notice).to_have_count(1)
+        said = notice.inner_text()
+        status = page.locator("header .status").inner_text()
+        if LANGUAGE[size] == "ko":
+            minutes = int(re.search(r"약 (\d+)분", said).group(1))  # type: ignore[union-attr]
+            assert f"약 {minutes}분" in status
+        else:
+            match = re.search(r"about (\d+) minutes?\.", said)
+            assert match is not None, said
+            minutes = int(match.group(1))
+            word = "minute" if minutes == 1 else "minutes"
+            assert f"about {minutes} {word}." in said and f"about {minutes} {word}" in status
+            if minutes == 1:
+                assert "1 minutes" not in said + status
+        assert "(s)" not in said + status
+        shot(page, screenshots, "queued-real-wait", size)
+    finally:
+        agent_api.call("PUT", "/api/agent/status", {"available": False})
