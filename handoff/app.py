@@ -10,6 +10,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
 from handoff import cors, csrf, inputs, security
+from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
@@ -71,6 +72,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             attachments=FileStorage(settings.attachments_dir),
         )
         await security.warm_up()
+        if settings.analytics_live_seconds > 0:
+            live = LiveComputer(db, settings)
+            app.ctx.analytics_live = live
+            app.ctx.hub.spawn(live.run(), name="analytics-live")
         log.info(
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
@@ -87,6 +92,12 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         hub: Hub | None = getattr(app.ctx, "hub", None)
         if hub is None:
             return
+        live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
+        if live is not None:
+            live.stop()
+            running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
+            with contextlib.suppress(Exception):
+                await asyncio.wait(running, timeout=5)
         for task in list(hub.tasks):
             task.cancel()
         for task in list(hub.tasks):

@@ -131,6 +131,11 @@ class Settings:
     default_handle_seconds: int = 300
     long_wait_seconds: int = 600
     low_confidence: float = 0.5
+    # The containment log is kept current by a background task (0 = off; then run
+    # `python -m handoff.analytics compute` on a schedule). Source: rasa (HTTP API) | broker.
+    analytics_live_seconds: float = 30.0
+    analytics_live_source: str = "rasa"
+    analytics_inactivity_seconds: float = 1800.0
     run_migrations: bool = True
     log_format: str = "json"
     log_level: str = "INFO"
@@ -203,6 +208,9 @@ class Settings:
             default_handle_seconds=_int(env, "HANDOFF_DEFAULT_HANDLE_SECONDS", 300),
             long_wait_seconds=_int(env, "HANDOFF_LONG_WAIT_SECONDS", 600),
             low_confidence=_float(env, "HANDOFF_LOW_CONFIDENCE", 0.5),
+            analytics_live_seconds=_float(env, "ANALYTICS_LIVE_SECONDS", 30.0),
+            analytics_live_source=env.get("ANALYTICS_LIVE_SOURCE", "rasa"),
+            analytics_inactivity_seconds=_float(env, "ANALYTICS_INACTIVITY_SECONDS", 1800.0),
             run_migrations=env.get("HANDOFF_RUN_MIGRATIONS", "1") not in ("0", "false", "no"),
             log_format=env.get("HANDOFF_LOG_FORMAT", "json"),
             log_level=env.get("HANDOFF_LOG_LEVEL", "INFO").upper(),
@@ -241,6 +249,12 @@ class Settings:
             raise SettingsError("HANDOFF_PORT must be between 1 and 65535")
         if self.rasa_timeout <= 0:
             raise SettingsError("HANDOFF_RASA_TIMEOUT must be positive")
+        if self.analytics_live_seconds < 0:
+            raise SettingsError("ANALYTICS_LIVE_SECONDS must be 0 (off) or positive")
+        if self.analytics_live_source not in ("rasa", "broker"):
+            raise SettingsError("ANALYTICS_LIVE_SOURCE must be rasa or broker")
+        if self.analytics_inactivity_seconds <= 0:
+            raise SettingsError("ANALYTICS_INACTIVITY_SECONDS must be positive")
         if self.turn_lease_seconds <= self.rasa_timeout:
             raise SettingsError(
                 "HANDOFF_TURN_LEASE_SECONDS must be longer than HANDOFF_RASA_TIMEOUT "

@@ -41,6 +41,7 @@ def base_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
         rasa_timeout=2.0,
         leave_grace_seconds=0.3,
         log_format="text",
+        analytics_live_seconds=0,  # the live analytics loop has its own tests (tests/analytics)
         attachments_dir=str(tmp_path / "attachments"),
     )
     return replace(settings, **overrides)

@@ -75,7 +75,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
         assert ctx["task"]["status"] == "failure" and ctx["task"]["code"] == "already_shipped"
         assert ctx["orders"][0]["order_number"] == "EF-100010"
         assert ctx["orders"][0]["status"] == "shipped"
-        assert "already shipped" in ctx["summary"] and "EF-100010" in ctx["summary"]
+        assert "refused (already shipped)" in ctx["summary"] and "EF-100010" in ctx["summary"]
         transcript = [t["text"] for t in ctx["transcript"]]
         for said in (
             "I want to cancel my order",
