@@ -9,7 +9,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors, inputs
+from handoff import cors, csrf, inputs, security
 from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
@@ -23,9 +23,11 @@ from handoff.hub import Hub
 from handoff.locks import make_locks
 from handoff.mail import Mailer
 from handoff.pubsub import make_pubsub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
+from handoff.web.routes import demo_bp
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,11 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    if settings.demo_enabled:  # never in production (Settings.validate refuses it)
+        app.blueprint(demo_bp)
     inputs.register(app)
     cors.register(app)
+    csrf.register(app)
     register_error_handlers(app)
 
     @app.get("/health")
@@ -61,10 +66,12 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             db=db,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
+            limits=RateLimits.from_settings(settings),
             locks=make_locks(settings.pubsub_url),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
+        await security.warm_up()
         if settings.analytics_live_seconds > 0:
             live = LiveComputer(db, settings)
             app.ctx.analytics_live = live
@@ -97,6 +104,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await hub.pubsub.close()
+        await hub.limits.close()
         await hub.locks.close()
         await hub.rasa.close()
         await hub.db.close()

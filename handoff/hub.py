@@ -12,6 +12,7 @@ from handoff.gateway.rasa import RasaClient
 from handoff.locks import ConversationLocks, LocalLocks
 from handoff.mail import Mailer
 from handoff.pubsub import PubSub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 
 
@@ -21,6 +22,7 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    limits: RateLimits
     mailer: Mailer
     attachments: FileStorage
     # per-conversation turn order (handoff.locks: Redis-backed with a redis:// pub/sub URL)

@@ -125,8 +125,8 @@ async def recv_until(ws: ClientConnection, predicate: Any, timeout: float = 5.0)
     return await asyncio.wait_for(_loop(), timeout)
 
 
-def ws_connect(url: str) -> Any:
-    return connect(url, open_timeout=5, max_size=2**20)
+def ws_connect(url: str, headers: dict[str, str] | None = None) -> Any:
+    return connect(url, open_timeout=5, max_size=2**20, additional_headers=headers)
 
 
 os.environ.setdefault("HANDOFF_LOG_FORMAT", "text")

@@ -16,7 +16,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
     cid, token = conv["conversation_id"], conv["token"]
 
     async with (
-        ws_connect(f"{service.ws_url}/ws/agent?token={agent['token']}") as agent_ws,
+        ws_connect(f"{service.ws_url}/ws/agent", headers=auth(agent["token"])) as agent_ws,
         ws_connect(f"{service.ws_url}/ws/conversations/{cid}?token={token}") as customer,
     ):
         await recv_until(agent_ws, lambda f: f["type"] == "hello")
