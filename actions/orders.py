@@ -27,6 +27,7 @@ from actions.messages import (
     text,
     tracking_event,
 )
+from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,12 @@ async def confirm_cancel(
             task_result("cancel_order", "failure", code=code, order_number=number),
             *refusal(dispatcher, tracker, response, order_number=number),
         ]
-    fee_note = text(language(tracker), "cancel_fee_note") if order.status == "packed" else ""
+    lang = language(tracker)
+    fee_note = (
+        text(lang, "fee_note_packed", **policy_values(await client.policies(), lang))
+        if order.status == "packed"
+        else ""
+    )
     say(
         dispatcher,
         tracker,
@@ -172,7 +178,7 @@ async def execute_cancel(
         order_number=number,
         fee=money(result.fee, cur),
         refund_amount=money(result.refund_amount, cur),
-        refund_date=result.refund_date or text(language(tracker), "refund_date_default"),
+        refund_date=result.refund_date or "–",
         refund_method=payment_method(language(tracker), result.refund_method),
     )
     return [

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import OrderClient, Refused
 from actions.common import ask_anything_else, language, money, refusal, snapshot, task_result
-from actions.messages import payment_method, say, text
+from actions.messages import payment_method, say
+from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +33,11 @@ def _return_refusal_code(status: str, can_return: bool) -> str | None:
     return "not_delivered"
 
 
-def drop_off(lang: str, described: str | None, carrier: str | None) -> str:
-    """Where the parcel goes: the order system's own sentence is English, so other languages
-    name the carrier's parcel shops themselves."""
-    if lang == "en" and described:
-        return described
-    place = text(lang, "drop_off_default")
-    return f"{carrier} {place}" if carrier and lang != "en" else place
-
-
 async def start_return(
     dispatcher: CollectingDispatcher, tracker: Tracker, client: OrderClient, number: str
 ) -> list[EventType]:
     order = await client.get_order(number)
+    figures = policy_values(await client.policies())
     code = _return_refusal_code(order.status, order.can_return)
     items = tracker.get_slot("return_items") or []
     reason = tracker.get_slot("return_reason") or "not specified"
@@ -64,9 +57,13 @@ async def start_return(
                 items=", ".join(str(i.get("name")) for i in items),
                 label_reference=label.label_reference,
                 label_url=label.label_url or "",
-                drop_off=drop_off(language(tracker), label.drop_off, order.carrier),
                 refund_amount=money(label.refund_amount, order.currency),
-                refund_days=label.refund_expected_in_days or 14,
+                **{
+                    **figures,
+                    "carrier": label.carrier or order.carrier or figures["carrier"],
+                    "drop_off_days": label.drop_off_days or figures["drop_off_days"],
+                    "refund_days": label.refund_expected_in_days or figures["refund_days"],
+                },
             )
             return [
                 snapshot(await client.get_order(number)),
@@ -83,6 +80,7 @@ async def start_return(
             RETURN_REFUSALS.get(code, "return_refused"),
             order_number=number,
             return_until=order.return_window_ends or "–",
+            return_window_days=figures["return_window_days"],
         ),
     ]
 
@@ -103,6 +101,7 @@ async def refund_status(
             amount=amount,
             paid_at=(refund.paid_at or "")[:10],
             method=method,
+            **{k: v for k, v in policy_values(await client.policies()).items() if "bank" in k},
         )
     elif refund.status == "pending":
         say(
@@ -111,7 +110,7 @@ async def refund_status(
             "refund_pending",
             order_number=number,
             amount=amount,
-            expected_date=refund.expected_date or text(language(tracker), "refund_date_default"),
+            expected_date=refund.expected_date or "–",
             method=method,
         )
     else:
