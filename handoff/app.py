@@ -17,6 +17,7 @@ from handoff.gateway.rasa import RasaClient
 from handoff.gateway.routes import bp as gateway_bp
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
+from handoff.openapi import openapi_document
 from handoff.pubsub import make_pubsub
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
@@ -44,6 +45,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.get("/api/openapi.json")
+    async def openapi(request: Request) -> HTTPResponse:
+        return json(openapi_document())
 
     @app.before_server_start
     async def start(app: Sanic) -> None:
