@@ -117,17 +117,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "return_started": (
             "Your return for {items} from order {order_number} is registered. Label reference: "
-            "{label_reference} ({label_url}). Print the label, stick it on the parcel and drop it"
-            " at {drop_off}. You'll get {refund_amount} back about {refund_days} days after it "
-            "arrives with us."
+            "{label_reference} ({label_url}). Bring the parcel to any {carrier} parcel shop within"
+            " {drop_off_days} days and show the label reference there (or print the label and"
+            " stick it on the parcel). You'll get {refund_amount} back about {refund_days} days"
+            " after it arrives with us."
         ),
         "return_not_delivered": (
             "Order {order_number} hasn't been delivered yet, so a return can't be started. Once "
-            "it arrives you have 30 days; if you no longer want it, you can also refuse the "
+            "it arrives you have {return_window_days} days; if you no longer want it, you can also refuse the "
             "parcel."
         ),
         "return_window_expired": (
-            "The 30-day return window for order {order_number} ended on {return_until}, so I "
+            "The {return_window_days}-day return window for order {order_number} ended on {return_until}, so I "
             "can't start a return. For a faulty item the legal warranty still applies."
         ),
         "return_exists": (
@@ -137,7 +138,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "return_refused": "I couldn't start a return for those items of order {order_number}.",
         "refund_paid": (
             "The refund of {amount} for order {order_number} was paid on {paid_at} to {method}. "
-            "Depending on your bank it shows up within 1-3 business days."
+            "Depending on your bank it shows up within {bank_days_min}-{bank_days_max} business"
+            " days."
         ),
         "refund_pending": (
             "The refund of {amount} for order {order_number} is on its way to {method}; expected "
@@ -154,6 +156,41 @@ MESSAGES: dict[str, dict[str, str]] = {
             " is confirmed, and you'll get it by e-mail then."
         ),
         "account_email_on_file": "The e-mail on your account is {email}.",
+        # policy answers (actions/policies.py): every figure is a placeholder filled from
+        # GET /v1/policies, never written here
+        "policy_delivery_options": (
+            "Standard delivery ({carrier}, {standard_days_min}-{standard_days_max} business days)"
+            " is free from {free_from}, otherwise it costs {standard_price}. Express (next business"
+            " day when ordered by {express_order_by}) costs {express_price}. You can also pick a"
+            " parcel shop at checkout."
+        ),
+        "policy_cancellation_fee": (
+            "Cancelling is free until the order is packed. Once it's packed, a {fee} handling fee"
+            " applies; after shipping it can't be cancelled, but returns are free within"
+            " {return_window_days} days of delivery."
+        ),
+        "policy_refund_policy": (
+            "You can return items for free within {return_window_days} days of delivery. The"
+            " refund goes to your original payment method, usually within {refund_days} days"
+            " after the return arrives."
+        ),
+        "policy_payment_methods": "We accept {payment_methods}.",
+        "policy_payment_issue": (
+            "If a payment failed, no money was taken; you can retry it from the order page within"
+            " {payment_retry_days} days. A duplicate charge is only a reservation and disappears"
+            " within {release_days_min}-{release_days_max} business days. If it's still there"
+            ' after that, say "agent" and a colleague checks it.'
+        ),
+        "policy_delete_account": (
+            'Go to Account → Privacy → "Delete account". Your data is deleted within'
+            " {deletion_days} days; invoices are kept as the law requires. Open orders must be"
+            " completed first."
+        ),
+        "policy_unavailable": (
+            "Sorry, I can't look up our current terms right now. A colleague can tell you; just"
+            ' say "agent".'
+        ),
+        "fee_note_packed": " A {fee} fee applies because it is already packed.",
     },
     "ko": {
         "ask_postcode": "이 주문의 배송지 우편번호(또는 이메일 주소)를 알려주세요.",
@@ -183,10 +220,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "task_declined": "알겠습니다. 주문 {order_number}은(는) 변경하지 않았어요.",
         "confirm_address": "주문 {order_number}의 배송지를 {address}(으)로 변경할 수 있어요.",
         "address_changed": "주문 {order_number}은(는) 이제 {address}(으)로 배송돼요. 새로운 도착 예정일: {eta}.",
-        "return_started": "주문 {order_number}의 {items} 반품이 접수되었어요. 반송장 번호: {label_reference} ({label_url}). 라벨을 출력해 상자에 붙인 뒤 {drop_off}에 맡겨 주세요. 상품이 도착하면 약 {refund_days}일 후 {refund_amount}이(가) 환불돼요.",
+        "return_started": "주문 {order_number}의 {items} 반품이 접수되었어요. 반송장 번호: {label_reference} ({label_url}). {drop_off_days}일 안에 가까운 {carrier} 택배 접수처에 상자를 맡기고 반송장 번호를 보여 주세요(라벨을 출력해 붙이셔도 돼요). 상품이 도착하면 약 {refund_days}일 후 {refund_amount}이(가) 환불돼요.",
         "refund_paid": "주문 {order_number}의 환불 {amount}이(가) {paid_at}에 {method}(으)로 지급되었어요.",
         "refund_pending": "주문 {order_number}의 환불 {amount}이(가) {method}(으)로 진행 중이며 {expected_date}까지 완료될 예정이에요.",
         "invoice": "주문 {order_number}의 인보이스 {invoice_number}: {url}",
+        "policy_delivery_options": "일반 배송({carrier}, 영업일 기준 {standard_days_min}-{standard_days_max}일)은 {free_from} 이상 구매 시 무료이고, 그 외에는 {standard_price}이에요. 특급 배송({express_order_by}까지 주문하면 다음 영업일 도착)은 {express_price}이에요. 결제할 때 택배 접수처 수령도 선택할 수 있어요.",
+        "policy_cancellation_fee": "포장 전까지는 무료로 취소할 수 있어요. 포장된 후에는 {fee}의 처리 수수료가 있고, 발송된 후에는 취소할 수 없지만 배송 후 {return_window_days}일 이내 무료 반품이 가능해요.",
+        "policy_refund_policy": "배송 후 {return_window_days}일 이내에 무료로 반품하실 수 있어요. 환불은 반품 상품이 도착한 후 보통 {refund_days}일 이내에 원래 결제 수단으로 이루어져요.",
+        "policy_payment_methods": "{payment_methods} 결제를 지원해요.",
+        "policy_payment_issue": '결제가 실패했다면 돈은 빠져나가지 않았어요. {payment_retry_days}일 이내에 주문 페이지에서 다시 결제하실 수 있어요. 중복 결제는 승인 보류일 뿐이며 영업일 기준 {release_days_min}-{release_days_max}일 안에 사라져요. 그 후에도 남아 있으면 "상담원"이라고 말씀해 주세요.',
+        "policy_delete_account": '계정 → 개인정보 → "계정 삭제"로 가세요. 데이터는 {deletion_days}일 이내에 삭제되며, 인보이스는 법에 따라 보관돼요. 진행 중인 주문은 먼저 완료되어야 해요.',
+        "policy_unavailable": '죄송해요, 지금은 현재 이용 조건을 확인할 수 없어요. "상담원"이라고 말씀하시면 직원이 알려드려요.',
+        "fee_note_packed": " 이미 포장되어 {fee}의 수수료가 있어요.",
+        "return_not_delivered": "주문 {order_number}은(는) 아직 배송되지 않아 반품을 시작할 수 없어요. 도착 후 {return_window_days}일 이내에 반품하실 수 있고, 필요 없으시면 수령을 거절하셔도 돼요.",
+        "return_window_expired": "주문 {order_number}의 {return_window_days}일 반품 기간이 {return_until}에 끝나서 반품을 시작할 수 없어요. 불량 상품이라면 법적 보증은 여전히 적용돼요.",
         "ask_order_number": "주문번호를 알려주세요. 주문 확인 메일에 있는 EF-100001 형식의 번호예요.",
         "which_order": "어떤 주문에 대한 문의인가요?",
         "ask_email": "개인정보 보호를 위해 주문에 사용한 이메일 주소(또는 배송지 우편번호)를 알려주세요.",

@@ -17,7 +17,8 @@ from actions.common import (
     snapshot,
     task_result,
 )
-from actions.messages import say
+from actions.messages import say, text
+from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +121,11 @@ async def confirm_cancel(
             task_result("cancel_order", "failure", code=code, order_number=number),
             *refusal(dispatcher, tracker, response, order_number=number),
         ]
+    language = str(tracker.get_slot("language") or "en")
     fee_note = (
-        " A small fee applies because it is already packed." if order.status == "packed" else ""
+        text(language, "fee_note_packed", **policy_values(await client.policies(), language))
+        if order.status == "packed"
+        else ""
     )
     say(
         dispatcher,

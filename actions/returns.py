@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clients.orders import OrderClient, Refused
 from actions.common import ask_anything_else, money, refusal, snapshot, task_result
 from actions.messages import say
+from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ async def start_return(
     dispatcher: CollectingDispatcher, tracker: Tracker, client: OrderClient, number: str
 ) -> list[EventType]:
     order = await client.get_order(number)
+    figures = policy_values(await client.policies())
     code = _return_refusal_code(order.status, order.can_return)
     items = tracker.get_slot("return_items") or []
     reason = tracker.get_slot("return_reason") or "not specified"
@@ -55,9 +57,13 @@ async def start_return(
                 items=", ".join(str(i.get("name")) for i in items),
                 label_reference=label.label_reference,
                 label_url=label.label_url or "",
-                drop_off=label.drop_off or "any parcel shop of the carrier",
                 refund_amount=money(label.refund_amount, order.currency),
-                refund_days=label.refund_expected_in_days or 14,
+                **{
+                    **figures,
+                    "carrier": label.carrier or order.carrier or figures["carrier"],
+                    "drop_off_days": label.drop_off_days or figures["drop_off_days"],
+                    "refund_days": label.refund_expected_in_days or figures["refund_days"],
+                },
             )
             return [
                 snapshot(await client.get_order(number)),
@@ -74,6 +80,7 @@ async def start_return(
             RETURN_REFUSALS.get(code, "return_refused"),
             order_number=number,
             return_until=order.return_window_ends or "–",
+            return_window_days=figures["return_window_days"],
         ),
     ]
 
@@ -94,6 +101,7 @@ async def refund_status(
             amount=amount,
             paid_at=(refund.paid_at or "")[:10],
             method=method,
+            **{k: v for k, v in policy_values(await client.policies()).items() if "bank" in k},
         )
     elif refund.status == "pending":
         say(
@@ -102,7 +110,7 @@ async def refund_status(
             "refund_pending",
             order_number=number,
             amount=amount,
-            expected_date=refund.expected_date or "within 5 business days",
+            expected_date=refund.expected_date or "–",
             method=method,
         )
     else:

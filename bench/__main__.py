@@ -1,6 +1,11 @@
 """`make bench`: start the whole stack on free ports, run every benchmark, print, stop.
 
     python -m bench [--parts nlu,simulate,load] [--customers 20] [--think 0] [--only REGEX]
+    python -m bench --parts analytics [--analytics-sessions 1000000] [--analytics-backend postgres]
+
+The `analytics` part (not in the default set: it needs no stack but takes minutes at scale)
+generates N sessions in a fresh database and times the containment-log computation and every
+dashboard query (bench/analytics_scale.py).
 
 Starts the demo order API (SHOP_ALLOW_FAULTS=1, temporary database), the action server, Rasa
 with models/current.tar.gz and the handoff service (temporary database, an analyst and an agent
@@ -32,12 +37,18 @@ from bench.stack import Stack, StackError
 
 log = logging.getLogger("bench")
 
-NLU_SETS: list[tuple[str, list[Path], Path | None]] = [
-    ("held_out", sorted((ROOT / "tests" / "nlu").glob("*.yml")), None),
+BLIND = ROOT / "tests" / "nlu" / "blind"
+# name, files, label mapping, blind (aggregate figures only: the lines are never shown)
+NLU_SETS: list[tuple[str, list[Path], Path | None, bool]] = [
+    ("held_out", sorted((ROOT / "tests" / "nlu").glob("*.yml")), None, False),
+    ("blind_en", [BLIND / "en.yml"], None, True),
+    ("blind_ko", [BLIND / "ko.yml"], None, True),
+    ("blind_out_of_scope", [BLIND / "out_of_scope.yml"], None, True),
     (
         "external_sample",
         [ROOT / "bench" / "data" / "customer_support_sample.csv"],
         ROOT / "bench" / "data" / "customer_support_mapping.yml",
+        False,
     ),
 ]
 
@@ -48,7 +59,7 @@ def _terminate(signum: int, _frame: object) -> None:
 
 async def run_nlu(stack: Stack | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    for name, paths, mapping in NLU_SETS:
+    for name, paths, mapping, blind in NLU_SETS:
         paths = [p for p in paths if p.exists()]
         if not paths:
             log.warning("NLU set %s: no files, skipped", name)
@@ -59,12 +70,16 @@ async def run_nlu(stack: Stack | None) -> dict[str, Any]:
                 mapping=mapping,
                 rasa_url=stack.rasa_url if stack else None,
                 token=stack.rasa_token if stack else None,
+                curve=nlu_eval.CURVE if name.startswith(("held_out", "blind")) else (),
+                keep_misses=not blind,
             )
         except DatasetError as exc:
             log.warning("NLU set %s skipped: %s", name, exc)
             continue
         print(f"\n=== NLU: {name} ===")
-        nlu_eval.print_report(report, misses=10)
+        nlu_eval.print_report(report, misses=0 if blind else 10)
+        if "threshold_curve" in result:
+            nlu_eval.print_curve(result["threshold_curve"])
         write_report(f"nlu-{name}", result)
         results[name] = result
     return results
@@ -179,6 +194,20 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, Any]:
     report: dict[str, Any] = {"parts": args.parts}
+    if "analytics" in args.parts:
+        from bench import analytics_scale
+
+        backends = (
+            ["sqlite", "postgres"] if args.analytics_backend == "both" else [args.analytics_backend]
+        )
+        report["analytics"] = {}
+        for backend in backends:
+            result = await analytics_scale.run(backend, args.analytics_sessions)
+            print(f"\n=== analytics at scale [{backend}] ===")
+            for key, value in result.items():
+                print(f"  {key:<26}{value}")
+            report["analytics"][backend] = result
+        write_report("analytics", report["analytics"])
     if "nlu" in args.parts:
         report["nlu"] = await run_nlu(stack)
     if stack is not None and "simulate" in args.parts:
@@ -198,7 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--parts", default="nlu,simulate,load", help="comma-separated: nlu, simulate, load"
+        "--parts",
+        default="nlu,simulate,load",
+        help="comma-separated: nlu, simulate, load, analytics",
+    )
+    parser.add_argument("--analytics-sessions", type=int, default=100_000)
+    parser.add_argument(
+        "--analytics-backend", choices=("sqlite", "postgres", "both"), default="postgres"
     )
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (load)")
     parser.add_argument("--think", type=float, default=0.0, help="think time in s (load)")
@@ -206,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(args.parts) - {"nlu", "simulate", "load"}
+    unknown = set(args.parts) - {"nlu", "simulate", "load", "analytics"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     logging.basicConfig(

@@ -45,7 +45,7 @@ async def load_policies(shop_url: str | None, api_key: str) -> Policies:
             if response.status_code == 200:
                 body = response.json()
                 return Policies(
-                    cancellation_fee=body["cancellation"]["packed_fee"]["amount_cents"] / 100,
+                    cancellation_fee=float(body["cancellation"]["packed_fee"]),
                     return_window_days=int(body["returns"]["window_days"]),
                     refund_days=int(body["returns"]["refund_days"]),
                 )

@@ -67,6 +67,46 @@ class Example:
 class Prediction:
     intent: str
     confidence: float = 0.0
+    # the classifier's ranking without nlu_fallback (for threshold curves), best first
+    ranking: tuple[tuple[str, float], ...] = ()
+
+
+def threshold_curve(
+    examples: Sequence[Example],
+    predictions: Sequence[Prediction],
+    thresholds: Sequence[float],
+    ambiguity: float = 0.0,
+    accept: frozenset[str] = frozenset(),
+) -> list[dict[str, float]]:
+    """Accuracy and fallback rate if the fallback threshold were each of ``thresholds``.
+
+    A prediction falls back when the top intent's confidence is below the threshold or the top
+    two are closer than ``ambiguity`` (as Rasa's FallbackClassifier does). ``accept``: labels
+    that also count as right when the example falls back or is predicted so (out_of_scope).
+    """
+    rows = []
+    for threshold in thresholds:
+        correct = fallbacks = 0
+        for example, prediction in zip(examples, predictions, strict=True):
+            ranking = prediction.ranking or ((prediction.intent, prediction.confidence),)
+            top, confidence = ranking[0]
+            second = ranking[1][1] if len(ranking) > 1 else 0.0
+            if confidence < threshold or (ambiguity and confidence - second < ambiguity):
+                fallbacks += 1
+                correct += bool(accept & set(example.gold))
+            elif any(label_matches(g, top) for g in example.gold) or (
+                accept & set(example.gold) and top in accept
+            ):
+                correct += 1
+        n = len(examples) or 1
+        rows.append(
+            {
+                "threshold": threshold,
+                "accuracy": round(correct / n, 4),
+                "fallback_rate": round(fallbacks / n, 4),
+            }
+        )
+    return rows
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from bench.labelled import DatasetError, load_labelled, load_mapping, to_examples
-from bench.metrics import ClassificationReport, Prediction, evaluate
+from bench.metrics import ClassificationReport, Prediction, evaluate, threshold_curve
 from bench.report import ROOT, print_table, write_report
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 HELPER = Path(__file__).resolve().parent / "rasa_parse_helper.py"
 DEFAULT_MODEL = ROOT / "models" / "current.tar.gz"
+CURVE = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+AMBIGUITY_THRESHOLD = 0.05  # config.yml FallbackClassifier ambiguity_threshold
 
 
 def predicted_intent(parsed: dict[str, Any]) -> Prediction:
@@ -49,7 +51,12 @@ def predicted_intent(parsed: dict[str, Any]) -> Prediction:
         key = (chosen.get("response") or {}).get("intent_response_key")
         if key:
             name = str(key)
-    return Prediction(name or "<none>", confidence)
+    ranking = tuple(
+        (str(r.get("name")), float(r.get("confidence") or 0.0))
+        for r in parsed.get("intent_ranking") or []
+        if r.get("name") and r.get("name") != "nlu_fallback"
+    )
+    return Prediction(name or "<none>", confidence, ranking)
 
 
 def check_model(model: Path) -> None:
@@ -112,6 +119,8 @@ async def run(
     token: str | None = None,
     text_column: str | None = None,
     label_column: str | None = None,
+    curve: Sequence[float] = (),
+    keep_misses: bool = True,
 ) -> tuple[ClassificationReport, dict[str, Any]]:
     """Load, parse, score. Returns the report and the JSON-ready result."""
     rows = [row for path in data for row in load_labelled(path, text_column, label_column)]
@@ -138,7 +147,26 @@ async def run(
         "parse_seconds": round(elapsed, 2),
         **report.as_dict(),
     }
+    if curve:
+        result["threshold_curve"] = threshold_curve(
+            examples,
+            predictions,
+            curve,
+            ambiguity=AMBIGUITY_THRESHOLD,
+            accept=frozenset({"out_of_scope"}),
+        )
+    if not keep_misses:  # a blind set: its lines must not be read while tuning
+        result["misses"] = []
+        report.misses.clear()
     return report, result
+
+
+def print_curve(curve: Sequence[dict[str, float]]) -> None:
+    print("\nfallback threshold curve (accuracy counts out_of_scope→fallback as right):")
+    print_table(
+        ["threshold", "accuracy", "fallback rate"],
+        [[c["threshold"], f"{c['accuracy']:.3f}", f"{c['fallback_rate']:.3f}"] for c in curve],
+    )
 
 
 def print_report(report: ClassificationReport, misses: int = 20) -> None:
@@ -181,6 +209,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--label-column")
     parser.add_argument("--misses", type=int, default=20, help="misses to print (all in JSON)")
     parser.add_argument("--name", default="nlu", help="report name prefix")
+    parser.add_argument(
+        "--blind",
+        action="store_true",
+        help="a blind set: print and keep only aggregate figures, no misses (their lines must "
+        "not be read while tuning)",
+    )
+    parser.add_argument(
+        "--curve", action="store_true", help=f"accuracy/fallback at thresholds {CURVE}"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -193,12 +230,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 token=args.token,
                 text_column=args.text_column,
                 label_column=args.label_column,
+                curve=CURVE if args.curve else (),
+                keep_misses=not args.blind,
             )
         )
     except (DatasetError, RuntimeError, httpx.HTTPError) as exc:
         print(f"nlu_eval: {exc}", file=sys.stderr)
         return 2
-    print_report(report, args.misses)
+    print_report(report, 0 if args.blind else args.misses)
+    if "threshold_curve" in result:
+        print_curve(result["threshold_curve"])
     path = write_report(args.name, result)
     print(f"\nreport: {path}")
     return 0

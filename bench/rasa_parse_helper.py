@@ -31,6 +31,7 @@ async def main(model: str) -> int:
         record = {
             "text": text,
             "intent": parsed.get("intent") or {},
+            "intent_ranking": parsed.get("intent_ranking") or [],
             "response_selector": parsed.get("response_selector") or {},
         }
         out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

@@ -41,7 +41,7 @@ from bench.client import (
     set_faults,
 )
 from bench.facts import Policies, load_policies, wrong_facts
-from bench.questions import STRICT_ORDER_NUMBER, AskedTwiceDetector, is_fallback
+from bench.questions import AskedTwiceDetector, is_fallback
 from bench.report import print_table, write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
 
@@ -211,8 +211,6 @@ class Player:
             if message.get("role") == "bot":
                 self.detector.bot(message.get("text"), message.get("buttons"), 0)
                 self.check_bot(message.get("text"))
-                if STRICT_ORDER_NUMBER.search(str(message.get("text") or "")):
-                    self.detector.customer_fact("order_number")  # the order in focus
         text: str | None = self.pick(self.s.say)
         goal_met = False
         r = self.result

@@ -14,8 +14,22 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def attachment_view(
+    ref: dict[str, Any], *, conversation_id: str, for_agent: bool
+) -> dict[str, Any]:
+    """An attachment with the URLs its reader may fetch: agents (login session) under
+    /api/attachments, the customer (conversation token) under their conversation."""
+    base = (
+        f"/api/attachments/{ref['id']}"
+        if for_agent
+        else f"/api/conversations/{conversation_id}/attachments/{ref['id']}"
+    )
+    return {**ref, "url": base, "thumbnail_url": base + "/thumbnail"}
+
+
 def message_view(message: Message, *, internal: bool = False) -> dict[str, Any]:
     payload = message.payload or {}
+    attachment = payload.get("attachment")
     data: dict[str, Any] = {
         "seq": message.seq,
         "role": message.role,
@@ -25,6 +39,11 @@ def message_view(message: Message, *, internal: bool = False) -> dict[str, Any]:
         "client_message_id": message.client_message_id,
         "agent_name": payload.get("agent_name"),
         "created_at": iso(message.created_at),
+        "attachment": (
+            attachment_view(attachment, conversation_id=message.conversation_id, for_agent=internal)
+            if isinstance(attachment, dict)
+            else None
+        ),
     }
     if internal:
         data["payload"] = payload
@@ -52,6 +71,7 @@ def conversation_view(
         "customer": customer_view(conversation),
         "queue": queue,
         "agent": {"name": agent.name} if agent is not None else None,
+        "reply_email": conversation.reply_email,
     }
 
 

@@ -139,6 +139,14 @@ def openapi_document() -> dict[str, Any]:
             "/v1/openapi.json": {
                 "get": _op("This document", {"200": _json(obj, "document")}, security=[])
             },
+            "/v1/policies": {
+                "get": _op(
+                    "The shop's policies: cancellation fee, return window, refund, delivery and "
+                    "deletion times, payment methods (docs/contracts.md)",
+                    {"200": _json(obj, "the policies")},
+                    *_COMMON,
+                )
+            },
             "/v1/orders/{order_number}": {
                 "get": _op(
                     "One order",

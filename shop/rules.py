@@ -34,6 +34,20 @@ SUPPORTED_COUNTRIES = frozenset({"DE", "AT", "NL", "BE", "FR", "KR"})
 DELIVERY_DAYS = {"DE": 2, "AT": 3, "NL": 3, "BE": 3, "FR": 4, "KR": 6}
 # Business days until a refund reaches the customer, by payment method.
 REFUND_DAYS = {"card": 5, "paypal": 2, "invoice": 7}
+# The shop's published policies (GET /v1/policies): the one source of every figure the
+# assistant states.
+RETURN_DROP_OFF_DAYS = 14  # the label is valid this long
+STANDARD_DELIVERY_DAYS = (2, 4)  # business days
+STANDARD_DELIVERY_CENTS = 490
+FREE_DELIVERY_FROM_CENTS = 5000
+EXPRESS_DELIVERY_CENTS = 990
+EXPRESS_CUTOFF = "14:00"
+DEFAULT_CARRIER = "DHL"
+PAYMENT_METHODS = ("Visa", "Mastercard", "PayPal", "Klarna", "Apple Pay", "Google Pay")
+PAYMENT_RETRY_DAYS = 7
+RESERVATION_RELEASE_DAYS = (3, 5)  # business days
+BANK_REFUND_DAYS = (1, 3)  # business days after the refund is paid out
+ACCOUNT_DELETION_DAYS = 30
 _POSTCODE = {"DE": r"\d{5}", "AT": r"\d{4}", "NL": r"\d{4} ?[A-Z]{2}", "BE": r"\d{4}"}
 _POSTCODE.update({"FR": r"\d{5}", "KR": r"\d{5}"})
 

@@ -264,8 +264,10 @@ async def create_return(
         "return_id": return_id,
         "label_reference": label,
         "label_url": f"{LABEL_BASE_URL}/{return_id}/label.pdf",
-        "drop_off": f"Drop the parcel at any {order.carrier or 'DHL'} parcel shop within "
-        "14 days; no printer needed, show the label reference.",
+        "drop_off": f"any {order.carrier or rules.DEFAULT_CARRIER} parcel shop within "
+        f"{rules.RETURN_DROP_OFF_DAYS} days",
+        "carrier": order.carrier or rules.DEFAULT_CARRIER,
+        "drop_off_days": rules.RETURN_DROP_OFF_DAYS,
         "refund_amount": rules.format_cents(refund),
         "refund_expected_in_days": rules.RETURN_REFUND_DAYS,
     }

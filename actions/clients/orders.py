@@ -23,6 +23,7 @@ DEFAULT_URL = "http://127.0.0.1:8081"
 DEFAULT_KEY = "demo-order-key"
 DEFAULT_TIMEOUT = 1.0  # seconds per attempt
 DEFAULT_DEADLINE = 2.0  # seconds for one call including retries (customer hears back < 3 s)
+POLICIES_TTL = 300.0  # seconds the policies are cached (GET /v1/policies)
 
 
 class OrderApiError(Exception):
@@ -210,6 +211,62 @@ class ReturnLabel:
     drop_off: str | None
     refund_amount: str | None
     refund_expected_in_days: int | None
+    carrier: str | None = None
+    drop_off_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Policies:
+    """The shop's published policies (``GET /v1/policies``): every figure the bot states."""
+
+    currency: str
+    cancellation_fee: str  # once the order is packed, decimal string
+    return_window_days: int
+    return_refund_days: int
+    drop_off_days: int
+    refund_days_by_method: dict[str, int]
+    bank_days: tuple[int, int]
+    carrier: str
+    standard_days: tuple[int, int]
+    standard_price: str
+    free_from: str
+    express_price: str
+    express_order_by: str
+    payment_methods: tuple[str, ...]
+    payment_retry_days: int
+    reservation_release_days: tuple[int, int]
+    account_deletion_days: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Policies:
+        def span(value: dict[str, Any]) -> tuple[int, int]:
+            return int(value["min"]), int(value["max"])
+
+        try:
+            returns, delivery, payments = data["returns"], data["delivery"], data["payments"]
+            return cls(
+                currency=str(data.get("currency", "EUR")),
+                cancellation_fee=str(data["cancellation"]["packed_fee"]),
+                return_window_days=int(returns["window_days"]),
+                return_refund_days=int(returns["refund_days"]),
+                drop_off_days=int(returns["drop_off_days"]),
+                refund_days_by_method={
+                    str(k): int(v) for k, v in data["refunds"]["days_by_method"].items()
+                },
+                bank_days=span(data["refunds"]["bank_business_days"]),
+                carrier=str(delivery["carrier"]),
+                standard_days=span(delivery["standard_business_days"]),
+                standard_price=str(delivery["standard_price"]),
+                free_from=str(delivery["free_from"]),
+                express_price=str(delivery["express_price"]),
+                express_order_by=str(delivery["express_order_by"]),
+                payment_methods=tuple(str(m) for m in payments["methods"]),
+                payment_retry_days=int(payments["retry_days"]),
+                reservation_release_days=span(payments["reservation_release_business_days"]),
+                account_deletion_days=int(data["account"]["deletion_days"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise Unavailable(f"unexpected policies document: {exc!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -260,6 +317,7 @@ class OrderClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = settings or OrderApiSettings.from_env()
+        self._policies: tuple[float, Policies] | None = None
         self._http = httpx.AsyncClient(
             base_url=self.settings.base_url,
             headers={"X-API-Key": self.settings.api_key, "Accept": "application/json"},
@@ -342,6 +400,15 @@ class OrderClient:
         body = await self._request("GET", "/v1/health")
         return body.get("status") == "ok"
 
+    async def policies(self) -> Policies:
+        """The shop's policies, cached for POLICIES_TTL seconds (they change rarely)."""
+        now = time.monotonic()
+        if self._policies is not None and now - self._policies[0] < POLICIES_TTL:
+            return self._policies[1]
+        policies = Policies.from_json(await self._request("GET", "/v1/policies"))
+        self._policies = (now, policies)
+        return policies
+
     async def get_order(self, order_number: str) -> Order:
         return Order.from_json(await self._request("GET", f"/v1/orders/{order_number}"))
 
@@ -412,6 +479,8 @@ class OrderClient:
             drop_off=body.get("drop_off"),
             refund_amount=body.get("refund_amount"),
             refund_expected_in_days=int(days) if days is not None else None,
+            carrier=body.get("carrier"),
+            drop_off_days=int(body["drop_off_days"]) if body.get("drop_off_days") else None,
         )
 
     async def refund(self, order_number: str) -> Refund:

@@ -34,6 +34,7 @@ INFO_ACTIONS = frozenset(
         "utter_place_order",
         "utter_leave_feedback",
         "action_account_help",
+        "action_answer_policy",
     }
 )
 COMPLAINT_INTENTS = frozenset({"complaint"})

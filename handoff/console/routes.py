@@ -14,31 +14,41 @@ from sanic.response import HTTPResponse, json
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
+from handoff.attachments import records
 from handoff.console import auth
 from handoff.console import services as svc
+from handoff.cors import same_origin
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.http import hub_of, json_body
+from handoff.http import client_address, file_response, hub_of, json_body
 from handoff.pii import mask_value
 from handoff.pubsub import CONSOLE
+from handoff.ratelimit import LOGIN_ACCOUNT, LOGIN_ADDRESS
+from handoff.security import SESSION_COOKIE
 from handoff.store import repositories as repo
 from handoff.store.models import User, utcnow
 from handoff.views import colleague_view, event_view, message_view, user_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console")
-COOKIE = "handoff_session"
+COOKIE = SESSION_COOKIE
+MAX_SESSION_TOKEN = 256
 MAX_ID = 2**53  # larger ids overflow the database's integers
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 def session_token(request: Request) -> str:
+    """The session token from `Authorization: Bearer …` or the session cookie; never from the
+    URL (a token in a URL ends up in logs, history and Referer headers)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    token = request.cookies.get(COOKIE) or request.args.get("token")
-    if token:
-        return str(token)
-    raise Unauthorized("Please log in.")
+        token = header[7:].strip()
+    else:
+        token = str(request.cookies.get(COOKIE) or "")
+    if not token:
+        raise Unauthorized("Please log in.")
+    if not token.isascii() or len(token) > MAX_SESSION_TOKEN:
+        raise Unauthorized("Please log in again.")
+    return token
 
 
 async def current_user(request: Request) -> User:
@@ -77,13 +87,23 @@ async def login(request: Request) -> HTTPResponse:
     body = json_body(request)
     email, password = _str(body, "email"), _str(body, "password")
     assert email is not None and password is not None
-    async with hub.db.session() as session:
-        token, user = await auth.login(
-            session=session,
-            email=email,
-            password=password,
-            ttl_seconds=hub.settings.session_ttl_seconds,
-        )
+    account, address = email.strip().lower()[:320], client_address(request)
+    # Throttled per account and per address; only failed attempts count.
+    await hub.limits.check(LOGIN_ACCOUNT, account)
+    await hub.limits.check(LOGIN_ADDRESS, address)
+    try:
+        async with hub.db.session() as session:
+            token, user = await auth.login(
+                session=session,
+                email=email,
+                password=password,
+                ttl_seconds=hub.settings.session_ttl_seconds,
+            )
+    except Unauthorized:
+        await hub.limits.hit(LOGIN_ACCOUNT, account)
+        await hub.limits.hit(LOGIN_ADDRESS, address)
+        log.info("login failed", extra={"address": address})
+        raise
     response = json({"token": token, "user": user_view(user)})
     response.add_cookie(
         COOKIE,
@@ -375,6 +395,43 @@ async def handback(request: Request, handoff_id: int) -> HTTPResponse:
 # --- agent WebSocket -----------------------------------------------------------------------
 
 
+@bp.get("/api/handoffs/<handoff_id:int>/attachments")
+@requires(auth.ACT)
+async def handoff_attachments(request: Request, handoff_id: int) -> HTTPResponse:
+    """The customer's photos in this conversation, oldest first, with `url` and
+    `thumbnail_url` (both need the agent's login session; see docs/api.md)."""
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        items = await svc.handoff_attachments(
+            session=session, handoff_id=handoff_id, user=request.ctx.user
+        )
+    return json({"attachments": items})
+
+
+async def _agent_photo(request: Request, attachment_id: str, thumbnail: bool) -> HTTPResponse:
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        attachment = await svc.readable_attachment(
+            session=session, attachment_id=attachment_id, user=request.ctx.user
+        )
+    key = attachment.storage_key + (records.THUMBNAIL_SUFFIX if thumbnail else "")
+    return file_response(
+        await hub.attachments.get(key), attachment.content_type, attachment.filename
+    )
+
+
+@bp.get("/api/attachments/<attachment_id:str>")
+@requires(auth.ACT)
+async def attachment_file(request: Request, attachment_id: str) -> HTTPResponse:
+    return await _agent_photo(request, attachment_id, thumbnail=False)
+
+
+@bp.get("/api/attachments/<attachment_id:str>/thumbnail")
+@requires(auth.ACT)
+async def attachment_thumbnail(request: Request, attachment_id: str) -> HTTPResponse:
+    return await _agent_photo(request, attachment_id, thumbnail=True)
+
+
 def _visible(event: dict[str, Any], user: User) -> bool:
     if event.get("type") == "queue" or user.role in auth.SUPERVISE:
         return True
@@ -385,6 +442,12 @@ def _visible(event: dict[str, Any], user: User) -> bool:
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     hub = hub_of(request)
     try:
+        origin = request.headers.get("origin")
+        if origin is not None and not same_origin(request, origin):
+            # Cross-site WebSocket hijacking: the browser would send the cookie along.
+            raise Forbidden(
+                "The agent socket is for this site's console only.", code="origin_not_allowed"
+            )
         user = await current_user(request)
         if user.role not in auth.READ:
             raise Forbidden("Your role does not allow this.")

@@ -8,17 +8,21 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.attachments import records
 from handoff.console.auth import ACT, SUPERVISE
 from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotFound
+from handoff.gateway import ces, mailing
 from handoff.gateway import services as gateway
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE, conversation_channel
 from handoff.queue import services as queue
 from handoff.store import repositories as repo
-from handoff.store.models import Handoff, Message, Note, User, utcnow
+from handoff.store.models import Attachment, Handoff, Message, Note, User, utcnow
 from handoff.views import (
+    attachment_view,
     event_view,
     handoff_summary_view,
+    iso,
     message_view,
     note_view,
 )
@@ -168,7 +172,19 @@ async def agent_message(
             agent_id=user.id,
         )
     await gateway.publish_message(hub, handoff.conversation_id, message, handoff)
+    # Nobody online earlier, or the customer left: the reply also goes to their e-mail.
+    hub.spawn(
+        _reply_by_email(hub, handoff.conversation_id, message),
+        name=f"reply-email-{handoff.conversation_id}",
+    )
     return message, True
+
+
+async def _reply_by_email(hub: Hub, conversation_id: str, message: Message) -> None:
+    try:
+        await mailing.reply_if_offline(hub, conversation_id=conversation_id, message=message)
+    except Exception:
+        log.exception("reply e-mail failed", extra={"conversation_id": conversation_id})
 
 
 async def add_note(hub: Hub, *, handoff_id: int, user: User, text: str) -> dict[str, Any]:
@@ -249,6 +265,12 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
         _check_actor(handoff, user)
+    # Once per session: not when the bot already asked the CES question in this Rasa session.
+    bot_asked = await ces.bot_already_asked(hub, handoff.conversation_id)
+    asked = False
+    async with hub.db.session() as session:
+        handoff = await require_handoff(session=session, handoff_id=handoff_id)
+        _check_actor(handoff, user)
         handoff.status = "resolved"
         handoff.closed_at = utcnow()
         handoff.resolution = note
@@ -257,12 +279,25 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
         )
         conversation.mode = "closed"
         await repo.add_event(session, handoff, "resolved", agent_id=user.id, data={"note": note})
-        notice = await _system_message(session, handoff, "resolved", user)
-    await _lifecycle(hub, handoff, "resolved", [notice])
+        notices = [await _system_message(session, handoff, "resolved", user)]
+        if not bot_asked and await ces.should_ask(session, handoff=handoff):
+            notices.append(
+                await ces.ask(
+                    session,
+                    conversation=conversation,
+                    handoff=handoff,
+                    shop_name=hub.settings.shop_name,
+                )
+            )
+            asked = True
+    await _lifecycle(hub, handoff, "resolved", notices)
     try:  # so the bot answers if the customer writes again later
         await hub.rasa.resume(handoff.conversation_id)
     except BotUnavailable:
         log.warning("could not resume the bot after resolve", extra={"handoff_id": handoff_id})
+    else:
+        if asked:  # the bot must not ask again in this session
+            await ces.tell_bot(hub, handoff.conversation_id, ces_asked=True)
     return handoff
 
 
@@ -353,6 +388,43 @@ async def release_all(hub: Hub, *, user: User) -> list[int]:
         log.info("handoff released", extra={"handoff_id": handoff.id, "agent_id": user.id})
         await _lifecycle(hub, handoff, "released", notices)
     return [h.id for h, _ in released]
+
+
+# --- customers' photos ----------------------------------------------------------------------
+
+
+async def readable_attachment(
+    *, session: AsyncSession, attachment_id: str, user: User
+) -> Attachment:
+    """A photo an agent may open: one of a conversation that was handed to the agents.
+    Analysts (and anyone without a login, or with a customer token) are refused."""
+    if user.role not in ACT:
+        raise Forbidden("Your role cannot open customers' photos.")
+    attachment = await records.get(session, attachment_id)
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    if not await repo.handoffs_for_conversations(session, [attachment.conversation_id]):
+        raise NotFound("No such attachment.")
+    return attachment
+
+
+async def handoff_attachments(
+    *, session: AsyncSession, handoff_id: int, user: User
+) -> list[dict[str, Any]]:
+    if user.role not in ACT:
+        raise Forbidden("Your role cannot open customers' photos.")
+    handoff = await require_handoff(session=session, handoff_id=handoff_id)
+    rows = await records.for_conversation(session, handoff.conversation_id)
+    return [
+        {
+            **attachment_view(
+                records.reference(a), conversation_id=a.conversation_id, for_agent=True
+            ),
+            "seq": a.message_seq,
+            "created_at": iso(a.created_at),
+        }
+        for a in rows
+    ]
 
 
 async def set_available(*, session: AsyncSession, user: User, available: bool) -> User:

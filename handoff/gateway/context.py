@@ -129,12 +129,13 @@ def _summary(
         if task.get("status") == "success":
             parts.append(f"The bot tried to {label}{order}: it succeeded.")
         else:
-            code = f" ({task['code']})" if task.get("code") else ""
+            code = f" ({str(task['code']).replace('_', ' ')})" if task.get("code") else ""
             parts.append(f"The bot tried to {label}{order}: it was refused{code}.")
     else:
         topics = [i["intent"] for i in intents if i.get("intent") not in (None, "nlu_fallback")]
         if topics:
-            parts.append(f"Topic: {topics[-1]}.")
+            topic = str(topics[-1])
+            parts.append(f"Topic: {TASK_LABELS.get(topic, topic.replace('_', ' '))}.")
     if orders:
         described = ", ".join(
             f"{o.get('order_number', '?')} ({o.get('status', 'unknown')})" for o in orders

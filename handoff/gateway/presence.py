@@ -48,8 +48,9 @@ async def _grace(hub: Hub, conversation_id: str) -> None:
 
 
 def is_anonymous(conversation: Conversation) -> bool:
-    """Nobody can reach this customer again: not signed in and no e-mail address given."""
-    return not conversation.customer_id and not conversation.email
+    """Nobody can reach this customer again: not signed in and no e-mail address given (neither
+    verified with the bot nor left for a reply)."""
+    return not conversation.customer_id and not conversation.email and not conversation.reply_email
 
 
 async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> None:

@@ -62,6 +62,16 @@ class RasaClient:
             json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
         )
 
+    async def set_slots(self, conversation_id: str, slots: dict[str, Any]) -> None:
+        """Append slot events (the service's CES question and answer, so the bot does not ask
+        again in this session and analytics sees the score)."""
+        await self._request(
+            "POST",
+            f"/conversations/{conversation_id}/tracker/events",
+            params={"token": self._token},
+            json=[{"event": "slot", "name": name, "value": value} for name, value in slots.items()],
+        )
+
     async def hand_back(self, conversation_id: str, outcome: str) -> list[dict[str, Any]]:
         """Resume the paused conversation and tell the bot what the agent did."""
         params = {"token": self._token}

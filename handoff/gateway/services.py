@@ -5,19 +5,22 @@ Store-level functions take a keyword-only `session`; the orchestration functions
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import texts
+from handoff.attachments import images, records
 from handoff.config import LANGUAGES, Settings
 from handoff.errors import BadRequest, BotUnavailable, NotFound
-from handoff.gateway import payloads
+from handoff.gateway import ces
 from handoff.gateway.context import ConversationFacts, build_context, topic_of
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE, conversation_channel
@@ -154,6 +157,7 @@ async def create_conversation(
         customer_present=True,
         customer_id=customer.customer_id if customer else None,
         customer_name=customer.name if customer else None,
+        reply_email=customer.email if customer else None,
         created_at=now,
         updated_at=now,
     )
@@ -180,7 +184,10 @@ async def conversation_state(
         queue_data = info.as_dict()
     elif handoff is not None and handoff.agent_id is not None:
         agent = await session.get(User, handoff.agent_id)
-    return conversation_view(conversation, queue=queue_data, agent=agent)
+    return {
+        **conversation_view(conversation, queue=queue_data, agent=agent),
+        "email_enabled": settings.mail_enabled,
+    }
 
 
 @dataclass
@@ -189,6 +196,13 @@ class Posted:
     created: bool
     mode: str
     handoff: Handoff | None
+    # The service's own answers to this message (the CES thank-you, the photo notice).
+    notices: list[Message] = field(default_factory=list)
+
+    @property
+    def for_bot(self) -> bool:
+        """A new message the bot must answer (not an answer to the service's own question)."""
+        return self.created and self.mode == "bot" and not self.notices
 
 
 async def store_customer_message(
@@ -198,8 +212,7 @@ async def store_customer_message(
     existing = await repo.message_by_client_id(session, conversation_id, client_message_id)
     if existing is not None:
         return Posted(existing, False, conversation.mode, None)
-    if conversation.mode == "closed":
-        conversation.mode = "bot"
+    score = ces.parse_answer(text)
     message = await repo.add_message(
         session,
         conversation_id=conversation_id,
@@ -209,6 +222,17 @@ async def store_customer_message(
         client_message_id=client_message_id,
     )
     handoff = await repo.open_handoff(session, conversation_id)
+    if score is not None:
+        # The answer to the service's own question (after an agent) stays with the service;
+        # an answer to the bot's question goes on to the bot.
+        thanks = await ces.record_answer(session, conversation=conversation, score=score)
+        if thanks is not None:
+            return Posted(message, True, conversation.mode, handoff, [thanks])
+    if conversation.mode == "closed":
+        conversation.mode = "bot"
+    if conversation.mode == "bot":
+        message.bot_status = "pending"  # a durable bot turn (handoff.gateway.turns)
+        await session.flush()
     return Posted(message, True, conversation.mode, handoff)
 
 
@@ -272,71 +296,75 @@ async def accept_customer_message(
             return Posted(existing, False, conversation.mode, None)
     if posted.created:
         await publish_message(hub, conversation_id, posted.message, posted.handoff)
+        for notice in posted.notices:
+            await publish_message(hub, conversation_id, notice, posted.handoff)
+        score = ces.parse_answer(text)
+        if posted.notices and score is not None:
+            hub.spawn(ces.tell_bot(hub, conversation_id, ces_score=score), name="ces-slot")
     return posted
 
 
-async def bot_turn(hub: Hub, *, conversation_id: str, message: Message) -> list[Message]:
-    """Forward one customer message to Rasa (in order, per conversation) and relay the replies."""
-    async with hub.locks[conversation_id]:
+async def accept_photo(
+    hub: Hub,
+    *,
+    conversation_id: str,
+    data: bytes,
+    filename: str | None,
+    client_message_id: str | None,
+) -> Posted:
+    """Check and re-encode a customer's photo, store it, and post it as a customer message
+    (listed in the open handoff's context). Idempotent per client_message_id."""
+    if client_message_id is not None:
         async with hub.db.session() as session:
-            conversation = await require_conversation(
-                session=session, conversation_id=conversation_id
-            )
-            mode = conversation.mode
-            metadata = {
-                "language": conversation.language,
-                "customer_id": conversation.customer_id,
-                "channel": conversation.channel,
-            }
-            handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
-            recent = await repo.recent_bot_messages(
-                session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
-            )
-            offered = payloads.offered_payloads(m.payload or {} for m in recent)
-        if mode != "bot":
-            # Handed off while this message waited for the bot: it belongs to the agent now.
-            if handoff is not None:
-                await publish_message(hub, conversation_id, message, handoff)
-            return []
-        sent = payloads.text_for_rasa(message.text or "", offered)
-        if payloads.is_payload_like(message.text or "") and sent not in offered:
-            log.info(
-                "customer text sent as plain text, not as a payload",
-                extra={"conversation_id": conversation_id, "seq": message.seq},
-            )
-        try:
-            replies = await hub.rasa.send_message(conversation_id, sent, metadata)
-        except BotUnavailable:
-            log.warning("bot unavailable; queueing", extra={"conversation_id": conversation_id})
-            return await start_handoff(
-                hub, conversation_id=conversation_id, reason="bot_unavailable", bot_payload=None
-            )
-        stored: list[Message] = []
-        handoff_payload: dict[str, Any] | None = None
-        async with hub.db.session() as session:
-            for reply in replies:
-                payload = {k: v for k, v in reply.items() if k != "recipient_id"}
-                custom = payload.get("custom")
-                if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-                    handoff_payload = custom["handoff"]
-                text = reply.get("text") if isinstance(reply.get("text"), str) else None
-                stored.append(
-                    await repo.add_message(
-                        session,
-                        conversation_id=conversation_id,
-                        role="bot",
-                        text=text,
-                        payload=payload,
-                    )
+            await require_conversation(session=session, conversation_id=conversation_id)
+            existing = await repo.message_by_client_id(session, conversation_id, client_message_id)
+        if existing is not None:
+            return Posted(existing, False, "", None)
+    photo = await asyncio.to_thread(images.process, data)
+    async with hub.db.session() as session:
+        conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        attachment = await records.add(
+            session, conversation_id=conversation_id, photo=photo, filename=filename
+        )
+        await hub.attachments.put(attachment.storage_key, photo.data)
+        await hub.attachments.put(
+            attachment.storage_key + records.THUMBNAIL_SUFFIX, photo.thumbnail
+        )
+        reference = records.reference(attachment)
+        message = await repo.add_message(
+            session,
+            conversation_id=conversation_id,
+            role="customer",
+            text=f"[{texts.text(conversation.language, 'photo')}: {attachment.filename}]",
+            payload={"attachment": reference},
+            client_message_id=client_message_id,
+        )
+        attachment.message_seq = message.seq
+        handoff = await repo.open_handoff(session, conversation_id)
+        notices: list[Message] = []
+        if handoff is not None:
+            context = dict(handoff.context or {})
+            listed = list(context.get("attachments") or [])
+            context["attachments"] = [*listed, {**reference, "seq": message.seq}]
+            handoff.context = context
+        elif conversation.mode in ("bot", "closed"):
+            notices.append(
+                await system_message(
+                    session,
+                    conversation_id=conversation_id,
+                    language=conversation.language,
+                    event="photo_kept",
                 )
-        for reply_message in stored:
-            await publish_message(hub, conversation_id, reply_message, None)
-        if handoff_payload is not None:
-            reason = str(handoff_payload.get("reason") or "customer_request")
-            stored += await start_handoff(
-                hub, conversation_id=conversation_id, reason=reason, bot_payload=handoff_payload
             )
-        return stored
+        posted = Posted(message, True, conversation.mode, handoff, notices)
+    log.info(
+        "photo received",
+        extra={"conversation_id": conversation_id, "bytes": len(photo.data), "in": len(data)},
+    )
+    await publish_message(hub, conversation_id, posted.message, handoff)
+    for notice in posted.notices:
+        await publish_message(hub, conversation_id, notice, handoff)
+    return posted
 
 
 def _transcript_entry(message: Message) -> dict[str, Any]:
@@ -390,9 +418,17 @@ async def _previous_conversations(
 
 
 async def start_handoff(
-    hub: Hub, *, conversation_id: str, reason: str, bot_payload: dict[str, Any] | None
+    hub: Hub,
+    *,
+    conversation_id: str,
+    reason: str,
+    bot_payload: dict[str, Any] | None,
+    done_message_id: int | None = None,
 ) -> list[Message]:
-    """Build the agent's context from the tracker, queue the conversation, tell the truth."""
+    """Build the agent's context from the tracker, queue the conversation, tell the truth.
+
+    `done_message_id`: the customer message whose bot turn ends with this handoff (marked done
+    in the same transaction, so a crash cannot leave it both answered and pending)."""
     tracker: dict[str, Any] | None = None
     if reason != "bot_unavailable":
         try:
@@ -404,6 +440,12 @@ async def start_handoff(
     stored: list[Message] = []
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        if done_message_id is not None:
+            await session.execute(
+                update(Message)
+                .where(Message.id == done_message_id)
+                .values(bot_status="done", bot_lease_until=None)
+            )
         if await repo.open_handoff(session, conversation_id) is not None:
             return []
         slots = (tracker or {}).get("slots") or (bot_payload or {}).get("slots") or {}
@@ -433,6 +475,11 @@ async def start_handoff(
             bot_payload=bot_payload,
             low_confidence=hub.settings.low_confidence,
         )
+        attachments = await records.for_conversation(session, conversation_id)
+        if attachments:
+            context["attachments"] = [
+                {**records.reference(a), "seq": a.message_seq} for a in attachments
+            ]
         if customer_id and not conversation.customer_id:
             conversation.customer_id = str(customer_id)
         if email and verified:

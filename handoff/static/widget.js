@@ -32,8 +32,10 @@
       open: "Chat with us",
       close: "Minimise chat",
       end: "End chat",
-      endConfirm: "Press again to end the chat",
-      ended: "You ended the chat. Write again any time to start a new one.",
+      endConfirm: "End this chat?",
+      endYes: "End chat",
+      endNo: "Keep chatting",
+      ended: "You ended the chat. The conversation stays here; write again any time to start a new one.",
       welcome: "Hi! How can we help you today? Ask about an order, a delivery, a return or your account.",
       placeholder: "Write a message…",
       inputLabel: "Your message",
@@ -45,7 +47,7 @@
       botTyping: "The assistant is typing…",
       agentTyping: "{name} is typing…",
       statusBot: "Assistant · usually answers at once",
-      statusQueued: "Waiting for a colleague · you are number {position}, about {minutes} min",
+      statusQueued: "Waiting for a colleague · you are number {position}, {wait}",
       statusQueuedNoEstimate: "Waiting for a colleague · you are number {position}",
       statusNobody: "No colleague is online right now · leave a message, it stays in the queue",
       statusAgent: "You are chatting with {name}",
@@ -63,14 +65,34 @@
       cesThanks: "Thank you for your rating.",
       unread: "{count} unread",
       error: "Sorry, something went wrong. Please try again.",
+      waitOne: "about 1 minute",
+      waitMany: "about {count} minutes",
+      sentAt: "{who}, {time}",
+      attach: "Attach a photo",
+      photoUploading: "Sending photo…",
+      photoAlt: "Photo: {name}",
+      photoTooBig: "This photo is larger than 10 MB. Please choose a smaller one.",
+      photoType: "Only JPEG, PNG or WebP photos can be sent.",
+      photoFailed: "Sorry, the photo could not be sent. Please try again.",
+      emailTranscript: "E-mail me the transcript",
+      emailLabel: "Your e-mail address",
+      emailSend: "Send",
+      transcriptSent: "The transcript was sent to {email}.",
+      emailInvalid: "Please enter an e-mail address like name@example.com.",
+      emailFailed: "Sorry, the e-mail could not be sent. Please try again later.",
+      offlineEmailPrompt: "Leave your e-mail address and we will also send a colleague's reply there.",
+      offlineEmailSave: "Save",
+      offlineEmailSaved: "Thank you. A colleague's reply will also be sent to {email}.",
     },
     ko: {
       title: "고객센터",
       open: "채팅 상담",
       close: "채팅 최소화",
       end: "상담 종료",
-      endConfirm: "한 번 더 누르면 상담이 종료됩니다",
-      ended: "상담을 종료했습니다. 언제든 다시 메시지를 보내 새 상담을 시작하세요.",
+      endConfirm: "상담을 종료할까요?",
+      endYes: "상담 종료",
+      endNo: "계속 상담하기",
+      ended: "상담을 종료했습니다. 대화 내용은 여기에 남아 있으며, 언제든 다시 메시지를 보내 새 상담을 시작할 수 있습니다.",
       welcome: "안녕하세요! 무엇을 도와드릴까요? 주문, 배송, 반품, 계정에 대해 물어보세요.",
       placeholder: "메시지를 입력하세요…",
       inputLabel: "메시지",
@@ -82,7 +104,7 @@
       botTyping: "상담 봇이 입력 중입니다…",
       agentTyping: "{name} 상담원이 입력 중입니다…",
       statusBot: "상담 봇 · 바로 답변드립니다",
-      statusQueued: "상담원 연결 대기 중 · 대기 순서 {position}번째, 약 {minutes}분",
+      statusQueued: "상담원 연결 대기 중 · 대기 순서 {position}번째, {wait}",
       statusQueuedNoEstimate: "상담원 연결 대기 중 · 대기 순서 {position}번째",
       statusNobody: "지금은 연결 가능한 상담원이 없습니다 · 메시지를 남겨 주세요",
       statusAgent: "{name} 상담원과 대화 중",
@@ -94,12 +116,30 @@
       notSent: "아직 보내지 못했습니다 · 다시 시도합니다",
       newMessage: "{who}의 새 메시지: {text}",
       quickReplies: "추천 답변",
-      cesQuestion: "1(전혀 그렇지 않다)부터 7(매우 그렇다)까지 선택해 주세요",
-      cesLow: "전혀 그렇지 않다",
-      cesHigh: "매우 그렇다",
+      cesQuestion: "1(전혀 동의하지 않음)부터 7(매우 동의함)까지 선택해 주세요",
+      cesLow: "전혀 동의하지 않음",
+      cesHigh: "매우 동의함",
       cesThanks: "평가해 주셔서 감사합니다.",
       unread: "읽지 않은 메시지 {count}개",
       error: "죄송합니다. 문제가 발생했습니다. 다시 시도해 주세요.",
+      waitOne: "약 1분",
+      waitMany: "약 {count}분",
+      sentAt: "{who}, {time}",
+      attach: "사진 첨부",
+      photoUploading: "사진을 보내는 중…",
+      photoAlt: "사진: {name}",
+      photoTooBig: "10MB보다 큰 사진입니다. 더 작은 사진을 선택해 주세요.",
+      photoType: "JPEG, PNG, WebP 사진만 보낼 수 있습니다.",
+      photoFailed: "죄송합니다. 사진을 보내지 못했습니다. 다시 시도해 주세요.",
+      emailTranscript: "상담 내역을 이메일로 받기",
+      emailLabel: "이메일 주소",
+      emailSend: "보내기",
+      transcriptSent: "상담 내역을 {email}(으)로 보냈습니다.",
+      emailInvalid: "name@example.com 형식의 이메일 주소를 입력해 주세요.",
+      emailFailed: "죄송합니다. 이메일을 보내지 못했습니다. 잠시 후 다시 시도해 주세요.",
+      offlineEmailPrompt: "이메일 주소를 남겨 주시면 상담원의 답변을 이메일로도 보내 드립니다.",
+      offlineEmailSave: "저장",
+      offlineEmailSaved: "감사합니다. 상담원의 답변을 {email}(으)로도 보내 드립니다.",
     },
   };
   const T = TEXT[LANGUAGE];
@@ -107,6 +147,22 @@
     (T[key] || TEXT.en[key] || key).replace(/\{(\w+)\}/g, (_, name) =>
       values && values[name] !== undefined ? String(values[name]) : "");
   const TITLE = ds.title || T.title;
+  /** "about 1 minute", "about 3 minutes", "약 1분": the plural rules of the page language. */
+  const waitText = (minutes) => {
+    const plural = new Intl.PluralRules(LANGUAGE).select(minutes);
+    return t(plural === "one" ? "waitOne" : "waitMany", { count: minutes });
+  };
+  const timeFormat = new Intl.DateTimeFormat(LANGUAGE, { hour: "2-digit", minute: "2-digit" });
+  const dateTimeFormat = new Intl.DateTimeFormat(LANGUAGE, {
+    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  /** A message time: the clock time today, the date too on other days. */
+  const formatTime = (date) => {
+    const today = new Date();
+    return date.toDateString() === today.toDateString()
+      ? timeFormat.format(date) : dateTimeFormat.format(date);
+  };
+  const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+  const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
 
   // ---------------------------------------------------------------- storage (shared by tabs)
   const storage = {
@@ -156,6 +212,22 @@
     return node;
   }
 
+  /** A paperclip drawn in SVG (emoji fonts are missing on many systems). */
+  function paperclip() {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    for (const [key, value] of Object.entries({ viewBox: "0 0 24 24", width: "20", height: "20",
+      fill: "none", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round",
+      "stroke-linejoin": "round", "aria-hidden": "true", focusable: "false" })) {
+      svg.setAttribute(key, value);
+    }
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", "M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 " +
+      "5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48");
+    svg.append(path);
+    return svg;
+  }
+
   const STYLE = `
 :host { all: initial; }
 *, *::before, *::after { box-sizing: border-box; }
@@ -163,7 +235,7 @@
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans KR", sans-serif;
   color: #1a1a1a; }
 button { font: inherit; cursor: pointer; }
-:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
+:focus-visible { outline: 3px solid #b35900; outline-offset: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .launcher { display: flex; align-items: center; gap: 8px; border: 0; border-radius: 28px;
@@ -179,13 +251,37 @@ header { background: #1b4fa0; color: #fff; padding: 12px 14px; display: flex; ga
 header .titles { flex: 1; min-width: 0; }
 header h2 { margin: 0; font-size: 17px; }
 header .status { margin: 2px 0 0; font-size: 13px; color: #e8eefc; }
-header button { background: transparent; color: #fff; border: 1px solid rgba(255,255,255,.6);
-  border-radius: 6px; padding: 4px 8px; font-size: 13px; }
+header button { flex: none; white-space: nowrap; background: transparent; color: #fff;
+  border: 1px solid rgba(255,255,255,.6); border-radius: 6px; padding: 4px 8px; font-size: 13px; }
 header button:hover { background: rgba(255,255,255,.15); }
+header :focus-visible { outline-color: #ffd27a; }
+.confirm { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding: 8px 14px;
+  background: #fdecea; color: #5f1a12; font-size: 14px; border-bottom: 1px solid #f2c4bd; }
+.confirm[hidden] { display: none; }
+.confirm p { margin: 0; flex: 1 1 auto; font-weight: 600; }
+.confirm button { border-radius: 6px; padding: 4px 10px; font-size: 13px; border: 1.5px solid #a3271a;
+  background: #fff; color: #a3271a; }
+.confirm button.yes { background: #a3271a; color: #fff; }
 .conn { background: #fff4d6; color: #5c4200; font-size: 13px; padding: 6px 14px; }
 .conn[hidden] { display: none; }
 .log { flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column; gap: 8px;
   background: #f6f7f9; }
+/* The transcript scrolls, so an outside ring would be clipped by the panel: draw it inside. */
+.log:focus-visible { outline-offset: -3px; }
+.msg .ts, .notice .ts { display: block; font-size: 11px; margin-top: 2px; color: #5a5f66; }
+.msg.customer .ts { color: #dbe5fb; text-align: right; }
+.msg .photo { display: block; margin-top: 4px; }
+.msg .photo img { display: block; max-width: 100%; max-height: 200px; border-radius: 8px;
+  background: #dfe3ea; }
+.ended-mark { align-self: stretch; border: 0; border-top: 2px dashed #b9c0ca; margin: 6px 0; }
+.mailform { align-self: stretch; background: #fff; border: 1px solid #d9dde3; border-radius: 12px;
+  padding: 8px 10px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.mailform label { flex: 1 1 100%; font-size: 13px; font-weight: 600; color: #333; }
+.mailform input { flex: 1 1 160px; min-width: 0; font: inherit; padding: 6px 8px;
+  border: 1.5px solid #8a929e; border-radius: 8px; }
+.mailform button { border: 0; border-radius: 8px; background: #1b4fa0; color: #fff;
+  padding: 7px 14px; font-weight: 600; }
+.mailform .error { flex: 1 1 100%; margin: 0; font-size: 13px; color: #a3271a; }
 .msg { max-width: 85%; padding: 8px 12px; border-radius: 12px; white-space: pre-wrap;
   overflow-wrap: anywhere; }
 .msg .who { display: block; font-size: 12px; font-weight: 600; color: #4a4a4a; margin-bottom: 2px; }
@@ -210,12 +306,17 @@ header button:hover { background: rgba(255,255,255,.15); }
 .ces .scale button:hover { background: #e8eefc; }
 .ces .ends { display: flex; justify-content: space-between; font-size: 12px; color: #4a4a4a; }
 .typing { font-size: 13px; color: #4a4a4a; padding: 4px 14px; min-height: 24px; background: #f6f7f9; }
-form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #d9dde3; background: #fff; }
+form.composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px;
+  border-top: 1px solid #d9dde3; background: #fff; }
 textarea { flex: 1; resize: none; font: inherit; padding: 8px 10px; border: 1.5px solid #8a929e;
-  border-radius: 8px; min-height: 42px; max-height: 120px; color: #1a1a1a; background: #fff; }
-form button { border: 0; border-radius: 8px; background: #1b4fa0; color: #fff; padding: 0 16px;
-  font-weight: 600; }
-form button:hover { background: #163f80; }
+  border-radius: 8px; min-height: 42px; max-height: 132px; overflow-y: hidden; color: #1a1a1a;
+  background: #fff; }
+form.composer button { border: 0; border-radius: 8px; background: #1b4fa0; color: #fff;
+  padding: 0 16px; font-weight: 600; height: 42px; flex: none; }
+form.composer button:hover { background: #163f80; }
+form.composer button.attach { background: #fff; color: #1b4fa0; border: 1.5px solid #1b4fa0;
+  padding: 0 10px; display: inline-flex; align-items: center; }
+form.composer button.attach:hover { background: #e8eefc; }
 @media (max-width: 480px) {
   .root { right: 12px; bottom: 12px; }
   .root.open { inset: 0; }
@@ -241,7 +342,6 @@ form button:hover { background: #163f80; }
       this.lastTypingSent = 0;
       this.unread = 0;
       this.creating = null;
-      this.endArmed = 0;
       this.build();
       this.adoptStored();
       window.addEventListener("online", () => this.reconnectNow());
@@ -265,13 +365,23 @@ form button:hover { background: #163f80; }
         el("span", { "aria-hidden": "true", text: "💬" }), this.launcherLabel, this.badge);
 
       this.title = el("h2", { id: "effortless-title", text: TITLE });
-      this.status = el("p", { class: "status", role: "status", text: t("statusBot") });
+      // Not a live region: every change comes with a notice, which is announced once.
+      this.status = el("p", { class: "status", text: t("statusBot") });
       this.endButton = el("button", { type: "button", class: "end", text: t("end"),
+        "aria-expanded": "false", "aria-controls": "effortless-confirm",
         onclick: () => this.endChat() });
       this.closeButton = el("button", { type: "button", class: "close", "aria-label": t("close"),
         text: "✕", onclick: () => this.close() });
       const header = el("header", {},
         el("div", { class: "titles" }, this.title, this.status), this.endButton, this.closeButton);
+      // Ending asks once, below the header (the header keeps its size).
+      this.endYes = el("button", { type: "button", class: "yes", text: t("endYes"),
+        onclick: () => this.endChat(true) });
+      this.endNo = el("button", { type: "button", class: "no", text: t("endNo"),
+        onclick: () => this.cancelEnd() });
+      this.confirm = el("div", { id: "effortless-confirm", class: "confirm", role: "group",
+        "aria-labelledby": "effortless-confirm-q", hidden: true },
+      el("p", { id: "effortless-confirm-q", text: t("endConfirm") }), this.endYes, this.endNo);
       this.conn = el("div", { class: "conn", role: "status", hidden: true });
       this.log = el("div", { class: "log", role: "log", "aria-live": "off",
         "aria-labelledby": "effortless-title", tabindex: "0" });
@@ -285,15 +395,25 @@ form button:hover { background: #163f80; }
           this.submit();
         }
       });
-      this.input.addEventListener("input", () => this.onInput());
+      this.input.addEventListener("input", () => { this.onInput(); this.fitInput(); });
       this.input.addEventListener("blur", () => this.sendTyping(false));
-      this.form = el("form", { onsubmit: (event) => { event.preventDefault(); this.submit(); } },
-        el("label", { class: "sr-only", for: "effortless-input", text: t("inputLabel") }),
-        this.input,
-        el("button", { type: "submit", text: t("send") }));
+      this.fileInput = el("input", { type: "file", class: "sr-only", tabindex: "-1",
+        "aria-hidden": "true", accept: PHOTO_TYPES.join(",") });
+      this.fileInput.addEventListener("change", () => {
+        const file = this.fileInput.files && this.fileInput.files[0];
+        this.fileInput.value = "";
+        if (file) this.sendPhoto(file);
+      });
+      this.attachButton = el("button", { type: "button", class: "attach", "aria-label": t("attach"),
+        title: t("attach"), onclick: () => this.fileInput.click() }, paperclip());
+      this.form = el("form", { class: "composer",
+        onsubmit: (event) => { event.preventDefault(); this.submit(); } },
+      el("label", { class: "sr-only", for: "effortless-input", text: t("inputLabel") }),
+      this.input, this.attachButton, this.fileInput,
+      el("button", { type: "submit", class: "send", text: t("send") }));
       this.panel = el("section", { id: panelId, class: "panel", role: "dialog",
         "aria-modal": "false", "aria-labelledby": "effortless-title", hidden: true },
-      header, this.conn, this.log, this.typing, this.form, this.announcer);
+      header, this.confirm, this.conn, this.log, this.typing, this.form, this.announcer);
       this.panel.addEventListener("keydown", (event) => {
         if (event.key === "Escape") {
           event.preventDefault();
@@ -344,9 +464,27 @@ form button:hover { background: #163f80; }
     }
 
     announce(text) {
-      // Re-set the text so that the same message twice is announced twice.
+      // Texts arriving together are read together (one update of the live region, none lost);
+      // the region is cleared first so that the same text twice is announced twice.
+      if (!text) return;
+      this.announcements = [...(this.announcements || []), text];
+      if (this.announceTimer) return;
       this.announcer.textContent = "";
-      window.setTimeout(() => { this.announcer.textContent = text; }, 50);
+      this.announceTimer = window.setTimeout(() => {
+        this.announceTimer = null;
+        this.announcer.textContent = this.announcements.join(" ");
+        this.announcements = [];
+      }, 80);
+    }
+
+    /** The input grows with its text up to its max-height, then scrolls. */
+    fitInput() {
+      const input = this.input;
+      input.style.height = "auto";
+      const max = parseFloat(getComputedStyle(input).maxHeight) || 132;
+      const wanted = input.scrollHeight + 3; // + borders
+      input.style.height = Math.min(wanted, max) + "px";
+      input.style.overflowY = wanted > max ? "auto" : "hidden";
     }
 
     setConn(text) {
@@ -386,7 +524,8 @@ form button:hover { background: #163f80; }
       this.lastSeq = 0;
       for (const node of this.seen.values()) node.remove();
       this.seen.clear();
-      for (const node of this.log.querySelectorAll(".msg, .notice:not([data-welcome]), .quick, .ces")) {
+      const stale = ".msg, .notice:not([data-welcome]), .quick, .ces, .mailform, .ended-mark";
+      for (const node of this.log.querySelectorAll(stale)) {
         node.remove();
       }
       this.setStatus(null);
@@ -417,7 +556,8 @@ form button:hover { background: #163f80; }
         customerId: data.customer ? data.customer.id : null,
       };
       storage.set(STORE_KEY, this.conversation);
-      this.setStatus({ mode: data.mode, queue: null, agent: null });
+      this.setStatus({ mode: data.mode, queue: null, agent: null,
+        email_enabled: Boolean(data.email_enabled), reply_email: data.reply_email || null });
       this.connect();
       return this.conversation;
     }
@@ -425,7 +565,9 @@ form button:hover { background: #163f80; }
     async fetchJson(method, path, body, auth = true) {
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (auth && this.conversation) headers.Authorization = "Bearer " + this.conversation.token;
+      // `auth`: true = this conversation; or an explicit one (an ended chat's transcript).
+      const conversation = auth === true ? this.conversation : auth || null;
+      if (conversation) headers.Authorization = "Bearer " + conversation.token;
       try {
         const response = await fetch(SERVER + path, {
           method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -451,9 +593,14 @@ form button:hover { background: #163f80; }
         this.reset();
         return;
       }
+      if (state.ok) this.setStatus(state.data);
       if (history.ok) for (const message of history.data.messages) this.addMessage(message, true);
       if (state.ok) this.setStatus(state.data);
       this.renderOutbox();
+      const queue = this.state && this.state.queue;
+      if (this.state && this.state.mode === "queued" && queue && queue.agents_online === 0) {
+        this.offerReplyEmail();
+      }
     }
 
     // ---- WebSocket with backoff; REST polling while it is down
@@ -625,8 +772,7 @@ form button:hover { background: #163f80; }
     async send(text, display) {
       text = String(text || "");
       if (!text.trim()) return;
-      this.endArmed = 0;
-      this.endButton.textContent = t("end");
+      this.hideConfirm();
       try {
         await this.ensureConversation();
       } catch (_) {
@@ -651,6 +797,7 @@ form button:hover { background: #163f80; }
       const text = this.input.value;
       if (!text.trim()) return;
       this.input.value = "";
+      this.fitInput();
       this.send(text);
       this.input.focus();
     }
@@ -669,29 +816,148 @@ form button:hover { background: #163f80; }
       this.wsSend({ type: "typing", typing });
     }
 
-    endChat() {
+    /** First press: a confirmation below the header; "End chat" there ends it. The transcript
+     * stays on screen (with the transcript by e-mail on offer); the next message starts anew. */
+    async endChat(confirmed = false) {
       if (!this.conversation) {
         this.close();
         return;
       }
-      if (Date.now() - this.endArmed > 5000) {
-        this.endArmed = Date.now();
-        this.endButton.textContent = t("endConfirm");
-        this.announce(t("endConfirm"));
+      if (!confirmed) {
+        this.confirm.hidden = false;
+        this.endButton.setAttribute("aria-expanded", "true");
+        this.endYes.focus();
+        return;
+      }
+      const ended = this.conversation;
+      storage.set(STORE_KEY, null);
+      storage.set(OUTBOX_PREFIX + ended.id, null);
+      const emailEnabled = Boolean(this.state && this.state.email_enabled);
+      this.hideConfirm();
+      this.archive();
+      this.notice(t("ended"), { time: new Date() });
+      this.announce(t("ended"));
+      // Over HTTP, not the socket: the socket closes right away (archive), and the server drops
+      // a frame that arrives together with the close (the chat then stayed in the queue). The
+      // answer may carry the CES question, asked once when the chat was substantive.
+      const left = await this.fetchJson("POST",
+        `/api/conversations/${encodeURIComponent(ended.id)}/leave`, {}, ended);
+      const question = left.ok && left.data ? left.data.ces : null;
+      if (question && typeof question.text === "string" && Array.isArray(question.buttons)) {
+        this.notice(question.text, { time: question.created_at });
+        this.announce(question.text);
+        this.renderButtons(question.buttons, question,
+          (payload, shown) => this.answerEnded(ended, payload, shown));
+      }
+      if (emailEnabled) {
+        this.insert(this.emailForm("transcript", t("emailTranscript"), t("emailSend"),
+          (email) => this.fetchJson("POST",
+            `/api/conversations/${encodeURIComponent(ended.id)}/transcript`, { email }, ended),
+          (email) => t("transcriptSent", { email })), null);
+      }
+      this.input.focus();
+    }
+
+    /** A rating for the ended conversation: shown at once, stored with that conversation. */
+    async answerEnded(ended, payload, shown) {
+      this.clearChoices();
+      this.log.append(this.bubble("customer", t("you"), shown));
+      this.scrollDown();
+      const response = await this.fetchJson("POST",
+        `/api/conversations/${encodeURIComponent(ended.id)}/messages`,
+        { client_message_id: this.newClientId(), text: payload }, ended);
+      for (const reply of (response.ok && response.data && response.data.replies) || []) {
+        if (reply && typeof reply.text === "string" && reply.text) {
+          this.notice(reply.text, { time: reply.created_at });
+          this.announce(reply.text);
+        }
+      }
+    }
+
+    hideConfirm() {
+      this.confirm.hidden = true;
+      this.endButton.setAttribute("aria-expanded", "false");
+    }
+
+    cancelEnd() {
+      this.hideConfirm();
+      this.endButton.focus();
+    }
+
+    /** Forget the conversation but keep what was said on screen (it is no longer live). */
+    archive() {
+      this.disconnect();
+      this.conversation = null;
+      this.state = null;
+      this.lastSeq = 0;
+      this.clearChoices();
+      for (const node of this.log.querySelectorAll("[data-seq]")) delete node.dataset.seq;
+      for (const node of this.log.querySelectorAll(".msg.pending, .mailform")) node.remove();
+      this.seen.clear();
+      this.showTyping(null);
+      this.log.append(el("hr", { class: "ended-mark" }));
+      this.setStatus(null);
+    }
+
+    /** An e-mail address form inside the transcript; `post(email)` answers like fetchJson. */
+    emailForm(kind, labelText, buttonText, post, doneText) {
+      this.formCount = (this.formCount || 0) + 1;
+      const id = `effortless-mail-${kind}-${this.formCount}`;
+      const input = el("input", { id, type: "email", name: "email", autocomplete: "email",
+        inputmode: "email", maxlength: "254", required: true });
+      const error = el("p", { class: "error", role: "alert", hidden: true });
+      const button = el("button", { type: "submit", text: buttonText });
+      const form = el("form", { class: "mailform " + kind, novalidate: true },
+        el("label", { for: id, text: labelText }), input, button, error);
+      const fail = (text) => {
+        error.hidden = false;
+        error.textContent = text;
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      };
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        const email = input.value.trim();
+        if (!/^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(email)) {
+          fail(t("emailInvalid"));
+          return;
+        }
+        button.disabled = true;
+        const response = await post(email);
+        button.disabled = false;
+        if (!response.ok) {
+          fail(response.status === 400 ? t("emailInvalid") : t("emailFailed"));
+          return;
+        }
+        const done = doneText(email);
+        const node = el("p", { class: "notice" }, el("span", { class: "body", text: done }),
+          this.timeTag(new Date()));
+        form.replaceWith(node);
+        this.announce(done);
+        this.input.focus();
+      });
+      return form;
+    }
+
+    /** Nobody online: take an address for a colleague's reply (or say which one is used). */
+    offerReplyEmail() {
+      if (!this.conversation || !this.state || !this.state.email_enabled) return;
+      if (this.log.querySelector(".mailform.reply, .notice[data-reply-email]")) return;
+      const saved = (email) => t("offlineEmailSaved", { email });
+      if (this.state.reply_email) {
+        const node = this.notice(saved(this.state.reply_email), { time: new Date() });
+        node.dataset.replyEmail = "true";
         return;
       }
       const { id } = this.conversation;
-      if (!this.wsSend({ type: "leave" })) {
-        this.fetchJson("POST", `/api/conversations/${encodeURIComponent(id)}/leave`, {});
-      }
-      storage.set(STORE_KEY, null);
-      storage.set(OUTBOX_PREFIX + id, null);
-      this.reset();
-      this.endArmed = 0;
-      this.endButton.textContent = t("end");
-      this.notice(t("ended"));
-      this.announce(t("ended"));
-      this.input.focus();
+      this.insert(this.emailForm("reply", t("offlineEmailPrompt"), t("offlineEmailSave"),
+        async (email) => {
+          const response = await this.fetchJson("POST",
+            `/api/conversations/${encodeURIComponent(id)}/reply-email`, { email });
+          if (response.ok && this.state) this.state.reply_email = email;
+          return response;
+        }, saved), null);
     }
 
     // ---- status line and notices
@@ -709,7 +975,7 @@ form button:hover { background: #163f80; }
         else if (queue.estimated_wait_seconds) {
           text = t("statusQueued", {
             position: queue.position || 1,
-            minutes: Math.max(1, Math.round(queue.estimated_wait_seconds / 60)),
+            wait: waitText(Math.max(1, Math.round(queue.estimated_wait_seconds / 60))),
           });
         } else text = t("statusQueuedNoEstimate", { position: queue.position || 1 });
       } else if (conversation.mode === "agent") {
@@ -742,6 +1008,7 @@ form button:hover { background: #163f80; }
           break;
         case "agent_joined":
         case "transferred":
+          for (const node of this.log.querySelectorAll(".mailform.reply")) node.remove();
           state.mode = "agent";
           state.queue = null;
           state.agent = agent;
@@ -766,12 +1033,21 @@ form button:hover { background: #163f80; }
           return;
       }
       this.setStatus(state);
+      if (custom.event === "nobody_online") this.offerReplyEmail();
     }
 
-    notice(text, { welcome = false, seq = null } = {}) {
-      const node = el("p", { class: "notice", text, "data-welcome": welcome || null });
+    notice(text, { welcome = false, seq = null, time = null } = {}) {
+      const node = el("p", { class: "notice", "data-welcome": welcome || null },
+        el("span", { class: "body", text }));
+      if (time) node.append(this.timeTag(time));
       this.insert(node, seq);
       return node;
+    }
+
+    timeTag(date) {
+      const value = date instanceof Date ? date : new Date(date);
+      if (Number.isNaN(value.getTime())) return null;
+      return el("time", { class: "ts", datetime: value.toISOString(), text: formatTime(value) });
     }
 
     showTyping(role) {
@@ -821,10 +1097,94 @@ form button:hover { background: #163f80; }
       this.scrollDown();
     }
 
-    bubble(role, whoText, text) {
+    bubble(role, whoText, text, time) {
       const node = el("div", { class: "msg " + role });
       node.append(el("span", { class: "who", text: whoText }), el("span", { class: "body", text }));
+      const stamp = this.timeTag(time || new Date());
+      if (stamp) node.append(stamp);
       return node;
+    }
+
+    /** A photo bubble: the thumbnail is fetched with the conversation token (never in a URL). */
+    photoBubble(message) {
+      const attachment = message.attachment;
+      const node = el("div", { class: "msg customer photo-msg" });
+      const img = el("img", { alt: t("photoAlt", { name: attachment.filename || "" }),
+        width: String(Math.min(attachment.width || 200, 240)) });
+      node.append(el("span", { class: "who", text: t("you") }),
+        el("span", { class: "photo" }, img));
+      const stamp = this.timeTag(message.created_at);
+      if (stamp) node.append(stamp);
+      this.loadImage(img, attachment.thumbnail_url);
+      return node;
+    }
+
+    async loadImage(img, path) {
+      if (!this.conversation || !path) return;
+      try {
+        const response = await fetch(SERVER + path, {
+          headers: { Authorization: "Bearer " + this.conversation.token },
+          credentials: "omit", mode: "cors",
+        });
+        if (!response.ok) return;
+        const url = URL.createObjectURL(await response.blob());
+        img.addEventListener("load", () => this.scrollDown(), { once: true });
+        img.src = url;
+      } catch (_) {
+        /* the alt text stays */
+      }
+    }
+
+    async sendPhoto(file) {
+      if (file.type && !PHOTO_TYPES.includes(file.type)) {
+        this.localNotice(t("photoType"));
+        return;
+      }
+      if (file.size > MAX_PHOTO_BYTES) {
+        this.localNotice(t("photoTooBig"));
+        return;
+      }
+      try {
+        await this.ensureConversation();
+      } catch (_) {
+        this.localNotice(t("error"));
+        return;
+      }
+      const clientId = this.newClientId();
+      const pending = this.renderPending({ client_message_id: clientId, text: t("photoUploading") });
+      const { id, token } = this.conversation;
+      let response = null;
+      let data = null;
+      try {
+        response = await fetch(SERVER + `/api/conversations/${encodeURIComponent(id)}/attachments` +
+          `?filename=${encodeURIComponent(file.name || "photo")}` +
+          `&client_message_id=${encodeURIComponent(clientId)}`, {
+          method: "POST", body: file, credentials: "omit", mode: "cors",
+          headers: { Authorization: "Bearer " + token, Accept: "application/json",
+            "Content-Type": file.type || "application/octet-stream" },
+        });
+        try { data = await response.json(); } catch (_) { data = null; }
+      } catch (_) {
+        response = null;
+      }
+      if (!response || !response.ok || !data) {
+        pending.remove();
+        const code = data && data.code;
+        this.localNotice(response && response.status === 413 ? t("photoTooBig")
+          : code === "unsupported_type" || code === "invalid_image" ? t("photoType")
+            : t("photoFailed"));
+        this.input.focus();
+        return;
+      }
+      this.addMessage(data.message, false);
+      for (const reply of data.replies || []) this.addMessage(reply, false);
+      this.input.focus();
+    }
+
+    /** A notice from the widget itself (not stored): shown and announced once. */
+    localNotice(text) {
+      this.notice(text, { time: new Date() });
+      this.announce(text);
     }
 
     renderPending(item) {
@@ -852,7 +1212,9 @@ form button:hover { background: #163f80; }
           pending.remove();
           this.removeFromOutbox(message.client_message_id);
         }
-        const node = this.bubble("customer", t("you"), this.displayText(message));
+        const node = message.attachment && typeof message.attachment === "object"
+          ? this.photoBubble(message)
+          : this.bubble("customer", t("you"), this.displayText(message), message.created_at);
         if (message.client_message_id) node.dataset.clientId = message.client_message_id;
         this.insert(node, message.seq);
         this.seen.set(message.seq, node);
@@ -864,12 +1226,13 @@ form button:hover { background: #163f80; }
       if (message.role === "system") {
         const custom = message.custom && typeof message.custom === "object" ? message.custom : null;
         if (hasText) {
-          node = this.notice(message.text, { seq: message.seq });
+          node = this.notice(message.text, { seq: message.seq, time: message.created_at });
           if (custom && typeof custom.event === "string") node.dataset.event = custom.event;
         }
         if (!fromHistory) this.applyEvent(custom);
       } else if (hasText) {
-        node = this.bubble(message.role === "agent" ? "agent" : "bot", this.who(message), message.text);
+        node = this.bubble(message.role === "agent" ? "agent" : "bot", this.who(message), message.text,
+          message.created_at);
         this.insert(node, message.seq);
       }
       if (buttons.length) this.renderButtons(buttons, message);
@@ -882,7 +1245,9 @@ form button:hover { background: #163f80; }
       }
     }
 
-    renderButtons(buttons, message) {
+    /** `answer(payload, shown)` sends a choice: this conversation's `send` by default, or the
+     * ended conversation's (the rating asked when the customer ended a chat). */
+    renderButtons(buttons, message, answer = (payload, shown) => this.send(payload, shown)) {
       this.clearChoices();
       const ces = buttons.filter((b) => /^\/ces\{/.test(String(b.payload || "")));
       const quick = buttons.filter((b) => !/^\/ces\{/.test(String(b.payload || "")));
@@ -892,7 +1257,11 @@ form button:hover { background: #163f80; }
         for (const button of quick) {
           group.append(el("button", {
             type: "button", text: String(button.title || button.payload || ""),
-            onclick: () => this.send(String(button.payload || button.title), String(button.title || "")),
+            onclick: () => {
+              // The buttons go away with the answer: the focus goes back to the input.
+              answer(String(button.payload || button.title), String(button.title || ""));
+              this.input.focus();
+            },
           }));
         }
         this.insert(group, null);
@@ -909,8 +1278,9 @@ form button:hover { background: #163f80; }
           scale.append(el("button", {
             type: "button", text: String(score), "aria-label": label,
             onclick: () => {
-              this.send(String(button.payload), String(score));
-              this.announce(t("cesThanks"));
+              // The thank-you comes from whoever asked (bot or service): announced once, then.
+              answer(String(button.payload), String(score));
+              this.input.focus();
             },
           }));
         }

@@ -62,6 +62,9 @@ class Conversation(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     customer_present: Mapped[bool] = mapped_column(Boolean, default=True)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where an agent's reply goes when the customer is not connected (given by the customer or
+    # the signed-in customer's address from the shop token); not a verified identity.
+    reply_email: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -84,6 +87,12 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The bot's turn for a customer message (handoff.gateway.turns): pending → running (leased
+    # to one driver until bot_lease_until) → done. None: not a bot turn (agent mode, other roles).
+    bot_status: Mapped[str | None] = mapped_column(String(12), index=True)
+    bot_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bot_owner: Mapped[str | None] = mapped_column(String(100))
+    bot_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class User(Base):
@@ -157,3 +166,46 @@ class HandoffEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Attachment(Base):
+    """A customer's photo: re-encoded without metadata; the bytes live in the attachment store
+    (`storage_key`, and `storage_key + ".thumb"` for the thumbnail), not in the database."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    message_seq: Mapped[int | None] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CesRating(Base):
+    """A CES question the service asked itself (after an agent resolved), and the answer.
+
+    The bot's own CES answers live in Rasa's tracker (`ces_score` slot); the service also
+    writes this answer there, so analytics sees one CES per session either way."""
+
+    __tablename__ = "ces_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    handoff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="SET NULL"), index=True
+    )
+    # what ended: "agent" (an agent resolved) or "bot" (the customer ended a chat with the bot)
+    after: Mapped[str] = mapped_column(String(16), default="agent")
+    asked_seq: Mapped[int] = mapped_column(Integer)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    score: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

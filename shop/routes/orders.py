@@ -15,10 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop import idempotency, services, validation
 from shop.errors import BadRequest, ShopError, http_status
+from shop.policies import policies_document
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("orders", url_prefix="/v1")
+
+
+@bp.get("/policies")
+async def get_policies(request: Request) -> HTTPResponse:
+    return json(policies_document())
+
 
 Action = Callable[[AsyncSession, datetime], Awaitable[tuple[int, dict[str, Any]]]]
 

@@ -255,3 +255,31 @@ async def test_return_questions_offer_buttons(domain, dispatcher, client) -> Non
     items, reasons = dispatcher.messages[0]["buttons"], dispatcher.messages[1]["buttons"]
     assert [b["title"] for b in items][-1] == "All items" and len(items) == 3
     assert len(reasons) == 4
+
+
+async def test_signed_in_customer_hears_of_the_outage_not_which_order(
+    domain, dispatcher, client, faults
+) -> None:
+    """A signed-in customer with the order API down (or too slow): the lookup ends with the
+    outage (action_run_task then says so and offers a colleague), not "What's your order
+    number?"."""
+    faults(error_rate=1.0)
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert slots["lookup_error"] == "unavailable"
+    assert slots["requested_slot"] is None
+    faults(error_rate=0.0)
+    dispatcher.messages.clear()
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert "lookup_error" not in slots and slots["requested_slot"] == "order_number"
+
+
+async def test_signed_in_customer_with_a_slow_order_api_is_told_within_the_deadline(
+    domain, dispatcher, client, faults
+) -> None:
+    import time
+
+    faults(latency_ms=5000)
+    started = time.monotonic()
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert slots["lookup_error"] == "unavailable"
+    assert time.monotonic() - started < 2.6  # the order client's deadline, not the API's 5 s

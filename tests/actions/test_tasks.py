@@ -127,7 +127,8 @@ async def test_return_gives_label_and_how_to_send_it(domain, dispatcher, client)
     )
     assert_result(slots, "return_item", "success")
     text = texts(dispatcher)
-    assert "Label reference" in text and "drop it at" in text and "days after it arrives" in text
+    assert "Label reference" in text and "parcel shop within 14 days" in text
+    assert "days after it arrives" in text and "at Drop" not in text
     assert slots["order_snapshot"]["status"] == "return_requested"
 
 

@@ -17,13 +17,15 @@ ADMIN_EMAIL = "admin@e2e.test"
 ACCOUNTS = {
     "agent": ("sam@e2e.test", "Sam Agent", "agent"),
     "agent2": ("kim@e2e.test", "Kim Colleague", "agent"),
+    "console": ("lee@e2e.test", "Lee Console", "agent"),
     "xss": ("xss@e2e.test", '<img src=x onerror="window.__pwned=1">Eve', "agent"),
 }
 
 
-def running_stack(with_bot: bool) -> Iterator[Stack]:
+def running_stack(with_bot: bool, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     """Start the stack (without the bot: handoff alone, RASA_URL at a closed port), log in
-    as the admin, create the accounts; stop it and remove its directory afterwards."""
+    as the admin, create the accounts; stop it and remove its directory afterwards.
+    `extra_env` adds settings (e.g. the local SMTP server's port)."""
     workdir = Path(tempfile.mkdtemp(prefix="effortless-e2e-"))
     stack = Stack(
         shop_api_key="e2e-order-key",
@@ -31,7 +33,13 @@ def running_stack(with_bot: bool) -> Iterator[Stack]:
         shop_secret=SHOP_SECRET,
         admin=(ADMIN_EMAIL, PASSWORD),
         cli_users=("admin",),
-        extra_env={"HANDOFF_ENV": "test", "HANDOFF_RASA_TIMEOUT": "30"},
+        extra_env={
+            "HANDOFF_ENV": "test",
+            "HANDOFF_RASA_TIMEOUT": "30",
+            "ANALYTICS_LIVE_SECONDS": "2",  # the dashboard test waits for the live figures
+            "HANDOFF_ATTACHMENTS_DIR": str(workdir / "attachments"),
+            **(extra_env or {}),
+        },
         workdir=workdir,
     )
     try:

@@ -75,17 +75,32 @@ def test_bot_hands_off_agent_replies_and_hands_back(
     panel.locator("input[id^=outcome-]").fill("Reshipped EF-100004 with express delivery")
     panel.get_by_role("button", name="Hand back to bot").click()
     back = log.locator('.notice[data-event="handed_back"]')
-    expect(back).to_have_text(
-        "You're back with the assistant; Sam Agent resolved: "
-        "Reshipped EF-100004 with express delivery",
-        timeout=BOT_TIMEOUT,
+    expect(back.locator(".body")).to_have_text(
+        "Sam Agent has passed you back to the assistant.", timeout=BOT_TIMEOUT
     )
     expect(customer.locator("header .status")).to_contain_text("Assistant")
     expect(log.locator(".msg.bot")).not_to_have_count(bot_before, timeout=BOT_TIMEOUT)
     # The notice comes before the bot's reply to the hand-back.
     assert back.evaluate("n => n.nextElementSibling.classList.contains('bot')")
     assert admin.handoff_for(conv)["status"] == "handed_back"
+    # The agent's outcome is said once (by the bot), not by the notice as well.
+    expect(log.get_by_text("Reshipped EF-100004 with express delivery", exact=False)).to_have_count(
+        1
+    )
     count = log.locator(".msg.bot").count()
     widget_send(customer, "Where is my order EF-100001?")
     expect(log.locator(".msg.bot")).not_to_have_count(count, timeout=BOT_TIMEOUT)
     customer.screenshot(path=str(screenshots / "full-widget-handed-back.png"))
+
+    # Ending this substantive chat asks the CES question once, under the kept transcript.
+    customer.locator("button.end").click()
+    customer.locator(".confirm button.yes").click()
+    scale = customer.get_by_role(
+        "group", name="made it easy for me to handle my issue", exact=False
+    )
+    expect(scale).to_be_visible(timeout=BOT_TIMEOUT)
+    expect(log).to_contain_text("Where is my order EF-100001?")
+    scale.get_by_role("button", name="5", exact=True).click()
+    expect(log.locator(".notice", has_text="Thank you for your rating.")).to_have_count(1)
+    expect(customer.locator("#effortless-input")).to_be_focused()
+    customer.screenshot(path=str(screenshots / "full-widget-ended-ces.png"))

@@ -49,7 +49,7 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
 
     # The customer is told who joined, by name.
     joined = log.locator('.notice[data-event="agent_joined"]')
-    expect(joined).to_have_text("Sam Agent has joined the conversation.")
+    expect(joined.locator(".body")).to_have_text("Sam Agent has joined the conversation.")
     expect(customer.locator("header .status")).to_contain_text("You are chatting with Sam Agent")
 
     # Agent typing reaches the widget; the reply arrives live.
@@ -96,7 +96,12 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
 
     # Resolve: the customer is told, the conversation leaves "my conversations".
     panel.get_by_role("button", name="Resolve").click()
-    expect(log.locator(".notice").last).to_contain_text("Sam Agent has closed this conversation")
+    expect(log.locator('.notice[data-event="resolved"]')).to_contain_text(
+        "Sam Agent has closed this conversation"
+    )
+    # …and asked, once, how easy it was (the service's own CES question after an agent).
+    expect(log.locator('.notice[data-event="ces"]')).to_have_count(1)
+    expect(customer.get_by_role("group", name="made it easy for me", exact=False)).to_be_visible()
     expect(customer.locator("header .status")).to_contain_text("Conversation closed")
     expect(agent.locator(f'#mine li[data-handoff-id="{handoff["id"]}"]')).to_have_count(0)
     assert admin.handoff_for(conv)["status"] == "resolved"

@@ -126,11 +126,21 @@ def test_keyboard_only_use_and_aria(service: Stack, new_context: Any, screenshot
     for name in ("log", "close", "end"):
         page.keyboard.press("Shift+Tab")
         expect(page.locator(f".{name}")).to_be_focused()
+    # Ending asks once, below the header (the header keeps its layout), focus on the answer.
+    header_height = page.locator("#effortless-chat-widget header").bounding_box()["height"]  # type: ignore[index]
     page.keyboard.press("Enter")
-    expect(page.locator("button.end")).to_have_text("Press again to end the chat")
+    confirm = page.get_by_role("group", name="End this chat?")
+    expect(confirm).to_be_visible()
+    expect(page.locator("button.end")).to_have_text("End chat")
+    expect(page.locator("button.end")).to_have_attribute("aria-expanded", "true")
+    assert page.locator("#effortless-chat-widget header").bounding_box()["height"] == header_height  # type: ignore[index]
+    expect(confirm.get_by_role("button", name="End chat")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".log")).to_contain_text("You ended the chat")
-    expect(page.locator(".msg")).to_have_count(0)
+    expect(confirm).to_be_hidden()
+    # The transcript stays readable after ending.
+    expect(page.locator(".msg.customer .body")).to_have_text("Typed with the keyboard only")
+    expect(page.locator("#effortless-input")).to_be_focused()
     assert (
         page.evaluate(
             "() => Object.keys(localStorage).filter(k => k.startsWith('effortless:conversation:')"
@@ -223,6 +233,9 @@ def test_signed_in_customer_from_the_demo_toggle(
     expect(page.locator(".msg.customer:not(.pending)")).to_have_count(1)
     signed = conversation_id(page)
     assert signed != anonymous
+    # The handoff exists once the customer is told about the queue (the bot turn runs after
+    # the message is acknowledged).
+    expect(page.locator(".notice[data-event]").first).to_be_visible()
     handoff = admin.handoff_for(signed)
     assert handoff["customer"]["id"] == "C0001"
     assert handoff["customer"]["name"] == "Alice Example"

@@ -55,7 +55,9 @@ class FakeRasa:
         self.token = token
         self.dialogues: dict[str, Dialogue] = {}
         self.received: list[dict[str, Any]] = []
-        self.mode = "ok"  # ok | error | hang
+        self.mode = "ok"  # ok | error | hang | empty | slow_reply
+        # slow_reply: the message is processed (tracker updated) and answered after this long
+        self.reply_delay = 30.0
         self.app = Sanic(f"fake-rasa-{id(self)}", configure_logging=False)
         self.app.post("/webhooks/rest/webhook")(self.webhook)
         self.app.get("/conversations/<cid:str>/tracker")(self.tracker)
@@ -102,7 +104,17 @@ class FakeRasa:
                 self._slot(d, "verified", True)
         if d.paused:
             return json([])
-        return json(self._respond(d, cid, text))
+        self._metadata = body.get("metadata") or {}
+        out = self._respond(d, cid, text)
+        if self.mode == "empty":  # what Rasa answers when the action server is down
+            return json([])
+        if self.mode == "slow_reply":
+            await asyncio.sleep(self.reply_delay)
+        return json(out)
+
+    def processed(self, cid: str) -> list[str]:
+        """The texts of the user messages the dialogue has processed (in order)."""
+        return [e["text"] for e in self._d(cid).events if e.get("event") == "user"]
 
     def _respond(self, d: Dialogue, cid: str, text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -121,6 +133,10 @@ class FakeRasa:
             self._user(d, text, "ces", 1.0)
             self._slot(d, "ces_score", score)
             self._bot(d, cid, out, "Thank you for your feedback!")
+            return out
+        if lowered.strip(" !.") == "good morning":
+            self._user(d, text, "greet", 0.99)
+            self._bot(d, cid, out, "Good morning! How can I help?")
             return out
         if any(w in lowered for w in ("human", "agent", "person")):
             self._user(d, text, "request_human", 0.97)
@@ -196,6 +212,7 @@ class FakeRasa:
             text=text,
             parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": []},
             input_channel="rest",
+            metadata=getattr(self, "_metadata", {}),
         )
 
     async def tracker(self, request: Request, cid: str) -> HTTPResponse:
@@ -213,6 +230,8 @@ class FakeRasa:
             self._event(d, **event)
             if event.get("event") == "resume":
                 d.paused = False
+            if event.get("event") == "slot":
+                d.slots[event["name"]] = event.get("value")
         return json({"sender_id": cid, "slots": d.slots, "events": d.events})
 
     async def trigger_intent(self, request: Request, cid: str) -> HTTPResponse:

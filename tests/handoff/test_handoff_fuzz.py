@@ -48,8 +48,10 @@ def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         [sys.executable, "-m", "handoff", "migrate"], env=env, check=True, capture_output=True
     )
     subprocess.run(
-        [sys.executable, "-m", "handoff", "create-user", "--email", "admin@fuzz.example"]
-        + ["--name", "Admin", "--role", "admin", "--password", PASSWORD],
+        [
+            *(sys.executable, "-m", "handoff", "create-user", "--email", "admin@fuzz.example"),
+            *("--name", "Admin", "--role", "admin", "--password", PASSWORD),
+        ],
         env=env,
         check=True,
         capture_output=True,

@@ -44,7 +44,8 @@ async def test_lifecycle_events_and_hand_back_notice(service: Service) -> None:
     kim = await service.user("kim@example.com")
     conv = await service.conversation(language="en")
     # Sam is online (agent socket open) so the customer gets a wait estimate.
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}"):
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as sam_ws:
+        await sam_ws.recv()  # hello: Sam is available from here on
         reply = await _post(service, conv, 1, "I want to talk to a human please")
         queued = [m for m in reply["replies"] if m["role"] == "system"]
         assert [m["custom"]["event"] for m in queued] == ["queued"]
@@ -90,11 +91,12 @@ async def test_lifecycle_events_and_hand_back_notice(service: Service) -> None:
     back = next(
         i for i, m in enumerate(messages) if (m["custom"] or {}).get("event") == "handed_back"
     )
-    assert messages[back]["text"] == (
-        "You're back with the assistant; Kim resolved: Return to sender arranged"
-    )
+    assert messages[back]["text"] == "Kim has passed you back to the assistant."
     after = messages[back + 1 :]
     assert after and all(m["role"] == "bot" for m in after)
+    # The agent's outcome is said once, by the bot.
+    said = [m for m in messages if "Return to sender arranged" in (m["text"] or "")]
+    assert [m["role"] for m in said] == ["bot"]
     assert messages[back]["agent_name"] == "Kim"
 
 
@@ -110,7 +112,8 @@ async def test_nobody_online_resolved_and_bot_unavailable(service_factory) -> No
     )
     assert r.status_code == 200
     events = _events(await _history(service, conv))
-    assert [e["event"] for e in events] == ["nobody_online", "agent_joined", "resolved"]
+    # after an agent resolved, the service asks the CES question itself
+    assert [e["event"] for e in events] == ["nobody_online", "agent_joined", "resolved", "ces"]
     assert events[0]["agents_online"] == 0 and events[0]["position"] == 1
     assert events[2]["agent_name"] == "Sam"
 

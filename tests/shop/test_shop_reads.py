@@ -134,3 +134,34 @@ async def test_invoice(client: httpx.AsyncClient) -> None:
     assert body["url"].startswith("https://") and body["url"].endswith(".pdf")
     pending = await client.get("/v1/orders/EF-100009/invoice")
     assert pending.status_code == 409 and pending.json()["code"] == "not_invoiced"
+
+
+async def test_policies_are_the_shops_rules(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient
+) -> None:
+    response = await client.get("/v1/policies")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["cancellation"]["packed_fee"] == "4.95"
+    assert body["cancellation"]["cancellable_statuses"] == ["packed", "paid", "pending"]
+    assert body["returns"] == {
+        "window_days": 30,
+        "free": True,
+        "refund_days": 14,
+        "drop_off_days": 14,
+    }
+    assert body["payments"]["methods"][:3] == ["Visa", "Mastercard", "PayPal"]
+    assert body["delivery"]["standard_business_days"] == {"min": 2, "max": 4}
+    assert (await anon.get("/v1/policies")).status_code == 401
+
+
+async def test_return_names_carrier_and_drop_off_days(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/orders/EF-100003/returns",
+        json={"items": [{"sku": "SKU-MUG", "quantity": 1}], "reason": "too big"},
+        headers={"Idempotency-Key": "policies-return-1"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["carrier"], body["drop_off_days"]) == ("DHL", 14)
+    assert body["drop_off"] == "any DHL parcel shop within 14 days"

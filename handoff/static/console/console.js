@@ -1,47 +1,335 @@
 /*
- * effortless agent console: login, live queue, claim, several conversations in tabs, the handoff
- * context first, then the transcript; reply, canned responses, notes, transfer, resolve, hand back.
+ * effortless agent console: login, live queue, read-only preview, claim, several conversations
+ * in tabs; each conversation is the transcript with the composer pinned under it and the handoff
+ * context in a side panel (who, why, what the bot did, orders, history); reply, canned
+ * responses (inserted at the cursor), notes, transfer, resolve, hand back.
  * Agent API: docs/api.md. Every server text is rendered with textContent.
+ * Every console text comes from STRINGS (English and Korean); button answers are put in words by
+ * one function, `readable`.
  */
 (() => {
   "use strict";
 
   const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ texts (one catalogue)
+  const STRINGS = {
+    en: {
+      appTitle: "Agent console",
+      docTitle: "Agent console — effortless",
+      uiLanguage: "Console language",
+      email: "Email", password: "Password", logIn: "Log in", loginFailed: "Login failed.",
+      available: "Available", enableNotifications: "Enable desktop notifications", logOut: "Log out",
+      connectionLost: "Connection lost · reconnecting…", networkError: "The server cannot be reached.",
+      queue: "Queue", takeNext: "Take next", nobodyWaiting: "Nobody is waiting.",
+      myConversations: "My conversations", noneYet: "None yet.", openConversations: "Open conversations",
+      noTab: "Claim or preview a conversation from the queue to start. You will see everything the customer told the assistant first.",
+      showQueue: "Queue ({count})",
+      anonymous: "Anonymous customer", aCustomer: "A customer",
+      verified: "verified", notVerified: "not verified", customerLeftShort: "customer left", left: "left",
+      waiting: "waiting {duration}", claim: "Claim", claimAria: "Claim conversation with {who}",
+      preview: "Preview", previewAria: "Preview conversation with {who}",
+      newHandoff: "New handoff: {who} — {reason} ({language})", newConversationWaiting: "New conversation waiting",
+      newMessageFrom: "New message from {who}", transferredToYou: "A conversation was transferred to you.",
+      dismiss: "Dismiss notification",
+      couldNotClaim: "Could not claim.", nothingToTake: "Nothing to take.", couldNotChangeStatus: "Could not change status.",
+      cannotLoad: "Cannot load.", notSent: "Not sent.", noteNotSaved: "Note not saved.", failed: "Failed.",
+      transferFailed: "Transfer failed.", chooseTransfer: "Choose who to transfer to.",
+      writeOutcomeFirst: "Write the outcome first: the assistant tells the customer what was done.",
+      resolvedToast: "Conversation resolved.", handedBackToast: "Handed back to the assistant.", transferredToast: "Transferred.",
+      withdrawnToast: "The customer ended the chat and left the queue.",
+      closeTab: "Close tab {id}",
+      // conversation
+      assignedTo: "assigned to {name}", customerHasLeft: "The customer has left the chat.",
+      customerEnded: "The customer ended the chat; nobody can answer them any more.",
+      previewNotice: "Preview — read only. Claim the conversation to reply.", claimThis: "Claim this conversation",
+      showContext: "Show context", hideContext: "Hide context",
+      transcript: "Transcript", conversation: "Conversation", typing: "The customer is typing…",
+      roleCustomer: "Customer", roleAssistant: "Assistant", roleSystem: "System", roleAgent: "Agent",
+      buttonsOffered: "Buttons: {list}", handoffRequested: "[handoff requested by the assistant]", customMessage: "[custom message]",
+      photo: "Photo", photos: "Photos from the customer ({count})",
+      // readable answers
+      chose: "chose: {label}", gave: "gave {what}", rated: "rated {score} of 7",
+      // context
+      context: "Context", handoffContext: "Handoff context",
+      secWho: "Who", secWhy: "Why", secBot: "What the bot did", secOrders: "Orders", secHistory: "History",
+      name: "Name", customerId: "Customer id", identity: "Identity", language: "Language", presence: "Presence",
+      reason: "Reason", priority: "Priority", waited: "Waiting since", requestedAt: "Requested",
+      tasks: "Tasks", topics: "Topics", misunderstood: "Misunderstood", collected: "The customer told the bot",
+      nothingRecorded: "Nothing recorded.", noOrder: "No order looked up.",
+      noHistory: "No other contact in the last 7 days.", historyTitle: "Contacts in the last 7 days",
+      partialContext: "The assistant's record was not available: the context is partial.",
+      taskDone: "done", taskRefused: "refused", taskRefusedBecause: "refused: {code}",
+      handedToColleague: "handed to a colleague ({reasons})", withAssistant: "with the assistant only",
+      priorityLevel: "Priority: {level}", priorityNormal: "normal", priorityHigh: "high", priorityUrgent: "urgent",
+      yes: "yes", no: "no",
+      order: "Order", status: "Status", total: "Total", items: "Items", carrier: "Carrier", eta: "Expected",
+      delivered: "Delivered", shipTo: "Ship to", refund: "Refund", canCancel: "Can cancel",
+      canChangeAddress: "Can change address", canReturn: "Can return",
+      // composer, notes, actions
+      replyLabel: "Reply to the customer", replyPlaceholder: "Reply to the customer (Enter to send, Shift+Enter for a new line)",
+      cannedPlaceholder: "Canned responses…", cannedLabel: "Insert a canned response", send: "Send",
+      internalNotes: "Internal notes", notePlaceholder: "Only agents see notes", newNote: "New internal note", addNote: "Add note",
+      finishTitle: "Finish or pass on", outcomeLabel: "Outcome note (required to hand back; the bot will know it)",
+      outcomePlaceholder: "Outcome, e.g. refund issued for EF-100001", resolve: "Resolve", handBack: "Hand back to bot",
+      transferTo: "Transfer to", chooseColleague: "Choose a colleague…", noColleague: "No colleague to transfer to",
+      transferNote: "Note for the colleague", transfer: "Transfer", online: "online", offline: "offline",
+      units: { s: "{n}s", m: "{n}m {s}s", h: "{n}h {m}m" },
+    },
+    ko: {
+      appTitle: "상담원 콘솔",
+      docTitle: "상담원 콘솔 — effortless",
+      uiLanguage: "콘솔 언어",
+      email: "이메일", password: "비밀번호", logIn: "로그인", loginFailed: "로그인하지 못했습니다.",
+      available: "상담 가능", enableNotifications: "데스크톱 알림 켜기", logOut: "로그아웃",
+      connectionLost: "연결이 끊겼습니다 · 다시 연결하는 중…", networkError: "서버에 연결할 수 없습니다.",
+      queue: "대기열", takeNext: "다음 상담 받기", nobodyWaiting: "기다리는 고객이 없습니다.",
+      myConversations: "내 상담", noneYet: "아직 없습니다.", openConversations: "열린 상담",
+      noTab: "대기열에서 상담을 받거나 미리 보세요. 고객이 상담 봇에게 한 말을 먼저 모두 볼 수 있습니다.",
+      showQueue: "대기열 ({count})",
+      anonymous: "익명 고객", aCustomer: "고객",
+      verified: "본인 확인됨", notVerified: "본인 확인 안 됨", customerLeftShort: "고객이 나감", left: "나감",
+      waiting: "{duration} 대기", claim: "상담 받기", claimAria: "{who} 고객의 상담 받기",
+      preview: "미리 보기", previewAria: "{who} 고객의 상담 미리 보기",
+      newHandoff: "새 상담 요청: {who} — {reason} ({language})", newConversationWaiting: "기다리는 새 상담",
+      newMessageFrom: "{who}의 새 메시지", transferredToYou: "상담이 나에게 이관되었습니다.",
+      dismiss: "알림 닫기",
+      couldNotClaim: "상담을 받지 못했습니다.", nothingToTake: "받을 상담이 없습니다.", couldNotChangeStatus: "상태를 바꾸지 못했습니다.",
+      cannotLoad: "불러오지 못했습니다.", notSent: "보내지 못했습니다.", noteNotSaved: "메모를 저장하지 못했습니다.", failed: "실패했습니다.",
+      transferFailed: "이관하지 못했습니다.", chooseTransfer: "이관할 상담원을 고르세요.",
+      writeOutcomeFirst: "처리 결과를 먼저 적어 주세요. 상담 봇이 고객에게 무엇을 했는지 알려 줍니다.",
+      resolvedToast: "상담을 종료했습니다.", handedBackToast: "상담 봇에게 돌려보냈습니다.", transferredToast: "이관했습니다.",
+      withdrawnToast: "고객이 상담을 종료해 대기열에서 빠졌습니다.",
+      closeTab: "{id} 탭 닫기",
+      assignedTo: "담당: {name}", customerHasLeft: "고객이 채팅을 떠났습니다.",
+      customerEnded: "고객이 상담을 종료했습니다. 더 이상 답할 수 없습니다.",
+      previewNotice: "미리 보기 — 읽기 전용입니다. 답하려면 상담을 받으세요.", claimThis: "이 상담 받기",
+      showContext: "상담 정보 보기", hideContext: "상담 정보 숨기기",
+      transcript: "대화 내용", conversation: "대화", typing: "고객이 입력하고 있습니다…",
+      roleCustomer: "고객", roleAssistant: "상담 봇", roleSystem: "시스템", roleAgent: "상담원",
+      buttonsOffered: "버튼: {list}", handoffRequested: "[상담 봇이 상담원 연결을 요청함]", customMessage: "[사용자 정의 메시지]",
+      photo: "사진", photos: "고객이 보낸 사진 ({count}장)",
+      chose: "선택: {label}", gave: "{what} 입력", rated: "7점 중 {score}점으로 평가",
+      context: "상담 정보", handoffContext: "상담 연결 정보",
+      secWho: "고객", secWhy: "연결 이유", secBot: "상담 봇이 한 일", secOrders: "주문", secHistory: "이전 문의",
+      name: "이름", customerId: "고객 ID", identity: "본인 확인", language: "언어", presence: "접속",
+      reason: "이유", priority: "우선순위", waited: "대기 시작", requestedAt: "요청 시각",
+      tasks: "작업", topics: "주제", misunderstood: "이해하지 못한 메시지", collected: "고객이 상담 봇에게 알려 준 정보",
+      nothingRecorded: "기록이 없습니다.", noOrder: "조회한 주문이 없습니다.",
+      noHistory: "최근 7일 동안 다른 문의가 없습니다.", historyTitle: "최근 7일 동안의 문의",
+      partialContext: "상담 봇의 기록을 불러오지 못해 정보가 일부만 있습니다.",
+      taskDone: "완료", taskRefused: "거절됨", taskRefusedBecause: "거절됨: {code}",
+      handedToColleague: "상담원에게 연결됨 ({reasons})", withAssistant: "상담 봇과만 대화",
+      priorityLevel: "우선순위: {level}", priorityNormal: "보통", priorityHigh: "높음", priorityUrgent: "긴급",
+      yes: "예", no: "아니요",
+      order: "주문", status: "상태", total: "금액", items: "상품", carrier: "택배사", eta: "도착 예정",
+      delivered: "배송 완료", shipTo: "배송지", refund: "환불", canCancel: "취소 가능",
+      canChangeAddress: "주소 변경 가능", canReturn: "반품 가능",
+      replyLabel: "고객에게 답장", replyPlaceholder: "고객에게 답장 (Enter로 보내기, Shift+Enter로 줄 바꿈)",
+      cannedPlaceholder: "자주 쓰는 답변…", cannedLabel: "자주 쓰는 답변 넣기", send: "보내기",
+      internalNotes: "내부 메모", notePlaceholder: "메모는 상담원만 봅니다", newNote: "새 내부 메모", addNote: "메모 추가",
+      finishTitle: "종료 또는 이관", outcomeLabel: "처리 결과 (봇에게 돌려보낼 때 필수, 봇이 알게 됩니다)",
+      outcomePlaceholder: "처리 결과, 예: EF-100001 환불 처리", resolve: "상담 종료", handBack: "봇에게 돌려보내기",
+      transferTo: "이관 대상", chooseColleague: "상담원 선택…", noColleague: "이관할 상담원이 없습니다",
+      transferNote: "상담원에게 남길 메모", transfer: "이관", online: "온라인", offline: "오프라인",
+      units: { s: "{n}초", m: "{n}분 {s}초", h: "{n}시간 {m}분" },
+    },
+  };
+  // Codes from the service, the assistant and the shop, in words.
+  const WORDS = {
+    en: {
+      reason: {
+        customer_request: "Customer asked for a human", repeated_fallback: "Bot did not understand (repeatedly)",
+        task_failed: "Task failed", policy: "Policy (needs a human)", negative_sentiment: "Upset customer",
+        bot_unavailable: "Bot unavailable",
+      },
+      priorityReason: { repeat_contact: "Repeat contact", complaint: "Complaint", long_wait: "Long wait" },
+      status: { queued: "Waiting", claimed: "In progress", resolved: "Resolved", handed_back: "Handed back", abandoned: "Ended by the customer" },
+      verification: { signed_in: "signed in", verified: "verified", unverified: "not verified" },
+      language: { en: "English", ko: "Korean" },
+      role: { agent: "agent", supervisor: "supervisor", analyst: "analyst", admin: "admin" },
+      field: {
+        order_number: "order number", email: "e-mail", postcode: "postcode", new_address: "new address",
+        return_items: "items to return", return_reason: "return reason", item: "item", reason: "reason",
+      },
+      topic: {
+        cancel_order: "Cancel an order", change_address: "Change a delivery address", create_return: "Return items",
+        return_item: "Return items", track_order: "Track an order", order_status: "Order status",
+        refund_status: "Refund status", refund_request: "Refund", refund_policy: "Refund policy",
+        get_invoice: "Invoice", verify_customer: "Identity check", delivery_time: "Delivery time",
+        delivery_options: "Delivery options", cancellation_fee: "Cancellation fee", change_order: "Change an order",
+        payment_methods: "Payment methods", payment_issue: "Payment problem", create_account: "Create an account",
+        delete_account: "Delete an account", edit_account: "Edit an account", reset_password: "Reset a password",
+        registration_problem: "Registration problem", switch_account: "Switch accounts", newsletter: "Newsletter",
+        place_order: "Place an order", leave_feedback: "Feedback", complaint: "Complaint",
+        request_human: "Asked for a human", out_of_scope: "Outside the shop's topics",
+      },
+      intent: { affirm: "Yes", deny: "No", greet: "Hello", goodbye: "Goodbye", thank: "Thanks", request_human: "Talk to a person" },
+      code: {
+        already_shipped: "already shipped", already_packed: "already packed", already_cancelled: "already cancelled",
+        already_delivered: "already delivered", order_cancelled: "order cancelled", order_not_found: "order not found",
+        customer_not_found: "customer not found", invalid_address: "invalid address", invalid_items: "invalid items",
+        not_delivered: "not delivered yet", not_shipped: "not shipped yet", not_invoiced: "no invoice yet",
+        return_exists: "a return already exists", return_window_expired: "return window expired",
+        verification_failed: "identity check failed", verification_locked: "identity check locked",
+        fault_injected: "order system error", unavailable: "order system unavailable", timeout: "order system timeout",
+      },
+      why: { nlu_fallback: "not understood", low_confidence: "unsure", action_default_fallback: "not understood" },
+      orderStatus: {
+        pending: "pending", paid: "paid", packed: "packed", shipped: "shipped", in_transit: "in transit",
+        delayed: "delayed", delivered: "delivered", cancelled: "cancelled", return_requested: "return requested",
+        return_received: "return received", none: "none",
+      },
+    },
+    ko: {
+      reason: {
+        customer_request: "고객이 상담원 요청", repeated_fallback: "상담 봇이 반복해서 이해하지 못함",
+        task_failed: "작업 실패", policy: "정책상 상담원 필요", negative_sentiment: "불만 고객",
+        bot_unavailable: "상담 봇 작동 중지",
+      },
+      priorityReason: { repeat_contact: "재문의", complaint: "불만", long_wait: "오래 기다림" },
+      status: { queued: "대기 중", claimed: "상담 중", resolved: "종료됨", handed_back: "봇에게 돌려보냄", abandoned: "고객이 종료함" },
+      verification: { signed_in: "로그인함", verified: "본인 확인됨", unverified: "본인 확인 안 됨" },
+      language: { en: "영어", ko: "한국어" },
+      role: { agent: "상담원", supervisor: "관리자", analyst: "분석 담당", admin: "시스템 관리자" },
+      field: {
+        order_number: "주문번호", email: "이메일", postcode: "우편번호", new_address: "새 주소",
+        return_items: "반품할 상품", return_reason: "반품 사유", item: "상품", reason: "사유",
+      },
+      topic: {
+        cancel_order: "주문 취소", change_address: "배송지 변경", create_return: "반품", return_item: "반품",
+        track_order: "배송 조회", order_status: "주문 상태", refund_status: "환불 상태", refund_request: "환불",
+        refund_policy: "환불 정책", get_invoice: "영수증", verify_customer: "본인 확인", delivery_time: "배송 기간",
+        delivery_options: "배송 방법", cancellation_fee: "취소 수수료", change_order: "주문 변경",
+        payment_methods: "결제 수단", payment_issue: "결제 문제", create_account: "회원 가입",
+        delete_account: "회원 탈퇴", edit_account: "회원 정보 수정", reset_password: "비밀번호 재설정",
+        registration_problem: "가입 문제", switch_account: "계정 전환", newsletter: "뉴스레터",
+        place_order: "주문하기", leave_feedback: "의견", complaint: "불만", request_human: "상담원 요청",
+        out_of_scope: "쇼핑몰과 관계없는 주제",
+      },
+      intent: { affirm: "예", deny: "아니요", greet: "안녕하세요", goodbye: "안녕히 계세요", thank: "감사합니다", request_human: "상담원 연결" },
+      code: {
+        already_shipped: "이미 발송됨", already_packed: "이미 포장됨", already_cancelled: "이미 취소됨",
+        already_delivered: "이미 배송 완료", order_cancelled: "취소된 주문", order_not_found: "주문을 찾을 수 없음",
+        customer_not_found: "고객을 찾을 수 없음", invalid_address: "잘못된 주소", invalid_items: "잘못된 상품",
+        not_delivered: "아직 배송되지 않음", not_shipped: "아직 발송되지 않음", not_invoiced: "영수증 없음",
+        return_exists: "이미 반품 신청됨", return_window_expired: "반품 기간 지남",
+        verification_failed: "본인 확인 실패", verification_locked: "본인 확인 잠김",
+        fault_injected: "주문 시스템 오류", unavailable: "주문 시스템 사용 불가", timeout: "주문 시스템 응답 없음",
+      },
+      why: { nlu_fallback: "이해하지 못함", low_confidence: "확신 없음", action_default_fallback: "이해하지 못함" },
+      orderStatus: {
+        pending: "결제 대기", paid: "결제 완료", packed: "포장 완료", shipped: "발송됨", in_transit: "배송 중",
+        delayed: "지연", delivered: "배송 완료", cancelled: "취소됨", return_requested: "반품 신청",
+        return_received: "반품 도착", none: "없음",
+      },
+    },
+  };
+  // The business fields an agent may see from the assistant's slots, in this order; every other
+  // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
+  const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
+  const SMALL_TALK = new Set(["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "ces", "nlu_fallback"]);
+  const LANGS = Object.keys(STRINGS);
+  const LANG_KEY = "effortless:console:language";
+  const SIDE_KEY = "effortless:console:side";
+  const DRAFT_PREFIX = "effortless:console:draft:";
+
+  function pickLanguage(value) {
+    const lang = String(value || "").toLowerCase().split("-")[0];
+    return LANGS.includes(lang) ? lang : null;
+  }
+  function stored(key) { try { return localStorage.getItem(key); } catch (_) { return null; } }
+  function store(key, value) {
+    try { if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value); } catch (_) { /* private mode */ }
+  }
+  const LANG = pickLanguage(new URLSearchParams(location.search).get("lang")) || pickLanguage(stored(LANG_KEY)) ||
+    pickLanguage(navigator.language) || "en";
+  const S = STRINGS[LANG];
+  const W = WORDS[LANG];
+
+  function t(key, values) {
+    const template = S[key] ?? STRINGS.en[key] ?? key;
+    return String(template).replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
+  }
+  function word(group, code) {
+    if (code === null || code === undefined || code === "") return "";
+    const table = W[group] || {};
+    return table[code] || WORDS.en[group]?.[code] || String(code).replace(/_/g, " ");
+  }
+
+  function applyStatic() {
+    document.documentElement.lang = LANG;
+    document.title = t("docTitle");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-aria-label]")) node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    for (const select of document.querySelectorAll("select.ui-lang")) {
+      select.replaceChildren(...LANGS.map((code) => el("option", { value: code, text: code === "ko" ? "한국어" : "English" })));
+      select.value = LANG;
+      select.addEventListener("change", () => {
+        store(LANG_KEY, select.value);
+        const url = new URL(location.href);
+        url.searchParams.delete("lang");
+        location.href = url.toString();
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ readable answers
+  // Rasa's syntax for a message that names an intent: /intent{"entity": "value"}
+  const INTENT_SYNTAX = /^\/([^{@\s]+)(?:@[0-9.]+)?(\{[\s\S]*\})?$/;
+
+  /**
+   * The one place where a button answer becomes words, for the transcript and the context:
+   * `/inform{"order_number":"EF-100001"}` → "gave order number EF-100001", `/ces{"ces_score": 6}` →
+   * "rated 6 of 7", any other payload → "chose: <the label of the button the bot offered>" (or the
+   * intent in words). Returns null for ordinary text.
+   */
+  function readable(text, offered) {
+    const raw = String(text ?? "").trim();
+    const match = INTENT_SYNTAX.exec(raw);
+    if (!match) return null;
+    const intent = match[1];
+    let entities = {};
+    if (match[2]) {
+      try { entities = JSON.parse(match[2]) || {}; } catch (_) { entities = {}; }
+    }
+    if (intent === "ces" && entities.ces_score !== undefined && entities.ces_score !== null) {
+      return t("rated", { score: entities.ces_score });
+    }
+    const given = Object.entries(entities).filter(([key, value]) =>
+      W.field[key] && value !== null && value !== undefined && value !== "");
+    if (given.length && intent === "inform") {
+      return t("gave", { what: given.map(([key, value]) => `${word("field", key)} ${Array.isArray(value) ? value.join(", ") : value}`).join(", ") });
+    }
+    const button = (offered || []).find((b) => b && String(b.payload ?? "").trim() === raw && b.title);
+    if (button) return t("chose", { label: String(button.title) });
+    if (given.length) {
+      return t("gave", { what: given.map(([key, value]) => `${word("field", key)} ${value}`).join(", ") });
+    }
+    return t("chose", { label: word("intent", intent) || word("topic", intent) });
+  }
+  /** What to show for a customer's text: its words when it is a button answer, else the text. */
+  function shown(text, offered) {
+    const answer = readable(text, offered);
+    return answer === null ? String(text ?? "") : answer;
+  }
+
+  // ------------------------------------------------------------------ state
   const state = {
     user: null,
     ws: null,
     wsFailures: 0,
     queue: [],
+    queueLoaded: false,
     mine: [],
-    tabs: new Map(), // handoff id -> {data, panel, tab, seen:Set, lastSeq}
+    tabs: new Map(), // handoff id -> {data, panel, tabButton, label, seen:Set, messages:[]}
     active: null,
     knownQueued: new Set(),
     agents: null,
+    unread: new Map(), // handoff id -> unread customer messages
+    unseenHandoffs: new Set(), // new handoffs not opened yet
   };
-
-  const REASONS = {
-    customer_request: "Customer asked for a human",
-    repeated_fallback: "Bot did not understand (repeatedly)",
-    task_failed: "Task failed",
-    policy: "Policy (needs a human)",
-    negative_sentiment: "Upset customer",
-    bot_unavailable: "Bot unavailable",
-  };
-  const CANNED = {
-    en: [
-      ["Greeting", "Hi {name}, I'm {agent}. I can see everything you told our assistant, so there's no need to repeat anything."],
-      ["Checking", "Thanks for waiting — I'm checking {order} for you right now."],
-      ["Done", "That's done for you. Is there anything else I can help with?"],
-      ["Refund timing", "Your refund will be back on your original payment method within 5–7 business days."],
-      ["Escalating", "I've passed this to our specialist team; you'll get an email from us within one business day."],
-    ],
-    ko: [
-      ["인사", "안녕하세요 {name}님, 상담원 {agent}입니다. 상담 봇과 나눈 대화를 모두 확인했으니 다시 말씀하실 필요는 없습니다."],
-      ["확인 중", "기다려 주셔서 감사합니다. 지금 {order} 주문을 확인하고 있습니다."],
-      ["완료", "처리가 완료되었습니다. 더 도와드릴 일이 있을까요?"],
-      ["환불 안내", "환불은 영업일 기준 5~7일 이내에 결제하신 수단으로 돌아갑니다."],
-    ],
-  };
+  const narrow = window.matchMedia("(max-width: 900px)");
 
   // ------------------------------------------------------------------ helpers
   function el(tag, attrs, ...children) {
@@ -61,7 +349,11 @@
   }
 
   async function api(method, path, body) {
-    const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    // X-Requested-With: the CSRF check accepts it from browsers that send no Origin header.
+    const options = {
+      method, credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "fetch" },
+    };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -70,7 +362,7 @@
     try {
       response = await fetch(path, options);
     } catch (_) {
-      return { ok: false, status: 0, data: { code: "network", message: "The server cannot be reached." } };
+      return { ok: false, status: 0, data: { code: "network", message: t("networkError") } };
     }
     let data = null;
     try { data = await response.json(); } catch (_) { data = null; }
@@ -78,37 +370,141 @@
     return { ok: response.ok, status: response.status, data };
   }
 
+  const MAX_TOASTS = 3;
+  /** Notifications live in their own row under the top bar (never over a control). */
   function toast(text, kind = "info") {
-    const node = el("div", { class: "toast " + kind, text });
-    $("toasts").append(node);
-    window.setTimeout(() => node.remove(), 6000);
+    const box = $("toasts");
+    const node = el("div", { class: "toast " + kind },
+      el("span", { class: "toast-text", text, title: text }),
+      el("button", { type: "button", class: "toast-close", "aria-label": t("dismiss"), text: "×",
+        onclick: () => node.remove() }));
+    box.append(node);
+    while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
+    window.setTimeout(() => node.remove(), 8000);
   }
 
   function duration(seconds) {
     seconds = Math.max(0, Math.round(seconds || 0));
-    if (seconds < 60) return `${seconds}s`;
+    const units = S.units;
+    if (seconds < 60) return units.s.replace("{n}", seconds);
     const minutes = Math.floor(seconds / 60);
-    if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-    return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+    if (minutes < 60) return units.m.replace("{n}", minutes).replace("{s}", seconds % 60);
+    return units.h.replace("{n}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
   }
 
+  const LOCALE = LANG === "ko" ? "ko-KR" : "en-GB";
   function time(iso) {
     if (!iso) return "";
     const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
   }
+  function dateTime(iso) {
+    if (!iso) return "";
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? ""
+      : date.toLocaleString(LOCALE, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function customerName(item, fallbackKey = "anonymous") {
+    return (item && item.customer && (item.customer.name || item.customer.id)) || t(fallbackKey);
+  }
+
+  /** "Priority: high · Repeat contact" (or without the "Priority:" label, under a heading). */
+  function priorityText(priority, reasons, labelled = true) {
+    const level = priority >= 3 ? t("priorityUrgent") : priority > 0 ? t("priorityHigh") : t("priorityNormal");
+    const why = (reasons || []).map((r) => word("priorityReason", r));
+    return (labelled ? t("priorityLevel", { level }) : level) + (why.length ? " · " + why.join(", ") : "");
+  }
+
+  const CANNED = {
+    en: [
+      ["Greeting", "Hi {name}, I'm {agent}. I can see everything you told our assistant, so there's no need to repeat anything."],
+      ["Checking", "Thanks for waiting — I'm checking {order} for you right now."],
+      ["Done", "That's done for you. Is there anything else I can help with?"],
+      ["Refund timing", "Your refund will be back on your original payment method within 5–7 business days."],
+      ["Escalating", "I've passed this to our specialist team; you'll get an email from us within one business day."],
+    ],
+    ko: [
+      ["인사", "안녕하세요 {name}님, 상담원 {agent}입니다. 상담 봇과 나눈 대화를 모두 확인했으니 다시 말씀하실 필요는 없습니다."],
+      ["확인 중", "기다려 주셔서 감사합니다. 지금 {order} 주문을 확인하고 있습니다."],
+      ["완료", "처리가 완료되었습니다. 더 도와드릴 일이 있을까요?"],
+      ["환불 안내", "환불은 영업일 기준 5~7일 이내에 결제하신 수단으로 돌아갑니다."],
+    ],
+  };
+  const CANNED_FALLBACK = { en: { name: "there", order: "your order" }, ko: { name: "고객", order: "고객님의" } };
 
   function fill(template, data) {
     const ctx = data.context || {};
     const slots = ctx.slots || {};
     const identity = ctx.identity || {};
     const name = (data.customer && data.customer.name) || identity.name || "";
+    const fallback = CANNED_FALLBACK[data.language] || CANNED_FALLBACK.en;
     const values = {
-      name: name.split(" ")[0] || "there",
+      name: name.split(" ")[0] || fallback.name,
       agent: state.user ? state.user.name : "",
-      order: slots.order_number || "your order",
+      order: slots.order_number || fallback.order,
     };
     return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+  }
+
+  /** Insert text at the cursor (replacing a selection), keeping the rest of the draft. */
+  function insertAtCursor(input, text) {
+    const value = input.value;
+    const start = Math.min(input.selectionStart ?? value.length, value.length);
+    const end = Math.min(input.selectionEnd ?? start, value.length);
+    const before = value.slice(0, start);
+    const after = value.slice(end);
+    const lead = before && !/\s$/.test(before) ? " " : "";
+    const trail = after && !/^\s/.test(after) ? " " : "";
+    input.focus();
+    input.setRangeText(lead + text + trail, start, end, "end");
+    const caret = start + lead.length + text.length;
+    input.setSelectionRange(caret, caret);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // ------------------------------------------------------------------ unread count (tab title)
+  function unreadTotal() {
+    let total = state.unseenHandoffs.size;
+    for (const count of state.unread.values()) total += count;
+    return total;
+  }
+  function updateTitle() {
+    const total = unreadTotal();
+    document.title = total ? `(${total}) ${t("docTitle")}` : t("docTitle");
+    for (const item of document.querySelectorAll("#mine li[data-handoff-id]")) {
+      const badge = item.querySelector(".unread");
+      const count = state.unread.get(Number(item.dataset.handoffId)) || 0;
+      if (badge) { badge.hidden = count === 0; badge.textContent = String(count); }
+    }
+  }
+  function inView(id) {
+    return state.active === id && !document.hidden && !(narrow.matches && $("app-view").classList.contains("view-list"));
+  }
+  function bumpUnread(id) {
+    if (inView(id)) return;
+    state.unread.set(id, (state.unread.get(id) || 0) + 1);
+    updateTitle();
+  }
+  function clearUnread(id) {
+    state.unseenHandoffs.delete(id);
+    state.unread.delete(id);
+    updateTitle();
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && state.active !== null && inView(state.active)) clearUnread(state.active);
+  });
+
+  // ------------------------------------------------------------------ narrow screens: lists or a conversation
+  function showView(view) {
+    const app = $("app-view");
+    app.classList.toggle("view-list", view === "list");
+    app.classList.toggle("view-conv", view === "conv");
+    if (view === "conv" && state.active !== null && inView(state.active)) clearUnread(state.active);
+  }
+  $("show-queue").addEventListener("click", () => showView("list"));
+  function updateQueueButton() {
+    $("show-queue").textContent = t("showQueue", { count: state.queue.length });
   }
 
   // ------------------------------------------------------------------ login
@@ -124,13 +520,15 @@
     state.user = user;
     $("login-view").hidden = true;
     $("app-view").hidden = false;
-    $("me").textContent = `${user.name} · ${user.role} · ${user.languages.join(", ")}`;
+    $("me").textContent = `${user.name} · ${word("role", user.role)} · ${user.languages.join(", ").toUpperCase()}`;
     $("available").checked = !!user.available;
     updateNotifyButton();
+    updateQueueButton();
     connect();
     await Promise.all([refreshQueue(), refreshMine()]);
     // Conversations already assigned to me (after a reload) come back as tabs.
-    for (const item of state.mine) if (!state.tabs.has(item.id)) await openTab(item.id);
+    for (const item of state.mine) if (!state.tabs.has(item.id)) await openTab(item.id, null, { show: false });
+    showView(state.tabs.size ? "conv" : "list");
   }
 
   $("login-form").addEventListener("submit", async (event) => {
@@ -140,7 +538,7 @@
       email: $("login-email").value, password: $("login-password").value,
     });
     if (!response.ok) {
-      $("login-error").textContent = (response.data && response.data.message) || "Login failed.";
+      $("login-error").textContent = (response.data && response.data.message) || t("loginFailed");
       return;
     }
     $("login-password").value = "";
@@ -155,7 +553,7 @@
 
   $("available").addEventListener("change", async (event) => {
     const response = await api("PUT", "/api/agent/status", { available: event.target.checked });
-    if (!response.ok) toast(response.data ? response.data.message : "Could not change status.", "error");
+    if (!response.ok) toast(response.data ? response.data.message : t("couldNotChangeStatus"), "error");
   });
 
   // ------------------------------------------------------------------ notifications
@@ -170,12 +568,14 @@
   });
 
   function notifyNewHandoff(item) {
-    const who = (item.customer && (item.customer.name || item.customer.id)) || "A customer";
-    const text = `New handoff: ${who} — ${REASONS[item.reason] || item.reason} (${item.language})`;
+    const who = customerName(item, "aCustomer");
+    const text = t("newHandoff", { who, reason: word("reason", item.reason), language: word("language", item.language) });
     toast(text, "new");
+    state.unseenHandoffs.add(item.id);
+    updateTitle();
     if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
       try {
-        const note = new Notification("New conversation waiting", { body: text, tag: `handoff-${item.id}` });
+        const note = new Notification(t("newConversationWaiting"), { body: text, tag: `handoff-${item.id}` });
         note.onclick = () => { window.focus(); note.close(); };
       } catch (_) { /* some browsers only allow notifications from a service worker */ }
     }
@@ -199,7 +599,7 @@
       if (!state.user) return;
       if (event.code === 4401) { showLogin(); return; }
       state.wsFailures += 1;
-      $("conn").textContent = "Connection lost · reconnecting…";
+      $("conn").textContent = t("connectionLost");
       const delay = Math.min(30000, 500 * 2 ** Math.min(state.wsFailures, 6));
       window.setTimeout(() => { connect(); refreshQueue(); refreshMine(); refreshTabs(); }, delay / 2 + Math.random() * delay / 2);
     });
@@ -216,10 +616,18 @@
         refreshQueue();
         if (frame.reason !== "agents_changed") refreshMine();
         else refreshTransferTargets();
+        if (tab && tab.data && tab.data.status === "queued") loadTab(frame.handoff_id, { onlyIfChanged: true });
+        if (frame.reason === "abandoned" && tab) toast(t("withdrawnToast"), "info");
         break;
       case "message":
         if (tab) addMessage(tab, frame.message, true);
-        else markUnread(frame.handoff_id);
+        if (frame.message && frame.message.role === "customer") {
+          bumpUnread(frame.handoff_id);
+          if (!inView(frame.handoff_id)) {
+            const who = tab ? tab.label.textContent : customerName(state.mine.find((m) => m.id === frame.handoff_id));
+            toast(t("newMessageFrom", { who }), "info");
+          }
+        }
         break;
       case "typing":
         if (tab) showTyping(tab, frame.typing);
@@ -230,19 +638,26 @@
       case "customer_left":
       case "customer_returned":
         if (tab) {
-          tab.presence.textContent = frame.type === "customer_left" ? "The customer has left the chat." : "";
+          tab.presence.textContent = frame.type === "customer_left" ? t("customerHasLeft") : "";
           tab.presence.hidden = frame.type !== "customer_left";
         }
         refreshMine();
         break;
       case "handoff":
-        if (tab) loadTab(frame.handoff_id);
+        if (tab && !alreadyShown(tab, frame)) loadTab(frame.handoff_id);
         refreshMine();
-        if (frame.event === "transferred" && !tab) toast("A conversation was transferred to you.", "new");
+        if (frame.event === "transferred" && !tab) toast(t("transferredToYou"), "new");
         break;
       default:
         break;
     }
+  }
+
+  /** The tab already shows what this lifecycle event did (our own claim, resolve, hand-back). */
+  function alreadyShown(tab, frame) {
+    const status = { claimed: "claimed", resolved: "resolved", handed_back: "handed_back" }[frame.event];
+    const agentId = tab.data && tab.data.agent ? tab.data.agent.id : null;
+    return Boolean(status && tab.data && tab.data.status === status && (frame.agent_id ?? null) === agentId);
   }
 
   // ------------------------------------------------------------------ queue and lists
@@ -251,9 +666,12 @@
     if (!response.ok) return;
     const items = response.data.handoffs;
     for (const item of items) {
-      if (!state.knownQueued.has(item.id) && state.queue !== null && state.queueLoaded) notifyNewHandoff(item);
+      if (!state.knownQueued.has(item.id) && state.queueLoaded) notifyNewHandoff(item);
       state.knownQueued.add(item.id);
     }
+    const ids = new Set(items.map((i) => i.id));
+    for (const id of [...state.unseenHandoffs]) if (!ids.has(id)) state.unseenHandoffs.delete(id);
+    updateTitle();
     state.queueLoaded = true;
     state.queue = items;
     state.queueFetchedAt = Date.now();
@@ -262,32 +680,49 @@
 
   function renderQueue() {
     const list = $("queue");
+    const focused = list.contains(document.activeElement)
+      ? [document.activeElement.closest("li")?.dataset.handoffId, document.activeElement.className] : null;
     list.replaceChildren();
     const elapsed = (Date.now() - (state.queueFetchedAt || Date.now())) / 1000;
     for (const item of state.queue) {
-      const who = (item.customer && (item.customer.name || item.customer.id)) || "Anonymous customer";
-      const verified = item.customer && item.customer.verified ? "verified" : "not verified";
+      const who = customerName(item);
+      const verified = item.customer && item.customer.verified ? t("verified") : t("notVerified");
       const tags = el("div", { class: "tags" },
-        el("span", { class: "tag reason", text: REASONS[item.reason] || item.reason }),
+        el("span", { class: "tag reason", text: word("reason", item.reason) }),
         el("span", { class: "tag lang", text: item.language.toUpperCase() }),
-        el("span", { class: "tag prio" + (item.priority > 0 ? " high" : ""),
-          text: `Priority ${item.priority}${item.priority_reasons.length ? " · " + item.priority_reasons.join(", ") : ""}` }));
+        el("span", { class: "tag prio" + (item.priority > 0 ? " high" : ""), text: priorityText(item.priority, item.priority_reasons) }));
       const li = el("li", { class: "queue-item", "data-handoff-id": item.id },
         el("div", { class: "row" },
           el("strong", { class: "who", text: who }),
-          el("span", { class: "wait", text: "waiting " + duration(item.waiting_seconds + elapsed) })),
-        el("div", { class: "muted small", text: verified + (item.customer_present === false ? " · customer left" : "") }),
+          el("span", { class: "wait", text: t("waiting", { duration: duration(item.waiting_seconds + elapsed) }) })),
+        el("div", { class: "muted small", text: verified + (item.customer_present === false ? " · " + t("customerLeftShort") : "") }),
         tags,
         el("p", { class: "summary", text: item.summary || "" }),
-        el("button", { type: "button", class: "claim", text: "Claim",
-          "aria-label": `Claim conversation with ${who}`, onclick: () => claim(item.id) }));
+        el("div", { class: "buttons" },
+          el("button", { type: "button", class: "secondary preview", text: t("preview"),
+            "aria-label": t("previewAria", { who }), onclick: () => openTab(item.id) }),
+          el("button", { type: "button", class: "claim", text: t("claim"),
+            "aria-label": t("claimAria", { who }), onclick: () => claim(item.id) })));
       list.append(li);
     }
     $("queue-count").textContent = String(state.queue.length);
     $("queue-empty").hidden = state.queue.length > 0;
+    updateQueueButton();
+    if (focused) {
+      const again = list.querySelector(`li[data-handoff-id="${focused[0]}"] button.${String(focused[1]).split(" ").pop()}`);
+      if (again) again.focus();
+    }
   }
 
-  window.setInterval(() => { if (state.user) renderQueue(); }, 5000);
+  /** Tick the waiting times in place (re-drawing the list would take the keyboard focus away). */
+  function tickQueue() {
+    const elapsed = (Date.now() - (state.queueFetchedAt || Date.now())) / 1000;
+    for (const item of state.queue) {
+      const node = document.querySelector(`#queue li[data-handoff-id="${item.id}"] .wait`);
+      if (node) node.textContent = t("waiting", { duration: duration(item.waiting_seconds + elapsed) });
+    }
+  }
+  window.setInterval(() => { if (state.user) tickQueue(); }, 5000);
   window.setInterval(() => { if (state.user) refreshQueue(); }, 30000);
 
   async function refreshMine() {
@@ -297,27 +732,23 @@
     const list = $("mine");
     list.replaceChildren();
     for (const item of state.mine) {
-      const who = (item.customer && (item.customer.name || item.customer.id)) || "Anonymous customer";
       list.append(el("li", { "data-handoff-id": item.id },
         el("button", { type: "button", class: "link", onclick: () => openTab(item.id) },
-          el("span", { text: who }),
-          el("span", { class: "muted small", text: ` · ${REASONS[item.reason] || item.reason}` }),
-          item.customer_present === false ? el("span", { class: "tag", text: "left" }) : null,
-          el("span", { class: "unread", hidden: true, text: "new" }))));
+          el("span", { text: customerName(item) }),
+          el("span", { class: "muted small", text: ` · ${word("reason", item.reason)}` }),
+          item.customer_present === false ? el("span", { class: "tag", text: t("left") }) : null,
+          el("span", { class: "unread", hidden: true, text: "0" }))));
     }
     $("mine-empty").hidden = state.mine.length > 0;
-  }
-
-  function markUnread(handoffId) {
-    const badge = document.querySelector(`#mine li[data-handoff-id="${handoffId}"] .unread`);
-    if (badge) badge.hidden = false;
+    updateTitle();
   }
 
   async function claim(id) {
     const response = await api("POST", `/api/handoffs/${id}/claim`, {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : "Could not claim.", "error");
+      toast(response.data ? response.data.message : t("couldNotClaim"), "error");
       refreshQueue();
+      if (state.tabs.has(id)) loadTab(id);
       return;
     }
     await refreshQueue();
@@ -328,7 +759,7 @@
   $("take-next").addEventListener("click", async () => {
     const response = await api("POST", "/api/queue/next", {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : "Nothing to take.", "info");
+      toast(response.data ? response.data.message : t("nothingToTake"), "info");
       return;
     }
     await refreshQueue();
@@ -337,13 +768,13 @@
   });
 
   // ------------------------------------------------------------------ tabs
-  async function openTab(id, data) {
+  async function openTab(id, data, { show = true } = {}) {
     if (!state.tabs.has(id)) {
       const tabButton = el("button", { type: "button", role: "tab", id: `tab-${id}`,
         "aria-controls": `panel-${id}`, "aria-selected": "false", tabindex: "-1",
         onclick: () => activate(id) });
       const label = el("span", { text: `#${id}` });
-      const closeButton = el("button", { type: "button", class: "tab-close", "aria-label": `Close tab ${id}`,
+      const closeButton = el("button", { type: "button", class: "tab-close", "aria-label": t("closeTab", { id }),
         text: "×", onclick: (event) => { event.stopPropagation(); closeTab(id); } });
       const wrapper = el("div", { class: "tab-wrap" }, tabButton, closeButton);
       tabButton.append(label);
@@ -351,13 +782,12 @@
         class: "conversation", hidden: true });
       $("tabs").append(wrapper);
       $("panels").append(panel);
-      state.tabs.set(id, { id, tabButton, label, wrapper, panel, seen: new Set(), data: null });
+      state.tabs.set(id, { id, tabButton, label, wrapper, panel, seen: new Set(), messages: [], data: null });
     }
     activate(id);
+    if (show) showView("conv");
     if (data) renderTab(state.tabs.get(id), data);
     else await loadTab(id);
-    const badge = document.querySelector(`#mine li[data-handoff-id="${id}"] .unread`);
-    if (badge) badge.hidden = true;
   }
 
   function activate(id) {
@@ -369,6 +799,9 @@
       tab.panel.hidden = !selected;
     }
     $("no-tab").hidden = state.tabs.size > 0;
+    state.unseenHandoffs.delete(id); // opened: no longer a new handoff
+    if (inView(id)) clearUnread(id);
+    else updateTitle();
   }
 
   $("tabs").addEventListener("keydown", (event) => {
@@ -383,22 +816,27 @@
   function closeTab(id) {
     const tab = state.tabs.get(id);
     if (!tab) return;
+    window.clearInterval(tab.poll);
     tab.wrapper.remove();
     tab.panel.remove();
     state.tabs.delete(id);
+    state.unread.delete(id);
+    updateTitle();
     const rest = [...state.tabs.keys()];
     if (rest.length) activate(rest[rest.length - 1]);
-    else { state.active = null; $("no-tab").hidden = false; }
+    else { state.active = null; $("no-tab").hidden = false; showView("list"); }
   }
 
-  async function loadTab(id) {
+  async function loadTab(id, { onlyIfChanged = false } = {}) {
     const response = await api("GET", `/api/handoffs/${id}`);
     const tab = state.tabs.get(id);
     if (!tab) return;
     if (!response.ok) {
-      tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : "Cannot load." }));
+      tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : t("cannotLoad") }));
       return;
     }
+    const agentOf = (data) => (data && data.agent ? data.agent.id : null);
+    if (onlyIfChanged && tab.data && tab.data.status === response.data.status && agentOf(tab.data) === agentOf(response.data)) return;
     renderTab(tab, response.data);
   }
 
@@ -406,202 +844,327 @@
     for (const id of state.tabs.keys()) loadTab(id);
   }
 
-  // ------------------------------------------------------------------ conversation panel
+  // ------------------------------------------------------------------ context side panel
   function dl(entries) {
     const list = el("dl", { class: "kv" });
     for (const [key, value] of entries) {
       if (value === null || value === undefined || value === "") continue;
-      list.append(el("dt", { text: key }), el("dd", { text: typeof value === "object" ? JSON.stringify(value) : String(value) }));
+      const text = typeof value === "boolean" ? (value ? t("yes") : t("no"))
+        : Array.isArray(value) ? value.join(", ")
+        : typeof value === "object" ? Object.values(value).filter((v) => v !== null && v !== "").join(", ")
+        : String(value);
+      list.append(el("dt", { text: key }), el("dd", { text }));
     }
     return list;
   }
 
+  function ctxSection(kind, titleKey, ...children) {
+    return el("section", { class: `ctx-section ${kind}`, "aria-label": t(titleKey) }, el("h4", { text: t(titleKey) }), ...children);
+  }
+
+  function taskLine(task) {
+    const label = word("topic", task.task);
+    const outcome = task.status === "success" ? t("taskDone")
+      : task.code ? t("taskRefusedBecause", { code: word("code", task.code) }) : t("taskRefused");
+    return `${label}${task.order_number ? " · " + task.order_number : ""} — ${outcome}`;
+  }
+
+  /** The context in a fixed order: who, why, what the bot did, orders, history. */
   function contextSection(data) {
     const ctx = data.context || {};
     const identity = ctx.identity || {};
-    const section = el("section", { class: "context", "aria-label": "Handoff context" });
-    section.append(el("h3", { text: "Context" }));
-    section.append(el("p", { class: "ctx-summary", text: ctx.summary || data.summary || "" }));
-    if (ctx.bot_summary && ctx.bot_summary !== ctx.summary) {
-      section.append(el("p", { class: "muted", text: ctx.bot_summary }));
-    }
+    const section = el("section", { class: "context", "aria-label": t("handoffContext") });
+    section.append(el("h3", { text: t("context") }));
+
     const verification = identity.verification || (identity.verified ? "verified" : "unverified");
-    const grid = el("div", { class: "ctx-grid" });
-    grid.append(el("div", { class: "ctx-box identity" }, el("h4", { text: "Customer" }), dl([
-      ["Name", identity.name], ["Customer id", identity.customer_id], ["Email", identity.email],
-      ["Identity", verification.replace("_", " ")], ["Language", (ctx.language || data.language || "").toUpperCase()],
-      ["Reason", REASONS[ctx.reason || data.reason] || ctx.reason || data.reason],
-      ["Priority", `${data.priority}${(data.priority_reasons || []).length ? " · " + data.priority_reasons.join(", ") : ""}`],
+    section.append(ctxSection("who", "secWho", dl([
+      [t("name"), identity.name || (data.customer && data.customer.name) || t("anonymous")],
+      [t("customerId"), identity.customer_id], [t("email"), identity.email],
+      [t("identity"), word("verification", verification)],
+      [t("language"), word("language", ctx.language || data.language)],
     ])));
 
-    const task = ctx.task;
-    const tasks = Array.isArray(ctx.tasks) ? ctx.tasks : [];
-    const failed = Array.isArray(ctx.failed_utterances) ? ctx.failed_utterances : [];
-    const problems = el("div", { class: "ctx-box failed" }, el("h4", { text: "Where the bot failed" }));
-    const problemList = el("ul");
-    if (task && task.status === "failure") {
-      problemList.append(el("li", { text: `Task ${task.task} failed${task.code ? ` (${task.code})` : ""}${task.order_number ? ` for ${task.order_number}` : ""}` }));
+    const reasonCode = ctx.reason || data.reason;
+    const why = ctxSection("why", "secWhy", dl([
+      [t("reason"), word("reason", reasonCode)],
+      [t("priority"), priorityText(data.priority, data.priority_reasons, false)],
+      [t("requestedAt"), dateTime(data.requested_at)],
+    ]));
+    const photos = (Array.isArray(ctx.attachments) ? ctx.attachments : []).filter((a) => a && a.id);
+    if (photos.length) {
+      why.append(el("p", { class: "small muted", text: t("photos", { count: photos.length }) }),
+        el("div", { class: "attachments" }, ...photos.map(photoLink)));
     }
-    for (const item of failed) {
-      problemList.append(el("li", {}, el("q", { text: item.text || "" }),
-        el("span", { class: "muted small", text: ` — ${item.why || item.intent || ""}${item.confidence != null ? ` (${Number(item.confidence).toFixed(2)})` : ""}` })));
-    }
-    if (!problemList.children.length) problemList.append(el("li", { class: "muted", text: "Nothing recorded." }));
-    problems.append(problemList);
-    if (tasks.length) {
-      problems.append(el("h4", { text: "Tasks" }));
-      const taskList = el("ul");
-      for (const item of tasks) {
-        taskList.append(el("li", { text: `${item.task}: ${item.status}${item.code ? ` (${item.code})` : ""}${item.order_number ? ` · ${item.order_number}` : ""}` }));
-      }
-      problems.append(taskList);
-    }
-    grid.append(problems);
+    section.append(why);
 
+    const tasks = Array.isArray(ctx.tasks) && ctx.tasks.length ? ctx.tasks : ctx.task ? [ctx.task] : [];
+    const failed = Array.isArray(ctx.failed_utterances) ? ctx.failed_utterances : [];
+    const topics = [...new Set((Array.isArray(ctx.intents) ? ctx.intents : [])
+      .map((i) => i && i.intent).filter((name) => name && !SMALL_TALK.has(name)))];
     const slots = ctx.slots || {};
-    const collected = Object.entries(slots).filter(([key, value]) =>
-      value !== null && value !== "" && !["order_snapshot", "task_result", "requested_slot"].includes(key) &&
-      !(Array.isArray(value) && value.length === 0));
-    grid.append(el("div", { class: "ctx-box slots" }, el("h4", { text: "Collected values" }),
-      collected.length ? dl(collected) : el("p", { class: "muted", text: "None." })));
+    const collected = BUSINESS_FIELDS
+      .filter((key) => slots[key] !== null && slots[key] !== undefined && slots[key] !== "" &&
+        !(Array.isArray(slots[key]) && slots[key].length === 0))
+      .map((key) => [word("field", key).replace(/^./, (c) => c.toUpperCase()), slots[key]]);
+    const bot = ctxSection("bot" + (failed.length || tasks.some((x) => x.status !== "success") ? " failed" : ""), "secBot");
+    if (tasks.length) {
+      bot.append(el("p", { class: "small muted", text: t("tasks") }),
+        el("ul", {}, ...tasks.map((task) => el("li", { text: taskLine(task) }))));
+    }
+    if (topics.length) bot.append(dl([[t("topics"), topics.map((name) => word("topic", name)).join(", ")]]));
+    if (failed.length) {
+      bot.append(el("p", { class: "small muted", text: t("misunderstood") }),
+        el("ul", {}, ...failed.map((item) => el("li", {}, el("q", { text: shown(item.text, []) }),
+          el("span", { class: "muted small", text: ` — ${word("why", item.why)}` })))));
+    }
+    if (collected.length) bot.append(el("p", { class: "small muted", text: t("collected") }), dl(collected));
+    if (!tasks.length && !topics.length && !failed.length && !collected.length) {
+      bot.append(el("p", { class: "muted", text: t("nothingRecorded") }));
+    }
+    section.append(bot);
 
     const orders = Array.isArray(ctx.orders) ? ctx.orders : [];
-    const orderBox = el("div", { class: "ctx-box orders" }, el("h4", { text: "Order snapshot" }));
-    if (!orders.length) orderBox.append(el("p", { class: "muted", text: "No order looked up." }));
+    const orderBox = ctxSection("orders", "secOrders");
+    if (!orders.length) orderBox.append(el("p", { class: "muted", text: t("noOrder") }));
     for (const order of orders) {
       const items = (order.items || []).map((i) => `${i.quantity}× ${i.name}`).join(", ");
       const address = order.shipping_address
         ? [order.shipping_address.street, order.shipping_address.postcode, order.shipping_address.city].filter(Boolean).join(", ")
         : "";
-      orderBox.append(dl([
-        ["Order", order.order_number], ["Status", order.status], ["Total", order.total ? `${order.total} ${order.currency || ""}` : ""],
-        ["Items", items], ["Carrier", [order.carrier, order.tracking_number].filter(Boolean).join(" ")],
-        ["ETA", order.eta], ["Delivered", order.delivered_at], ["Ship to", address],
-        ["Refund", order.refund_status], ["Can cancel", order.can_cancel], ["Can change address", order.can_change_address],
-        ["Can return", order.can_return],
-      ]));
+      orderBox.append(el("div", { class: "order" }, dl([
+        [t("order"), order.order_number], [t("status"), word("orderStatus", order.status)],
+        [t("total"), order.total ? `${order.total} ${order.currency || ""}`.trim() : ""],
+        [t("items"), items], [t("carrier"), [order.carrier, order.tracking_number].filter(Boolean).join(" ")],
+        [t("eta"), order.eta], [t("delivered"), order.delivered_at ? dateTime(order.delivered_at) : ""], [t("shipTo"), address],
+        [t("refund"), order.refund_status && order.refund_status !== "none" ? word("orderStatus", order.refund_status) : ""],
+        [t("canCancel"), order.can_cancel], [t("canChangeAddress"), order.can_change_address], [t("canReturn"), order.can_return],
+      ])));
     }
-    grid.append(orderBox);
-    section.append(grid);
+    section.append(orderBox);
 
     const previous = Array.isArray(ctx.previous_conversations) ? ctx.previous_conversations : [];
-    if (previous.length) {
-      const list = el("ul");
-      for (const item of previous) {
-        list.append(el("li", { text: `${time(item.created_at)} ${item.mode}${(item.handoff_reasons || item.reasons || []).length ? " · " + (item.handoff_reasons || item.reasons).join(", ") : ""}${item.last_message ? ` — “${item.last_message}”` : ""}` }));
-      }
-      section.append(el("div", { class: "ctx-box previous" }, el("h4", { text: "Contacts in the last 7 days" }), list));
+    const history = ctxSection("history", "secHistory");
+    if (!previous.length) history.append(el("p", { class: "muted", text: t("noHistory") }));
+    else {
+      history.append(el("p", { class: "small muted", text: t("historyTitle") }));
+      history.append(el("ul", {}, ...previous.map((item) => {
+        const reasons = item.handoff_reasons || item.reasons || [];
+        const topic = item.topic ? word("topic", item.topic)
+          : item.first_message ? `“${shown(item.first_message, [])}”` : "";
+        const how = reasons.length ? t("handedToColleague", { reasons: reasons.map((r) => word("reason", r)).join(", ") })
+          : t("withAssistant");
+        return el("li", {}, el("strong", { text: dateTime(item.created_at) }), el("span", { text: ` · ${topic}` }),
+          el("div", { class: "muted small", text: how }));
+      })));
     }
-    if (ctx.tracker_available === false) {
-      section.append(el("p", { class: "warning", text: "The assistant's record was not available: the context is partial." }));
-    }
+    section.append(history);
+    if (ctx.tracker_available === false) section.append(el("p", { class: "warning small", text: t("partialContext") }));
     return section;
   }
 
+  function sideOpenDefault() {
+    if (narrow.matches) return false;
+    return stored(SIDE_KEY) !== "closed";
+  }
+
+  // ------------------------------------------------------------------ conversation panel
   function renderTab(tab, data) {
+    const previousData = tab.data;
+    const keepScroll = tab.transcript && previousData && previousData.id === data.id
+      ? tab.transcript.scrollHeight - tab.transcript.scrollTop - tab.transcript.clientHeight : null;
+    const sideScroll = tab.side ? tab.side.scrollTop : 0;
+    const typing = tab.reply && document.activeElement === tab.reply
+      ? [tab.reply.selectionStart, tab.reply.selectionEnd] : null;
+    tab.reply = null;
     tab.data = data;
     tab.seen = new Set();
-    const who = (data.customer && (data.customer.name || data.customer.id)) || "Anonymous customer";
+    tab.messages = [];
+    const who = customerName(data);
     tab.label.textContent = `${who} (#${data.id})`;
     const mine = state.user && data.agent && data.agent.id === state.user.id;
     const canAct = data.status === "claimed" && (mine || ["supervisor", "admin"].includes(state.user.role));
+    const preview = data.status === "queued";
+    const canClaim = preview && ["agent", "supervisor", "admin"].includes(state.user.role);
+    if (tab.sideOpen === undefined) tab.sideOpen = sideOpenDefault();
     const panel = tab.panel;
     panel.replaceChildren();
+
+    // head: who, status, the primary actions and the context toggle (always on screen)
+    const sideId = `side-${data.id}`;
+    const toggle = el("button", { type: "button", class: "secondary toggle-context", "aria-controls": sideId,
+      "aria-expanded": String(tab.sideOpen), text: tab.sideOpen ? t("hideContext") : t("showContext") });
+    const tools = el("div", { class: "tools" });
+    if (canClaim) tools.append(el("button", { type: "button", class: "claim-now", text: t("claim"), onclick: () => claim(data.id) }));
+    if (canAct) tools.append(el("button", { type: "button", class: "primary resolve", text: t("resolve"), onclick: () => act(tab, "resolve") }));
+    tools.append(toggle);
     panel.append(el("div", { class: "conv-head" },
       el("h2", { text: who }),
-      el("span", { class: `tag status ${data.status}`, text: data.status.replace("_", " ") }),
-      data.agent ? el("span", { class: "muted", text: `assigned to ${data.agent.name}` }) : null));
-    tab.presence = el("p", { class: "warning", role: "status", hidden: data.customer_present !== false,
-      text: data.customer_present === false ? "The customer has left the chat." : "" });
+      el("span", { class: `tag status ${data.status}`, text: word("status", data.status) }),
+      data.agent ? el("span", { class: "muted small", text: t("assignedTo", { name: data.agent.name }) }) : null,
+      tools));
+    tab.presence = el("p", { class: "warning conv-notes", role: "status", hidden: data.customer_present !== false,
+      text: data.customer_present === false ? t("customerHasLeft") : "" });
     panel.append(tab.presence);
-    panel.append(contextSection(data));
+    if (data.status === "abandoned") panel.append(el("p", { class: "warning conv-notes", text: t("customerEnded") }));
 
-    tab.transcript = el("ol", { class: "transcript", "aria-label": "Transcript", tabindex: "0" });
-    const transcriptSection = el("section", { class: "transcript-section", "aria-label": "Conversation" },
-      el("h3", { text: "Transcript" }), tab.transcript);
-    panel.append(transcriptSection);
+    // body: side panel (context first for screen readers), transcript, composer
+    const body = el("div", { class: "conv-body" + (tab.sideOpen ? "" : " side-closed") });
+    const side = el("aside", { class: "side", id: sideId, "aria-label": t("context") });
+    side.append(contextSection(data));
+    tab.side = side;
+    toggle.addEventListener("click", () => {
+      tab.sideOpen = !tab.sideOpen;
+      if (!narrow.matches) store(SIDE_KEY, tab.sideOpen ? "open" : "closed");
+      body.classList.toggle("side-closed", !tab.sideOpen);
+      toggle.setAttribute("aria-expanded", String(tab.sideOpen));
+      toggle.textContent = tab.sideOpen ? t("hideContext") : t("showContext");
+    });
+
+    tab.transcript = el("ol", { class: "transcript", "aria-label": t("transcript"), tabindex: "0" });
+    tab.typing = el("p", { class: "typing muted small", "aria-live": "polite" });
+    const transcriptSection = el("section", { class: "transcript-section", "aria-label": t("conversation") },
+      el("h3", { class: "sr-only", text: t("transcript") }), tab.transcript, tab.typing);
     for (const message of data.messages || []) addMessage(tab, message, false);
-    tab.typing = el("p", { class: "typing muted", "aria-live": "polite" });
-    panel.append(tab.typing);
 
-    if (data.status === "queued") {
-      panel.append(el("button", { type: "button", class: "primary", text: "Claim this conversation", onclick: () => claim(data.id) }));
+    if (canAct) side.append(actionsSection(tab));
+    side.append(notesSection(tab, data, !preview));
+    body.append(side, transcriptSection);
+    if (canAct) body.append(replyForm(tab));
+    else if (preview) {
+      body.append(el("div", { class: "preview-bar", role: "note" },
+        el("span", { text: t("previewNotice") }),
+        canClaim ? el("button", { type: "button", class: "claim-this", text: t("claimThis"), onclick: () => claim(data.id) }) : null));
     }
-    if (canAct) panel.append(replyForm(tab));
-
-    tab.notes = el("ul", { class: "notes" });
-    for (const note of data.notes || []) addNote(tab, note);
-    const noteInput = el("textarea", { id: `note-${data.id}`, rows: "2", placeholder: "Only agents see notes" });
-    const notesSection = el("section", { class: "notes-section", "aria-label": "Internal notes" },
-      el("h3", { text: "Internal notes" }), tab.notes);
-    if (state.user && ["agent", "supervisor", "admin"].includes(state.user.role)) {
-      notesSection.append(el("form", { class: "note-form", onsubmit: async (event) => {
-        event.preventDefault();
-        const text = noteInput.value.trim();
-        if (!text) return;
-        const response = await api("POST", `/api/handoffs/${data.id}/notes`, { text });
-        if (response.ok) { noteInput.value = ""; addNote(tab, response.data); }
-        else toast(response.data ? response.data.message : "Note not saved.", "error");
-      } }, el("label", { for: `note-${data.id}`, class: "sr-only", text: "New internal note" }), noteInput,
-      el("button", { type: "submit", class: "secondary", text: "Add note" })));
-    }
-    panel.append(notesSection);
-    if (canAct) panel.append(actionsSection(tab));
+    panel.append(body);
     if (state.active === data.id) tab.panel.hidden = false;
+    tab.transcript.scrollTop = keepScroll === null || keepScroll < 40 ? tab.transcript.scrollHeight
+      : tab.transcript.scrollHeight - tab.transcript.clientHeight - keepScroll;
+    side.scrollTop = sideScroll;
+    if (typing && tab.reply) { tab.reply.focus(); tab.reply.setSelectionRange(typing[0], typing[1]); }
+
+    // A preview has no live feed (frames go to the assignee): poll for new messages meanwhile.
+    window.clearInterval(tab.poll);
+    if (preview) tab.poll = window.setInterval(() => pollPreview(tab), 4000);
+  }
+
+  async function pollPreview(tab) {
+    if (!tab.data || tab.data.status !== "queued" || !state.tabs.has(tab.id)) { window.clearInterval(tab.poll); return; }
+    const last = Math.max(0, ...tab.seen);
+    const response = await api("GET", `/api/handoffs/${tab.id}/messages?after=${last}`);
+    if (response.ok) for (const message of response.data.messages) addMessage(tab, message, false);
+  }
+
+  function offeredBefore(tab, seq) {
+    const earlier = tab.messages.filter((m) => m.seq < seq);
+    for (let i = earlier.length - 1; i >= 0 && i >= earlier.length - 10; i -= 1) {
+      const message = earlier[i];
+      const buttons = message.buttons || (message.payload && message.payload.buttons);
+      if (message.role === "bot" && Array.isArray(buttons) && buttons.length) return buttons;
+      if (message.role === "customer" && i < earlier.length - 1) break;
+    }
+    return [];
   }
 
   function addMessage(tab, message, live) {
     if (!message || tab.seen.has(message.seq)) return;
     tab.seen.add(message.seq);
+    const index = tab.messages.findIndex((m) => m.seq > message.seq);
+    if (index < 0) tab.messages.push(message);
+    else tab.messages.splice(index, 0, message);
     const payload = message.payload || {};
-    let text = message.text;
-    if (text === null || text === undefined) {
-      if (payload.custom && payload.custom.handoff) text = "[handoff requested by the assistant]";
-      else if (payload.custom) text = "[custom message]";
-      else text = "";
-    }
     const role = message.role;
-    const who = role === "agent" ? (message.agent_name || payload.agent_name || "Agent")
-      : role === "customer" ? "Customer" : role === "bot" ? "Assistant" : "System";
+    let text = message.text;
+    let answer = false;
+    if (text === null || text === undefined) {
+      if (payload.custom && payload.custom.handoff) text = t("handoffRequested");
+      else if (payload.custom || message.custom) text = t("customMessage");
+      else text = "";
+    } else if (role === "customer") {
+      const words = readable(text, offeredBefore(tab, message.seq));
+      if (words !== null) { text = words; answer = true; }
+    }
+    const who = role === "agent" ? (message.agent_name || payload.agent_name || t("roleAgent"))
+      : role === "customer" ? t("roleCustomer") : role === "bot" ? t("roleAssistant") : t("roleSystem");
     const item = el("li", { class: `m ${role}`, "data-seq": message.seq },
       el("span", { class: "who", text: who }),
       el("span", { class: "when muted small", text: time(message.created_at) }),
-      el("div", { class: "text", text }));
+      el("div", { class: "text" + (answer ? " answer" : ""), text }));
     const buttons = message.buttons || payload.buttons;
     if (Array.isArray(buttons) && buttons.length) {
-      item.append(el("div", { class: "muted small", text: "Buttons: " + buttons.map((b) => b.title).join(" · ") }));
+      item.append(el("div", { class: "muted small", text: t("buttonsOffered", { list: buttons.map((b) => b.title).join(" · ") }) }));
+    }
+    // Photos the customer sent (thumbnails need the agent's login session, same origin).
+    const attachments = [message.attachment, ...(Array.isArray(message.attachments) ? message.attachments : [])]
+      .filter((file) => file && typeof file === "object");
+    if (attachments.length) {
+      const box = el("div", { class: "attachments" });
+      for (const file of attachments) box.append(photoLink(file));
+      item.append(box);
     }
     const later = [...tab.transcript.children].find((node) => Number(node.dataset.seq) > message.seq);
+    const atBottom = tab.transcript.scrollHeight - tab.transcript.scrollTop - tab.transcript.clientHeight < 40;
     if (later) tab.transcript.insertBefore(item, later);
     else tab.transcript.append(item);
-    tab.transcript.scrollTop = tab.transcript.scrollHeight;
-    if (live && role === "customer") {
-      showTyping(tab, false);
-      if (state.active !== tab.id || document.hidden) toast(`New message from ${tab.label.textContent}`, "info");
-    }
+    if (atBottom || !live) tab.transcript.scrollTop = tab.transcript.scrollHeight;
+    if (live && role === "customer") showTyping(tab, false);
+  }
+
+  /** A customer's photo as a thumbnail linking to the full image (agent URLs need the login). */
+  function photoLink(file) {
+    const base = `/api/attachments/${encodeURIComponent(file.id)}`;
+    const name = file.filename || file.name || "";
+    return el("a", { href: file.url || base, target: "_blank", rel: "noopener", class: "photo" },
+      el("img", { src: file.thumbnail_url || `${base}/thumbnail`, alt: name ? `${t("photo")}: ${name}` : t("photo"), loading: "lazy" }));
   }
 
   function addNote(tab, note) {
     if (!tab.notes || tab.notes.querySelector(`[data-note-id="${note.id}"]`)) return;
     tab.notes.append(el("li", { "data-note-id": note.id },
-      el("strong", { text: (note.author && note.author.name) || "Agent" }),
+      el("strong", { text: (note.author && note.author.name) || t("roleAgent") }),
       el("span", { class: "muted small", text: " " + time(note.created_at) }),
       el("div", { text: note.text })));
+  }
+
+  function notesSection(tab, data, writable) {
+    tab.notes = el("ul", { class: "notes" });
+    for (const note of data.notes || []) addNote(tab, note);
+    const section = el("section", { class: "notes-section", "aria-label": t("internalNotes") },
+      el("h3", { text: t("internalNotes") }), tab.notes);
+    if (writable && state.user && ["agent", "supervisor", "admin"].includes(state.user.role)) {
+      const noteInput = el("textarea", { id: `note-${data.id}`, rows: "2", placeholder: t("notePlaceholder") });
+      section.append(el("form", { class: "note-form", onsubmit: async (event) => {
+        event.preventDefault();
+        const text = noteInput.value.trim();
+        if (!text) return;
+        const response = await api("POST", `/api/handoffs/${data.id}/notes`, { text });
+        if (response.ok) { noteInput.value = ""; addNote(tab, response.data); }
+        else toast(response.data ? response.data.message : t("noteNotSaved"), "error");
+      } }, el("label", { for: `note-${data.id}`, class: "sr-only", text: t("newNote") }), noteInput,
+      el("button", { type: "submit", class: "secondary", text: t("addNote") })));
+    }
+    return section;
   }
 
   function showTyping(tab, typing) {
     if (!tab.typing) return;
     window.clearTimeout(tab.typingTimer);
-    tab.typing.textContent = typing ? "The customer is typing…" : "";
+    tab.typing.textContent = typing ? t("typing") : "";
     if (typing) tab.typingTimer = window.setTimeout(() => { tab.typing.textContent = ""; }, 8000);
+  }
+
+  function draftKey(id) { return DRAFT_PREFIX + id; }
+  function readDraft(id) { try { return sessionStorage.getItem(draftKey(id)) || ""; } catch (_) { return ""; } }
+  function saveDraft(id, text) {
+    try { if (text) sessionStorage.setItem(draftKey(id), text); else sessionStorage.removeItem(draftKey(id)); } catch (_) { /* ignore */ }
   }
 
   function replyForm(tab) {
     const data = tab.data;
-    const input = el("textarea", { id: `reply-${data.id}`, class: "reply-input", rows: "3",
-      placeholder: "Reply to the customer (Enter to send, Shift+Enter for a new line)" });
+    const input = el("textarea", { id: `reply-${data.id}`, class: "reply-input", rows: "3", placeholder: t("replyPlaceholder") });
+    input.value = readDraft(data.id); // a re-render (transfer, reconnect) keeps what the agent typed
     let lastTyping = 0;
     input.addEventListener("input", () => {
+      saveDraft(data.id, input.value);
       if (Date.now() - lastTyping > 3000 && state.ws && state.ws.readyState === 1) {
         lastTyping = Date.now();
         state.ws.send(JSON.stringify({ type: "typing", handoff_id: data.id, typing: true }));
@@ -616,29 +1179,30 @@
       input.disabled = false;
       if (response.ok) {
         input.value = "";
+        saveDraft(data.id, "");
         addMessage(tab, response.data.message, false);
-      } else toast(response.data ? response.data.message : "Not sent.", "error");
+      } else toast(response.data ? response.data.message : t("notSent"), "error");
       input.focus();
     };
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); send(); }
     });
     const canned = el("select", { id: `canned-${data.id}`, class: "canned" },
-      el("option", { value: "", text: "Canned responses…" }));
+      el("option", { value: "", text: t("cannedPlaceholder") }));
     const list = CANNED[data.language] || CANNED.en;
     list.forEach(([title], index) => canned.append(el("option", { value: String(index), text: title })));
     canned.addEventListener("change", () => {
       if (canned.value === "") return;
-      input.value = fill(list[Number(canned.value)][1], data);
+      insertAtCursor(input, fill(list[Number(canned.value)][1], data));
       canned.value = "";
-      input.focus();
     });
-    return el("form", { class: "reply", onsubmit: (event) => { event.preventDefault(); send(); } },
-      el("label", { for: `reply-${data.id}`, class: "sr-only", text: "Reply to the customer" }),
+    tab.reply = input;
+    return el("form", { class: "reply composer", onsubmit: (event) => { event.preventDefault(); send(); } },
+      el("label", { for: `reply-${data.id}`, class: "sr-only", text: t("replyLabel") }),
       input,
       el("div", { class: "reply-row" },
-        el("label", { for: `canned-${data.id}`, class: "sr-only", text: "Insert a canned response" }), canned,
-        el("button", { type: "submit", class: "primary", text: "Send" })));
+        el("label", { for: `canned-${data.id}`, class: "sr-only", text: t("cannedLabel") }), canned,
+        el("button", { type: "submit", class: "primary", text: t("send") })));
   }
 
   async function agentsList() {
@@ -655,12 +1219,11 @@
     const others = agents
       .filter((a) => a.id !== state.user.id)
       .sort((a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
-    select.replaceChildren(el("option", { value: "", text: others.length ? "Choose a colleague…" : "No colleague to transfer to" }));
+    select.replaceChildren(el("option", { value: "", text: others.length ? t("chooseColleague") : t("noColleague") }));
     for (const agent of others) {
-      const status = agent.online ? "online" : "offline";
       select.append(el("option", {
         value: String(agent.id),
-        text: `${agent.name} (${status}) · ${(agent.languages || []).join(", ").toUpperCase()}`,
+        text: `${agent.name} (${agent.online ? t("online") : t("offline")}) · ${(agent.languages || []).join(", ").toUpperCase()}`,
       }));
     }
     if (others.some((a) => String(a.id) === chosen)) select.value = chosen;
@@ -671,52 +1234,56 @@
     for (const select of document.querySelectorAll("select.transfer-target")) fillTransferTargets(select);
   }
 
+  async function act(tab, kind) {
+    const data = tab.data;
+    const outcome = tab.outcome;
+    const note = outcome ? outcome.value.trim() : "";
+    if (kind === "handback" && !note) {
+      toast(t("writeOutcomeFirst"), "error");
+      if (outcome) outcome.focus();
+      return;
+    }
+    const body = note ? { note } : {};
+    const response = await api("POST", `/api/handoffs/${data.id}/${kind}`, body);
+    if (!response.ok) { toast(response.data ? response.data.message : t("failed"), "error"); return; }
+    toast(kind === "resolve" ? t("resolvedToast") : t("handedBackToast"), "info");
+    saveDraft(data.id, "");
+    renderTab(tab, response.data);
+    refreshMine();
+  }
+
   function actionsSection(tab) {
     const data = tab.data;
-    const section = el("section", { class: "actions", "aria-label": "Finish or pass on" }, el("h3", { text: "Finish or pass on" }));
-    const outcome = el("input", { id: `outcome-${data.id}`, type: "text",
-      placeholder: "Outcome, e.g. refund issued for EF-100001" });
-    section.append(el("label", { for: `outcome-${data.id}`, text: "Outcome note (required to hand back; the bot will know it)" }), outcome);
-    const act = async (kind) => {
-      const note = outcome.value.trim();
-      if (kind === "handback" && !note) {
-        toast("Write the outcome first: the assistant tells the customer what was done.", "error");
-        outcome.focus();
-        return;
-      }
-      const body = note ? { note } : {};
-      const response = await api("POST", `/api/handoffs/${data.id}/${kind}`, body);
-      if (!response.ok) { toast(response.data ? response.data.message : "Failed.", "error"); return; }
-      toast(kind === "resolve" ? "Conversation resolved." : "Handed back to the assistant.", "info");
-      renderTab(tab, response.data);
-      refreshMine();
-    };
+    const section = el("section", { class: "actions", "aria-label": t("finishTitle") }, el("h3", { text: t("finishTitle") }));
+    const outcome = el("input", { id: `outcome-${data.id}`, type: "text", placeholder: t("outcomePlaceholder") });
+    tab.outcome = outcome;
+    section.append(el("label", { for: `outcome-${data.id}`, class: "small", text: t("outcomeLabel") }), outcome);
     section.append(el("div", { class: "row" },
-      el("button", { type: "button", class: "primary resolve", text: "Resolve", onclick: () => act("resolve") }),
-      el("button", { type: "button", class: "secondary handback", text: "Hand back to bot", onclick: () => act("handback") })));
+      el("button", { type: "button", class: "secondary handback", text: t("handBack"), onclick: () => act(tab, "handback") })));
 
     const target = el("select", { id: `transfer-${data.id}`, class: "transfer-target" });
-    const transferNote = el("input", { id: `transfer-note-${data.id}`, type: "text", placeholder: "Note for the colleague" });
+    const transferNote = el("input", { id: `transfer-note-${data.id}`, type: "text", placeholder: t("transferNote") });
     fillTransferTargets(target);
     section.append(el("form", { class: "transfer", onsubmit: async (event) => {
       event.preventDefault();
       const agentId = Number(target.value);
-      if (!agentId) { toast("Choose who to transfer to.", "error"); return; }
+      if (!agentId) { toast(t("chooseTransfer"), "error"); return; }
       const body = { agent_id: agentId };
       if (transferNote.value.trim()) body.note = transferNote.value.trim();
       const response = await api("POST", `/api/handoffs/${data.id}/transfer`, body);
-      if (!response.ok) { toast(response.data ? response.data.message : "Transfer failed.", "error"); return; }
-      toast("Transferred.", "info");
+      if (!response.ok) { toast(response.data ? response.data.message : t("transferFailed"), "error"); return; }
+      toast(t("transferredToast"), "info");
       renderTab(tab, response.data);
       refreshMine();
     } },
-    el("label", { for: `transfer-${data.id}`, text: "Transfer to" }), target,
-    el("label", { for: `transfer-note-${data.id}`, class: "sr-only", text: "Transfer note" }), transferNote,
-    el("button", { type: "submit", class: "secondary", text: "Transfer" })));
+    el("label", { for: `transfer-${data.id}`, class: "small", text: t("transferTo") }), target,
+    el("label", { for: `transfer-note-${data.id}`, class: "sr-only", text: t("transferNote") }), transferNote,
+    el("button", { type: "submit", class: "secondary", text: t("transfer") })));
     return section;
   }
 
   // ------------------------------------------------------------------ start
+  applyStatic();
   (async () => {
     const response = await api("GET", "/api/auth/me");
     if (response.ok) showApp(response.data);

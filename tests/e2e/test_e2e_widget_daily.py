@@ -1,0 +1,548 @@
+"""The widget as customers use it every day (issue 14), in Debian's Chromium at 1280×800 and
+390×844: keyboard-only quick replies and ratings keep the focus in the widget, the input grows,
+messages have times, ending keeps the transcript and e-mails it, photos reach the agent and
+nobody else, the CES question after an agent resolves, an offline customer's e-mail gets the
+agent's reply, and plurals. E-mail goes to a real local SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import widget_open, widget_send
+from e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
+from PIL import Image
+from playwright.sync_api import Page, Route, expect
+from test_e2e_buttons import start_with_bot_message
+
+from bench.stack import Stack, free_port, http_json
+
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "mobile": {"width": 390, "height": 844},
+}
+LANGUAGE = {"desktop": "en", "mobile": "ko"}  # both languages, one per size
+SHOP = "Lumen"
+
+
+class Inbox:
+    """What the local SMTP server received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, to: str, timeout: float = 15.0) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if message["To"] == to:
+                    return message
+            time.sleep(0.1)
+        raise AssertionError(f"no e-mail to {to} (got {[m['To'] for m in self.messages]})")
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    box = Inbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(inbox: tuple[Inbox, int]) -> Iterator[Stack]:
+    """The handoff service (bot down: every chat goes to the queue), with e-mail on."""
+    _, port = inbox
+    yield from running_stack(
+        with_bot=False,
+        extra_env={
+            "HANDOFF_SMTP_HOST": "127.0.0.1",
+            "HANDOFF_SMTP_PORT": str(port),
+            "HANDOFF_SMTP_TLS": "none",
+            "HANDOFF_MAIL_FROM": "support@lumen.example",
+            "HANDOFF_SHOP_NAME": SHOP,
+            "HANDOFF_LEAVE_GRACE_SECONDS": "1",
+        },
+    )
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def size(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def customer_page(new_context: Any, stack: Stack, size: str) -> Page:
+    page: Page = new_context(viewport=VIEWPORTS[size]).new_page()
+    page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
+    widget_open(page)
+    return page
+
+
+def stored_conversation(page: Page) -> dict[str, str]:
+    page.wait_for_function(
+        "() => Object.keys(localStorage).some(k => k.startsWith('effortless:conversation:')"
+        " && !k.endsWith(':open'))"
+    )
+    value = page.evaluate(
+        "() => { const k = Object.keys(localStorage).find(k => "
+        "k.startsWith('effortless:conversation:') && !k.endsWith(':open'));"
+        " return JSON.parse(localStorage.getItem(k)); }"
+    )
+    return dict(value)
+
+
+class AgentApi:
+    """An agent working through the API (never 'available', so customers stay 'nobody online'
+    unless a test says otherwise)."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.url = stack.handoff_url
+        self.token = stack.login(stack.users["agent"]["email"], PASSWORD)["token"]
+        self.admin = stack.login(ADMIN_EMAIL, PASSWORD)["token"]
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        status, data = http_json(method, self.url + path, body, token=self.token)
+        assert status in (200, 201), (path, status, data)
+        return data
+
+    def handoff_id(self, conversation_id: str) -> int:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            _, data = http_json("GET", self.url + "/api/handoffs?status=all", token=self.admin)
+            for item in data["handoffs"]:
+                if item["conversation_id"] == conversation_id:
+                    return int(item["id"])
+            time.sleep(0.2)
+        raise AssertionError(f"no handoff for {conversation_id}")
+
+
+def shot(page: Page, screenshots: Path, name: str, size: str) -> None:
+    page.screenshot(path=str(screenshots / f"widget-{name}-{size}.png"))
+
+
+def jpeg(path: Path) -> Path:
+    image = Image.new("RGB", (800, 600), (190, 150, 90))
+    for x in range(200, 600):
+        for y in range(280, 300):
+            image.putpixel((x, y + (x % 40)), (60, 30, 10))  # the crack in the box
+    exif = Image.Exif()
+    exif[0x010E] = "GPS 52.52 N 13.40 E"
+    image.save(path, format="JPEG", exif=exif.tobytes())
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_keyboard_quick_reply_keeps_focus_in_the_widget(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    page: Page = new_context(viewport=VIEWPORTS[size]).new_page()
+    start_with_bot_message(
+        page, stack, [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    )
+    expect(page.get_by_role("group", name="Suggested replies")).to_be_visible()
+    page.locator("#effortless-input").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="No", exact=True)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    yes = page.get_by_role("button", name="Yes", exact=True)
+    expect(yes).to_be_focused()
+    # One more step back: the transcript itself, with its focus ring drawn inside (a ring
+    # outside would be clipped by the panel).
+    page.keyboard.press("Shift+Tab")
+    log = page.locator(".log")
+    expect(log).to_be_focused()
+    ring = log.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth,"
+        " parseFloat(s.outlineOffset)]; }"
+    )
+    assert ring[0] == "solid" and ring[1] == "3px" and ring[2] <= -3, ring
+    page.keyboard.press("Tab")
+    expect(yes).to_be_focused()
+    shot(page, screenshots, "quick-reply-focus", size)
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.customer .body")).to_have_text("Yes")
+    expect(page.locator(".quick")).to_have_count(0)
+    # The buttons are gone: the focus is back in the input, not on the page body.
+    expect(page.locator("#effortless-input")).to_be_focused()
+    page.keyboard.type("typed right after the quick reply")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.customer .body").last).to_have_text(
+        "typed right after the quick reply"
+    )
+
+
+def test_input_grows_and_messages_have_times(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    page = customer_page(new_context, stack, size)
+    box = page.locator("#effortless-input")
+
+    def height() -> float:
+        return float(box.evaluate("e => e.getBoundingClientRect().height"))
+
+    one_line = height()
+    box.focus()
+    for n in range(1, 4):
+        page.keyboard.type(f"line {n}")
+        if n < 3:
+            page.keyboard.press("Shift+Enter")  # a new line, not a send
+    expect(page.locator(".msg.customer")).to_have_count(0)
+    three_lines = height()
+    assert three_lines > one_line + 30, (one_line, three_lines)
+    for n in range(4, 15):
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.type(f"line {n}")
+    capped = height()
+    assert three_lines < capped <= 136, capped  # stops growing, then scrolls
+    assert box.evaluate("e => e.scrollHeight > e.clientHeight")
+    shot(page, screenshots, "growing-input", size)
+    page.keyboard.press("Enter")
+    bubble = page.locator(".msg.customer:not(.pending)")
+    expect(bubble).to_have_count(1)
+    assert bubble.locator(".body").inner_text().split("\n")[:3] == ["line 1", "line 2", "line 3"]
+    assert abs(height() - one_line) < 2  # back to one line after sending
+    # Every message and notice carries its time (machine-readable and shown).
+    stamp = bubble.locator("time.ts")
+    expect(stamp).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    assert re.match(r"\d{4}-\d{2}-\d{2}T", stamp.get_attribute("datetime") or "")
+    notice = page.locator(".notice[data-event] time.ts").first
+    expect(notice).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    shot(page, screenshots, "timestamps", size)
+
+
+def test_end_chat_keeps_the_transcript_and_emails_it(
+    stack: Stack, inbox: tuple[Inbox, int], new_context: Any, size: str, screenshots: Path
+) -> None:
+    box, _ = inbox
+    page = customer_page(new_context, stack, size)
+    widget_send(page, "Where is my parcel EF-100001?")
+    expect(page.locator(".notice[data-event]").first).to_be_visible()
+    header = page.locator("#effortless-chat-widget header")
+    before = header.bounding_box()
+    page.locator("button.end").click()
+    confirm = page.locator(".confirm")
+    expect(confirm).to_be_visible()
+    after = header.bounding_box()
+    assert before is not None and after is not None
+    assert after["height"] == before["height"] and after["width"] == before["width"]
+    # The title is not squeezed: still one line next to the buttons.
+    assert page.locator("#effortless-title").bounding_box()["height"] < 30  # type: ignore[index]
+    shot(page, screenshots, "end-confirm", size)
+    confirm.locator("button.yes").click()
+    log = page.locator(".log")
+    expect(log).to_contain_text("Where is my parcel EF-100001?")  # still readable
+    form = page.locator(".mailform.transcript")
+    expect(form).to_be_visible()
+    address = page.locator(".mailform.transcript input[type=email]")
+    address.fill("not an address")
+    address.press("Enter")
+    expect(form.get_by_role("alert")).to_be_visible()
+    expect(address).to_be_focused()
+    to = f"ann.{size}@example.com"
+    address.fill(to)
+    address.press("Enter")
+    expect(form).to_have_count(0)
+    expect(log).to_contain_text(to)
+    expect(page.locator("#effortless-input")).to_be_focused()
+    shot(page, screenshots, "ended-transcript-sent", size)
+    mail = box.wait_for(to)
+    body = text_of(mail)
+    assert "Where is my parcel EF-100001?" in body
+    if LANGUAGE[size] == "ko":
+        assert mail["Subject"] == "Lumen 상담 내역" and "나: Where is my parcel" in body
+    else:
+        assert mail["Subject"] == "Your conversation with Lumen" and "You: Where is my" in body
+    # The next message starts a new conversation below the old transcript.
+    widget_send(page, "One more question")
+    expect(page.locator(".msg.customer:not(.pending)")).to_have_count(2)
+    expect(page.locator(".ended-mark")).to_have_count(1)
+
+
+def test_photo_reaches_the_agent_and_nobody_else(
+    stack: Stack, new_context: Any, size: str, screenshots: Path, tmp_path: Path
+) -> None:
+    agent_api = AgentApi(stack)
+    page = customer_page(new_context, stack, size)
+    widget_send(page, "My parcel arrived damaged")
+    conv = stored_conversation(page)
+    hid = agent_api.handoff_id(conv["id"])
+    # Refused in the widget before any upload: too big, not a photo by type.
+    huge = tmp_path / "huge.jpg"
+    huge.write_bytes(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024 + 1))
+    page.locator("input[type=file]").set_input_files(str(huge))
+    expect(page.locator(".log")).to_contain_text(
+        "larger than 10 MB" if LANGUAGE[size] == "en" else "10MB보다 큰 사진"
+    )
+    # A text file named .jpg reaches the service, which checks the content and refuses it.
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("this is not a photo")
+    page.locator("input[type=file]").set_input_files(str(fake))
+    expect(page.locator(".log")).to_contain_text(
+        "Only JPEG, PNG or WebP" if LANGUAGE[size] == "en" else "JPEG, PNG, WebP 사진만"
+    )
+    page.locator("input[type=file]").set_input_files(str(jpeg(tmp_path / "damaged box.jpg")))
+    image = page.locator(".msg.photo-msg img")
+    expect(image).to_have_count(1)
+    page.wait_for_function(
+        "() => { const r = document.getElementById('effortless-chat-widget').shadowRoot;"
+        " const i = r.querySelector('.msg.photo-msg img'); return i && i.naturalWidth > 0; }"
+    )
+    expect(image).to_have_attribute("alt", re.compile("damaged box.jpg"))
+    expect(page.locator("#effortless-input")).to_be_focused()
+    shot(page, screenshots, "photo-sent", size)
+
+    # The conversation's agent (browser session) sees it listed and opens the thumbnail.
+    agent = new_context(viewport=VIEWPORTS[size]).new_page()
+    agent.goto(f"{stack.handoff_url}/console")
+    login = agent.request.post(
+        f"{stack.handoff_url}/api/auth/login",
+        data={"email": stack.users["agent"]["email"], "password": PASSWORD},
+    )
+    assert login.ok
+    listed = agent.request.get(f"{stack.handoff_url}/api/handoffs/{hid}/attachments").json()
+    [photo] = listed["attachments"]
+    assert photo["filename"] == "damaged box.jpg" and photo["content_type"] == "image/jpeg"
+    detail = agent.request.get(f"{stack.handoff_url}/api/handoffs/{hid}").json()
+    assert [a["id"] for a in detail["context"]["attachments"]] == [photo["id"]]
+    response = agent.goto(stack.handoff_url + photo["thumbnail_url"])
+    assert response is not None and response.status == 200
+    assert response.headers["content-type"] == "image/jpeg"
+    full = agent.request.get(stack.handoff_url + photo["url"])
+    assert full.status == 200 and b"GPS" not in full.body()  # metadata stripped
+    # Nobody else: another conversation's token, or no session at all.
+    status, other = http_json("POST", f"{stack.handoff_url}/api/conversations", {"language": "en"})
+    assert status == 201
+    stranger = new_context().request
+    mine = f"/api/conversations/{conv['id']}/attachments/{photo['id']}"
+    refused = stranger.get(
+        stack.handoff_url + mine, headers={"Authorization": f"Bearer {other['token']}"}
+    )
+    assert refused.status == 403
+    via_other = stranger.get(
+        f"{stack.handoff_url}/api/conversations/{other['conversation_id']}/attachments/"
+        f"{photo['id']}/thumbnail",
+        headers={"Authorization": f"Bearer {other['token']}"},
+    )
+    assert via_other.status == 404
+    assert stranger.get(stack.handoff_url + photo["url"]).status == 401
+    assert (
+        stranger.get(
+            stack.handoff_url + photo["url"], headers={"Authorization": f"Bearer {other['token']}"}
+        ).status
+        == 401
+    )
+    agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
+    agent_api.call("POST", f"/api/handoffs/{hid}/resolve", {})
+
+
+def test_ces_is_asked_after_the_agent_resolves_and_rated_by_keyboard(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    agent_api = AgentApi(stack)
+    page = customer_page(new_context, stack, size)
+    widget_send(page, "I was charged twice")
+    conv = stored_conversation(page)
+    hid = agent_api.handoff_id(conv["id"])
+    agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
+    agent_api.call("POST", f"/api/handoffs/{hid}/messages", {"text": "Refunded the second charge."})
+    expect(page.locator(".msg.agent .body")).to_have_text("Refunded the second charge.")
+    agent_api.call("POST", f"/api/handoffs/{hid}/resolve", {"note": "refunded"})
+    ko = LANGUAGE[size] == "ko"
+    question = (
+        "“Lumen에서 제 문제를 쉽게 해결할 수 있었다.”"
+        if ko
+        else "Lumen made it easy for me to handle my issue."
+    )
+    scale = page.get_by_role("group", name=question, exact=False)
+    expect(scale).to_be_visible()
+    expect(scale.get_by_role("button")).to_have_count(7)
+    low, high = (
+        ("전혀 동의하지 않음", "매우 동의함") if ko else ("Strongly disagree", "Strongly agree")
+    )
+    expect(scale.get_by_role("button", name=f"1 – {low}")).to_be_visible()
+    expect(scale.get_by_role("button", name=f"7 – {high}")).to_be_visible()
+    expect(page.locator(".ces .ends")).to_contain_text(low)
+    shot(page, screenshots, "ces-after-agent", size)
+    # Keyboard only: from the input back to the scale, rate 6, focus returns to the input.
+    page.locator("#effortless-input").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(scale.get_by_role("button", name=f"7 – {high}")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.customer .body").last).to_have_text("6")
+    expect(page.locator("#effortless-input")).to_be_focused()
+    thanks = "평가해 주셔서 감사합니다." if ko else "Thank you for your rating."
+    expect(page.locator(".notice", has_text=thanks)).to_have_count(1)
+    expect(page.locator(".ces")).to_have_count(0)
+    deadline = time.monotonic() + 10
+    row = None
+    while time.monotonic() < deadline and row is None:
+        with sqlite3.connect(stack.workdir / "handoff.db") as db:
+            row = db.execute(
+                "SELECT score, handoff_id, after FROM ces_ratings "
+                "WHERE conversation_id = ? AND score IS NOT NULL",
+                (conv["id"],),
+            ).fetchone()
+        time.sleep(0.1)
+    assert row == (6, hid, "agent")
+
+
+def test_offline_customer_gets_the_agents_reply_by_email(
+    stack: Stack, inbox: tuple[Inbox, int], new_context: Any, size: str, screenshots: Path
+) -> None:
+    box, _ = inbox
+    ko = LANGUAGE[size] == "ko"
+    page = customer_page(new_context, stack, size)
+    widget_send(page, "Can I change the size of my order?")
+    form = page.locator(".mailform.reply")
+    expect(form).to_be_visible()
+    expect(form).to_contain_text("이메일 주소를 남겨 주시면" if ko else "Leave your e-mail address")
+    to = f"offline.{size}@example.com"
+    form.locator("input[type=email]").fill(to)
+    form.get_by_role("button").click()
+    expect(page.locator(".log")).to_contain_text(to)
+    shot(page, screenshots, "offline-email", size)
+    conv = stored_conversation(page)
+    page.close()  # the customer leaves
+    agent_api = AgentApi(stack)
+    hid = agent_api.handoff_id(conv["id"])
+    time.sleep(2.5)  # the leave grace (1 s) passes: the customer is not connected
+    agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
+    agent_api.call(
+        "POST", f"/api/handoffs/{hid}/messages", {"text": "Yes: size M is on its way instead."}
+    )
+    mail = box.wait_for(to)
+    assert "Yes: size M is on its way instead." in text_of(mail)
+    assert mail["Subject"] == (
+        "Lumen에서 답변을 보냈습니다" if ko else "Lumen replied to your message"
+    )
+    agent_api.call("POST", f"/api/handoffs/{hid}/resolve", {})
+
+
+def test_wait_plurals_in_both_languages(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    """The status line says "about 1 minute" / "about 3 minutes" / "약 1분": the queue numbers
+    in the state answer are set by the test (the only stubbed piece); the words are the widget's."""
+    page: Page = new_context(viewport=VIEWPORTS[size]).new_page()
+    status, created = http_json(
+        "POST", f"{stack.handoff_url}/api/conversations", {"language": LANGUAGE[size]}
+    )
+    assert status == 201
+    conv = created["conversation_id"]
+    wait = {"seconds": 60}
+
+    def state(route: Route) -> None:
+        response = route.fetch()
+        data = response.json()
+        data["mode"] = "queued"
+        data["queue"] = {
+            "position": 2,
+            "estimated_wait_seconds": wait["seconds"],
+            "agents_online": 1,
+        }
+        route.fulfill(response=response, json=data)
+
+    page.route(f"{stack.handoff_url}/api/conversations/{conv}", state)
+    # The socket is answered by the test (silently): the state comes from the REST answer only.
+    page.route_web_socket(re.compile(r"/ws/conversations/"), lambda ws: None)
+    page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
+    page.evaluate(
+        "([key, value]) => { localStorage.setItem(key, value);"
+        " localStorage.setItem(key + ':open', 'true'); }",
+        [
+            f"effortless:conversation:{stack.handoff_url}",
+            f'{{"id": "{conv}", "token": "{created["token"]}", "customerId": null}}',
+        ],
+    )
+    expected = {
+        "en": {60: "you are number 2, about 1 minute", 180: "you are number 2, about 3 minutes"},
+        "ko": {60: "대기 순서 2번째, 약 1분", 180: "대기 순서 2번째, 약 3분"},
+    }[LANGUAGE[size]]
+    for seconds, text in expected.items():
+        wait["seconds"] = seconds
+        page.reload()
+        widget_open(page)
+        status_line = page.locator("header .status")
+        expect(status_line).to_contain_text(text)
+        assert "minute(s)" not in status_line.inner_text()
+        if seconds == 60:
+            assert "minutes" not in status_line.inner_text()
+    shot(page, screenshots, "queue-wait", size)
+
+
+def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str) -> None:
+    page = customer_page(new_context, stack, size)
+    # Record every text the live region speaks.
+    page.evaluate(
+        "() => { window.__said = []; const r = document.getElementById('effortless-chat-widget')"
+        ".shadowRoot.querySelector('[aria-live=polite]');"
+        " new MutationObserver(() => { if (r.textContent) window.__said.push(r.textContent); })"
+        ".observe(r, { childList: true, characterData: true, subtree: true }); }"
+    )
+    widget_send(page, "Hello, is anyone there?")
+    notices = page.locator(".notice[data-event] .body")
+    expect(notices).to_have_count(2)  # bot_unavailable, nobody_online
+    page.wait_for_timeout(500)
+    said = " ".join(page.evaluate("() => window.__said"))
+    for text in notices.all_text_contents():
+        assert said.count(text) == 1, (text, said)
+    # The status line repeats the notices: it is not a live region of its own.
+    status = page.locator("header .status")
+    assert status.get_attribute("role") is None and status.get_attribute("aria-live") is None
+
+
+def test_real_queue_wait_is_said_with_the_right_plural(
+    stack: Stack, new_context: Any, size: str, screenshots: Path
+) -> None:
+    """Unstubbed: an available agent makes the service estimate the wait; the notice (server
+    text) and the status line (widget text) both use the plural the number needs. Last in this
+    module: the agent is made unavailable again at the end."""
+    agent_api = AgentApi(stack)
+    agent_api.call("PUT", "/api/agent/status", {"available": True})
+    try:
+        page = customer_page(new_context, stack, size)
+        widget_send(page, "Where is my refund?")
+        notice = page.locator('.notice[data-event="queued"] .body')
+        expect(notice).to_have_count(1)
+        said = notice.inner_text()
+        status = page.locator("header .status").inner_text()
+        if LANGUAGE[size] == "ko":
+            minutes = int(re.search(r"약 (\d+)분", said).group(1))  # type: ignore[union-attr]
+            assert f"약 {minutes}분" in status
+        else:
+            match = re.search(r"about (\d+) minutes?\.", said)
+            assert match is not None, said
+            minutes = int(match.group(1))
+            word = "minute" if minutes == 1 else "minutes"
+            assert f"about {minutes} {word}." in said and f"about {minutes} {word}" in status
+            if minutes == 1:
+                assert "1 minutes" not in said + status
+        assert "(s)" not in said + status
+        shot(page, screenshots, "queued-real-wait", size)
+    finally:
+        agent_api.call("PUT", "/api/agent/status", {"available": False})
