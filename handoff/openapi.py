@@ -58,6 +58,7 @@ _CONVERSATION = {
     "example": "c_0123456789abcdef01234567",
 }
 _HANDOFF = {"name": "handoff_id", "in": "path", "required": True, "schema": _INT}
+_ATTACHMENT = {"name": "attachment_id", "in": "path", "required": True, "schema": _str()}
 _KEY = {"name": "key", "in": "path", "required": True, "schema": _str()}
 _TEXT = _props(text=_str(), client_message_id=_str(maxLength=100))
 _FILTERS = (("since", _str()), ("until", _str()), ("language", _str()), ("task", _str()))
@@ -115,6 +116,33 @@ def openapi_document() -> dict[str, Any]:
             "/api/conversations/{conversation_id}/leave": _with(
                 conv, {"post": _op("The customer ended the chat")}
             ),
+            "/api/conversations/{conversation_id}/token": _with(
+                conv, {"post": _op("Exchange the conversation token for a fresh one")}
+            ),
+            "/api/conversations/{conversation_id}/attachments": _with(
+                conv,
+                {
+                    "post": _op(
+                        "Upload a photo (the raw body; JPEG, PNG or WebP)",
+                        "201",
+                        errors=(400, 401, 403, 404, 413),
+                        query=(("filename", _str()), ("client_message_id", _str())),
+                    )
+                },
+            ),
+            "/api/conversations/{conversation_id}/attachments/{attachment_id}": _with(
+                [*conv, _ATTACHMENT], {"get": _op("A photo of this conversation")}
+            ),
+            "/api/conversations/{conversation_id}/attachments/{attachment_id}/thumbnail": _with(
+                [*conv, _ATTACHMENT], {"get": _op("Its thumbnail")}
+            ),
+            "/api/conversations/{conversation_id}/transcript": _with(
+                conv, {"post": _op("E-mail the transcript", body=_props(email=_str()))}
+            ),
+            "/api/conversations/{conversation_id}/reply-email": _with(
+                conv,
+                {"post": _op("Where an agent's reply goes by e-mail", body=_props(email=_str()))},
+            ),
             # --- agents (session) ---
             "/api/auth/login": {
                 "post": _op(
@@ -164,6 +192,15 @@ def openapi_document() -> dict[str, Any]:
                 },
             ),
             "/api/handoffs/{handoff_id}/events": _with(handoff, {"get": _op("Lifecycle events")}),
+            "/api/handoffs/{handoff_id}/attachments": _with(
+                handoff, {"get": _op("The conversation's photos")}
+            ),
+            "/api/attachments/{attachment_id}": _with(
+                [_ATTACHMENT], {"get": _op("A photo (agents)")}
+            ),
+            "/api/attachments/{attachment_id}/thumbnail": _with(
+                [_ATTACHMENT], {"get": _op("Its thumbnail (agents)")}
+            ),
             "/api/handoffs/{handoff_id}/claim": _with(
                 handoff, {"post": _op("Claim", errors=(401, 403, 404, 409))}
             ),
