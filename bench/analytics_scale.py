@@ -343,6 +343,7 @@ async def bench(
             "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
             "slowest_query_p95_ms": slowest[1],
             "slowest_query": slowest[0],
+            "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
         }
     finally:
         await db.close()

@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.models import AnalyticsDaily, AnalyticsSession, AnalyticsUtterance
-from handoff.analytics.pii import mask_text
 from handoff.errors import BadRequest
+from handoff.pii import mask_text
 from handoff.store.models import User
 
 OUTCOMES = ("contained", "escalated", "abandoned")
