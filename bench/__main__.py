@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -234,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         if stack is not None:
-            stack.start()
+            stack.start(timeout=float(os.environ.get("BENCH_START_TIMEOUT", "240")))
         report = asyncio.run(run_all(args, stack))
     except StackError as exc:
         print(f"bench: {exc}", file=sys.stderr)
