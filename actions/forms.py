@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -20,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.clients.orders import (
     Locked,
     NotFound,
+    Order,
     OrderApiError,
     Unavailable,
     VerificationFailed,
@@ -204,7 +206,23 @@ class ValidateOrderLookupForm(FormValidationAction):
         tracker.add_slots(events)
         extra = await self._verify(dispatcher, tracker)
         tracker.add_slots(extra)
+        extra += await self._recent_orders_reachable(tracker)
         return events + extra
+
+    async def _recent_orders_reachable(self, tracker: Tracker) -> list[EventType]:
+        """A signed-in customer picks the order from their recent orders: when the order API
+        cannot list them, say so now (outage notice and handoff offer, as for a guest) instead
+        of falling back to "What's your order number?" after a long wait."""
+        customer_id = tracker.get_slot("customer_id")
+        if not customer_id or tracker.get_slot("order_number") or tracker.get_slot("lookup_error"):
+            return []
+        try:
+            orders = await get_client().recent_orders(str(customer_id), limit=5)
+        except OrderApiError as exc:
+            logger.warning("recent orders unavailable: %s", exc)
+            return [SlotSet("lookup_error", "unavailable")]
+        remember_recent_orders(str(customer_id), orders)
+        return []
 
     async def _verify(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         """Checks that the customer may see this order; loads it into `order_snapshot`."""
@@ -344,6 +362,28 @@ class ValidateOrderLookupForm(FormValidationAction):
         return {"return_reason": None}
 
 
+# The recent orders the form just loaded, reused by the question that follows in the same turn
+# (one order-API call per turn, not two). Bounded and short-lived.
+RECENT_TTL_SECONDS = 10.0
+_recent: dict[str, tuple[float, list[Order]]] = {}
+
+
+def remember_recent_orders(customer_id: str, orders: list[Order]) -> None:
+    now = time.monotonic()
+    for key in [k for k, (at, _) in _recent.items() if now - at > RECENT_TTL_SECONDS]:
+        del _recent[key]
+    if len(_recent) >= 1000:
+        _recent.clear()
+    _recent[customer_id] = (now, list(orders))
+
+
+async def recent_orders(customer_id: str) -> list[Order]:
+    cached = _recent.pop(customer_id, None)
+    if cached is not None and time.monotonic() - cached[0] <= RECENT_TTL_SECONDS:
+        return list(cached[1])
+    return await get_client().recent_orders(customer_id, limit=5)
+
+
 class ActionAskOrderNumber(Action):
     """Asks for the order number; a verified/signed-in customer picks from recent orders."""
 
@@ -356,7 +396,7 @@ class ActionAskOrderNumber(Action):
         customer_id = tracker.get_slot("customer_id")
         if customer_id:
             try:
-                orders = await get_client().recent_orders(customer_id, limit=5)
+                orders = await recent_orders(str(customer_id))
             except OrderApiError as exc:
                 logger.warning("recent orders failed: %s", exc)
                 orders = []

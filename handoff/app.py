@@ -9,20 +9,26 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors, inputs
+from handoff import cors, csrf, inputs, security
+from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.console.routes import bp as console_bp
 from handoff.gateway.rasa import RasaClient
 from handoff.gateway.routes import bp as gateway_bp
+from handoff.gateway.turns import run_sweeper
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
+from handoff.locks import make_locks
 from handoff.mail import Mailer
+from handoff.openapi import openapi_document
 from handoff.pubsub import make_pubsub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
+from handoff.web.routes import demo_bp
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +45,20 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    if settings.demo_enabled:  # never in production (Settings.validate refuses it)
+        app.blueprint(demo_bp)
     inputs.register(app)
     cors.register(app)
+    csrf.register(app)
     register_error_handlers(app)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.get("/api/openapi.json")
+    async def openapi(request: Request) -> HTTPResponse:
+        return json(openapi_document())
 
     @app.before_server_start
     async def start(app: Sanic) -> None:
@@ -58,25 +71,46 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             db=db,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
+            limits=RateLimits.from_settings(settings),
+            locks=make_locks(settings.pubsub_url),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
+        await security.warm_up()
+        if settings.analytics_live_seconds > 0:
+            live = LiveComputer(db, settings)
+            app.ctx.analytics_live = live
+            app.ctx.hub.spawn(live.run(), name="analytics-live")
         log.info(
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
         )
+
+    @app.after_server_start
+    async def start_sweeper(app: Sanic) -> None:
+        # Unfinished bot turns (this instance's before a crash, or any instance's that died)
+        # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
+        app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
         hub: Hub | None = getattr(app.ctx, "hub", None)
         if hub is None:
             return
+        live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
+        if live is not None:
+            live.stop()
+            running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
+            with contextlib.suppress(Exception):
+                await asyncio.wait(running, timeout=5)
         for task in list(hub.tasks):
             task.cancel()
         for task in list(hub.tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await hub.pubsub.close()
+        await hub.limits.close()
+        await hub.locks.close()
         await hub.rasa.close()
         await hub.db.close()
         log.info("handoff service stopped")

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
 from handoff.gateway.rasa import RasaClient
+from handoff.locks import ConversationLocks, LocalLocks
 from handoff.mail import Mailer
 from handoff.pubsub import PubSub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 
 
@@ -20,11 +22,15 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    limits: RateLimits
     mailer: Mailer
     attachments: FileStorage
-    locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    # per-conversation turn order (handoff.locks: Redis-backed with a redis:// pub/sub URL)
+    locks: ConversationLocks = field(default_factory=LocalLocks)
     customer_sockets: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # conversations whose abandoned bot turns this instance is re-driving now
+    redriving: set[str] = field(default_factory=set)
 
     def spawn(self, coro: object, name: str) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro, name=name)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Sorry, our assistant is not working right now, so I'm passing your conversation "
             "to a human colleague."
         ),
+        "still_checking": "One moment, I'm still checking that for you.",
         # Only the queue facts: the bot (or the bot_unavailable notice) already said that a
         # colleague is coming and sees everything, so the handoff is announced once.
         "queued": "You are number {position} in the queue; the estimated wait is {wait}.",
@@ -53,6 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "bot_unavailable": (
             "죄송합니다. 지금 상담 봇이 작동하지 않아 상담원에게 대화를 연결해 드립니다."
         ),
+        "still_checking": "잠시만요, 아직 확인하고 있습니다.",
         "queued": "대기 순서는 {position}번째이며, 예상 대기 시간은 {wait}입니다.",
         "nobody_online": (
             "지금은 연결 가능한 상담원이 없습니다. 여기에 메시지를 남겨 주세요. 대화는 "

@@ -17,28 +17,38 @@ from handoff import sockets
 from handoff.attachments import records
 from handoff.console import auth
 from handoff.console import services as svc
+from handoff.cors import same_origin
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.http import file_response, hub_of, json_body
+from handoff.http import client_address, file_response, hub_of, json_body
+from handoff.pii import mask_value
 from handoff.pubsub import CONSOLE
+from handoff.ratelimit import LOGIN_ACCOUNT, LOGIN_ADDRESS
+from handoff.security import SESSION_COOKIE
 from handoff.store import repositories as repo
 from handoff.store.models import User, utcnow
 from handoff.views import colleague_view, event_view, message_view, user_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console")
-COOKIE = "handoff_session"
+COOKIE = SESSION_COOKIE
+MAX_SESSION_TOKEN = 256
 MAX_ID = 2**53  # larger ids overflow the database's integers
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 def session_token(request: Request) -> str:
+    """The session token from `Authorization: Bearer …` or the session cookie; never from the
+    URL (a token in a URL ends up in logs, history and Referer headers)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    token = request.cookies.get(COOKIE) or request.args.get("token")
-    if token:
-        return str(token)
-    raise Unauthorized("Please log in.")
+        token = header[7:].strip()
+    else:
+        token = str(request.cookies.get(COOKIE) or "")
+    if not token:
+        raise Unauthorized("Please log in.")
+    if not token.isascii() or len(token) > MAX_SESSION_TOKEN:
+        raise Unauthorized("Please log in again.")
+    return token
 
 
 async def current_user(request: Request) -> User:
@@ -77,13 +87,23 @@ async def login(request: Request) -> HTTPResponse:
     body = json_body(request)
     email, password = _str(body, "email"), _str(body, "password")
     assert email is not None and password is not None
-    async with hub.db.session() as session:
-        token, user = await auth.login(
-            session=session,
-            email=email,
-            password=password,
-            ttl_seconds=hub.settings.session_ttl_seconds,
-        )
+    account, address = email.strip().lower()[:320], client_address(request)
+    # Throttled per account and per address; only failed attempts count.
+    await hub.limits.check(LOGIN_ACCOUNT, account)
+    await hub.limits.check(LOGIN_ADDRESS, address)
+    try:
+        async with hub.db.session() as session:
+            token, user = await auth.login(
+                session=session,
+                email=email,
+                password=password,
+                ttl_seconds=hub.settings.session_ttl_seconds,
+            )
+    except Unauthorized:
+        await hub.limits.hit(LOGIN_ACCOUNT, account)
+        await hub.limits.hit(LOGIN_ADDRESS, address)
+        log.info("login failed", extra={"address": address})
+        raise
     response = json({"token": token, "user": user_view(user)})
     response.add_cookie(
         COOKIE,
@@ -184,13 +204,23 @@ async def get_queue(request: Request) -> HTTPResponse:
     return json({"handoffs": items})
 
 
+def masked_for(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """Analysts see conversations with e-mails, phone numbers, cards and addresses masked, as in
+    the analytics views (handoff.pii); agents, supervisors and admins, who handle them, see them
+    as they are."""
+    if user.role in auth.ACT:
+        return data
+    masked: dict[str, Any] = mask_value(data)
+    return masked
+
+
 async def _detail(request: Request, handoff_id: int) -> HTTPResponse:
     hub = hub_of(request)
     async with hub.db.session() as session:
         data = await svc.detail(
             session=session, handoff_id=handoff_id, long_wait=hub.settings.long_wait_seconds
         )
-    return json(data)
+    return json(masked_for(request.ctx.user, data))
 
 
 @bp.post("/api/queue/next")
@@ -229,7 +259,7 @@ async def list_handoffs(request: Request) -> HTTPResponse:
             )
             for h in rows
         ]
-    return json({"handoffs": items})
+    return json(masked_for(request.ctx.user, {"handoffs": items}))
 
 
 @bp.get("/api/handoffs/<handoff_id:int>")
@@ -252,12 +282,11 @@ async def handoff_messages(request: Request, handoff_id: int) -> HTTPResponse:
         handoff = await svc.require_handoff(session=session, handoff_id=handoff_id)
         messages = await repo.list_messages(session, handoff.conversation_id, after=after)
         conversation = await repo.get_conversation(session, handoff.conversation_id)
-    return json(
-        {
-            "messages": [message_view(m, internal=True) for m in messages],
-            "last_seq": conversation.last_seq if conversation else 0,
-        }
-    )
+    data = {
+        "messages": [message_view(m, internal=True) for m in messages],
+        "last_seq": conversation.last_seq if conversation else 0,
+    }
+    return json(masked_for(request.ctx.user, data))
 
 
 @bp.get("/api/handoffs/<handoff_id:int>/events")
@@ -267,7 +296,7 @@ async def handoff_events(request: Request, handoff_id: int) -> HTTPResponse:
     async with hub.db.session() as session:
         await svc.require_handoff(session=session, handoff_id=handoff_id)
         events = await repo.list_events(session, handoff_id)
-    return json({"events": [event_view(e) for e in events]})
+    return json(masked_for(request.ctx.user, {"events": [event_view(e) for e in events]}))
 
 
 @bp.post("/api/handoffs/<handoff_id:int>/claim")
@@ -413,6 +442,12 @@ def _visible(event: dict[str, Any], user: User) -> bool:
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     hub = hub_of(request)
     try:
+        origin = request.headers.get("origin")
+        if origin is not None and not same_origin(request, origin):
+            # Cross-site WebSocket hijacking: the browser would send the cookie along.
+            raise Forbidden(
+                "The agent socket is for this site's console only.", code="origin_not_allowed"
+            )
         user = await current_user(request)
         if user.role not in auth.READ:
             raise Forbidden("Your role does not allow this.")

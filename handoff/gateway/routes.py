@@ -11,6 +11,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
 from handoff.attachments import records
+from handoff.cors import allowed
 from handoff.errors import (
     BadRequest,
     DomainError,
@@ -19,11 +20,17 @@ from handoff.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from handoff.gateway import ces, mailing, presence
+from handoff.gateway import ces, mailing, presence, turns
 from handoff.gateway import services as svc
-from handoff.http import file_response, hub_of, int_arg, json_body
+from handoff.http import client_address, file_response, hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
-from handoff.security import conversation_from_token, conversation_token, verify_shop_token
+from handoff.ratelimit import CONVERSATION_ADDRESS, MESSAGE_ADDRESS, MESSAGE_CONVERSATION
+from handoff.security import (
+    REFRESH_GRACE_SECONDS,
+    conversation_from_token,
+    conversation_token,
+    verify_shop_token,
+)
 from handoff.store import repositories as repo
 from handoff.views import message_view
 
@@ -41,11 +48,32 @@ def _token(request: Request) -> str:
     raise Unauthorized("A conversation token is required.")
 
 
-def authorize(request: Request, conversation_id: str) -> None:
+def authorize(request: Request, conversation_id: str, *, grace: float = 0.0) -> None:
     """A customer token grants its own conversation and nothing else."""
-    granted = conversation_from_token(hub_of(request).settings.secret, _token(request))
+    granted = conversation_from_token(hub_of(request).settings.secret, _token(request), grace=grace)
     if granted != conversation_id:
         raise Forbidden("This token does not grant access to that conversation.")
+
+
+def _token_fields(hub: Any, conversation_id: str) -> dict[str, Any]:
+    ttl = hub.settings.conversation_token_ttl_seconds
+    return {
+        "token": conversation_token(hub.settings.secret, conversation_id, ttl_seconds=ttl),
+        "token_expires_in": ttl,
+    }
+
+
+async def _check_message(hub: Any, conversation_id: str, address: str) -> None:
+    """Messages are limited per conversation and per address (TooManyRequests → 429)."""
+    await hub.limits.check(MESSAGE_CONVERSATION, conversation_id)
+    await hub.limits.check(MESSAGE_ADDRESS, address)
+
+
+async def _count_message(hub: Any, conversation_id: str, address: str) -> None:
+    """Count a stored message (a resend of an acknowledged one is free: the widget resends its
+    outbox after reconnecting)."""
+    await hub.limits.count(MESSAGE_CONVERSATION, conversation_id)
+    await hub.limits.count(MESSAGE_ADDRESS, address)
 
 
 MAX_PAGE = 1000
@@ -54,6 +82,7 @@ MAX_PAGE = 1000
 @bp.post("/api/conversations")
 async def create_conversation(request: Request) -> HTTPResponse:
     hub = hub_of(request)
+    await hub.limits.hit(CONVERSATION_ADDRESS, client_address(request))
     body = json_body(request)
     language = svc.normalise_language(body.get("language"), request.headers.get("accept-language"))
     customer = None
@@ -73,7 +102,7 @@ async def create_conversation(request: Request) -> HTTPResponse:
     return json(
         {
             "conversation_id": conversation.id,
-            "token": conversation_token(hub.settings.secret, conversation.id),
+            **_token_fields(hub, conversation.id),
             "language": conversation.language,
             "mode": conversation.mode,
             "customer": {"id": customer.customer_id, "name": customer.name} if customer else None,
@@ -82,6 +111,17 @@ async def create_conversation(request: Request) -> HTTPResponse:
         },
         status=201,
     )
+
+
+@bp.post("/api/conversations/<conversation_id:str>/token")
+async def refresh_token(request: Request, conversation_id: str) -> HTTPResponse:
+    """A fresh conversation token for a valid one (or one expired less than
+    REFRESH_GRACE_SECONDS ago); the widget calls it before its token expires."""
+    authorize(request, conversation_id, grace=REFRESH_GRACE_SECONDS)
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        await svc.require_conversation(session=session, conversation_id=conversation_id)
+    return json({"conversation_id": conversation_id, **_token_fields(hub, conversation_id)})
 
 
 @bp.get("/api/conversations/<conversation_id:str>")
@@ -121,17 +161,25 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     client_id = svc.validate_client_id(body.get("client_message_id"))
     text = svc.validate_text(body.get("text"))
     hub = hub_of(request)
+    address = client_address(request)
+    await _check_message(hub, conversation_id, address)
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
-    replies = []
-    if posted.for_bot:
-        replies = await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+    if posted.created:
+        await _count_message(hub, conversation_id, address)
+    # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
+    # first if it is unfinished and nobody else holds it: its first driver may have died).
+    if posted.created and posted.message.bot_status is None:  # for the agent, or the service
+        got = turns.Outcome(posted.notices, False)
+    else:
+        got = await turns.outcome(hub, conversation_id=conversation_id, message=posted.message)
     return json(
         {
             "message": message_view(posted.message),
-            "replies": [message_view(m) for m in [*posted.notices, *replies]],
+            "replies": [message_view(m) for m in got.replies],
             "duplicate": not posted.created,
+            "pending": got.pending,
         },
         status=201 if posted.created else 200,
     )
@@ -253,6 +301,9 @@ async def customer_socket(
 ) -> None:
     hub = hub_of(request)
     try:
+        origin = request.headers.get("origin")
+        if origin is not None and not allowed(hub.settings, request, origin):
+            raise Forbidden("This origin may not use the chat.", code="origin_not_allowed")
         authorize(request, conversation_id)
         after = int_arg(request, "after", -1, minimum=-1)
         async with hub.db.session() as session:
@@ -293,9 +344,13 @@ async def _handle_customer_frame(
         if kind == "message":
             client_id = svc.validate_client_id(frame.get("client_message_id"))
             text = svc.validate_text(frame.get("text"))
+            address = client_address(request)
+            await _check_message(hub, conversation_id, address)
             posted = await svc.accept_customer_message(
                 hub, conversation_id=conversation_id, client_message_id=client_id, text=text
             )
+            if posted.created:
+                await _count_message(hub, conversation_id, address)
             await sockets.send(
                 ws,
                 {
@@ -303,9 +358,10 @@ async def _handle_customer_frame(
                     "client_message_id": client_id,
                     "message": message_view(posted.message),
                     "duplicate": not posted.created,
+                    "pending": posted.message.bot_status in turns.UNFINISHED,
                 },
             )
-            if posted.for_bot:
+            if posted.message.bot_status in turns.UNFINISHED:
                 hub.spawn(
                     _bot_turn_logged(hub, conversation_id, posted),
                     name=f"bot-turn-{conversation_id}",
@@ -329,7 +385,7 @@ async def _handle_customer_frame(
 
 async def _bot_turn_logged(hub: Any, conversation_id: str, posted: svc.Posted) -> None:
     try:
-        await svc.bot_turn(hub, conversation_id=conversation_id, message=posted.message)
+        await turns.drive(hub, conversation_id=conversation_id, message_id=posted.message.id)
     except Exception:
         log.exception("bot turn failed", extra={"conversation_id": conversation_id})
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from handoff import texts
 from handoff.attachments import images, records
 from handoff.config import LANGUAGES, Settings
 from handoff.errors import BadRequest, BotUnavailable, NotFound
-from handoff.gateway import ces, payloads
+from handoff.gateway import ces
 from handoff.gateway.context import ConversationFacts, build_context, topic_of
 from handoff.hub import Hub
 from handoff.pubsub import CONSOLE, conversation_channel
@@ -198,11 +199,6 @@ class Posted:
     # The service's own answers to this message (the CES thank-you, the photo notice).
     notices: list[Message] = field(default_factory=list)
 
-    @property
-    def for_bot(self) -> bool:
-        """A new message the bot must answer (not an answer to the service's own question)."""
-        return self.created and self.mode == "bot" and not self.notices
-
 
 async def store_customer_message(
     *, session: AsyncSession, conversation_id: str, client_message_id: str, text: str
@@ -229,6 +225,9 @@ async def store_customer_message(
             return Posted(message, True, conversation.mode, handoff, [thanks])
     if conversation.mode == "closed":
         conversation.mode = "bot"
+    if conversation.mode == "bot":
+        message.bot_status = "pending"  # a durable bot turn (handoff.gateway.turns)
+        await session.flush()
     return Posted(message, True, conversation.mode, handoff)
 
 
@@ -363,70 +362,6 @@ async def accept_photo(
     return posted
 
 
-async def bot_turn(hub: Hub, *, conversation_id: str, message: Message) -> list[Message]:
-    """Forward one customer message to Rasa (in order, per conversation) and relay the replies."""
-    async with hub.locks[conversation_id]:
-        async with hub.db.session() as session:
-            conversation = await require_conversation(
-                session=session, conversation_id=conversation_id
-            )
-            mode = conversation.mode
-            metadata = {
-                "language": conversation.language,
-                "customer_id": conversation.customer_id,
-                "channel": conversation.channel,
-            }
-            handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
-            recent = await repo.recent_bot_messages(
-                session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
-            )
-            offered = payloads.offered_payloads(m.payload or {} for m in recent)
-        if mode != "bot":
-            # Handed off while this message waited for the bot: it belongs to the agent now.
-            if handoff is not None:
-                await publish_message(hub, conversation_id, message, handoff)
-            return []
-        sent = payloads.text_for_rasa(message.text or "", offered)
-        if payloads.is_payload_like(message.text or "") and sent not in offered:
-            log.info(
-                "customer text sent as plain text, not as a payload",
-                extra={"conversation_id": conversation_id, "seq": message.seq},
-            )
-        try:
-            replies = await hub.rasa.send_message(conversation_id, sent, metadata)
-        except BotUnavailable:
-            log.warning("bot unavailable; queueing", extra={"conversation_id": conversation_id})
-            return await start_handoff(
-                hub, conversation_id=conversation_id, reason="bot_unavailable", bot_payload=None
-            )
-        stored: list[Message] = []
-        handoff_payload: dict[str, Any] | None = None
-        async with hub.db.session() as session:
-            for reply in replies:
-                payload = {k: v for k, v in reply.items() if k != "recipient_id"}
-                custom = payload.get("custom")
-                if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-                    handoff_payload = custom["handoff"]
-                text = reply.get("text") if isinstance(reply.get("text"), str) else None
-                stored.append(
-                    await repo.add_message(
-                        session,
-                        conversation_id=conversation_id,
-                        role="bot",
-                        text=text,
-                        payload=payload,
-                    )
-                )
-        for reply_message in stored:
-            await publish_message(hub, conversation_id, reply_message, None)
-        if handoff_payload is not None:
-            reason = str(handoff_payload.get("reason") or "customer_request")
-            stored += await start_handoff(
-                hub, conversation_id=conversation_id, reason=reason, bot_payload=handoff_payload
-            )
-        return stored
-
-
 def _transcript_entry(message: Message) -> dict[str, Any]:
     text = message.text
     if text is None and (message.payload or {}).get("custom") is not None:
@@ -478,9 +413,17 @@ async def _previous_conversations(
 
 
 async def start_handoff(
-    hub: Hub, *, conversation_id: str, reason: str, bot_payload: dict[str, Any] | None
+    hub: Hub,
+    *,
+    conversation_id: str,
+    reason: str,
+    bot_payload: dict[str, Any] | None,
+    done_message_id: int | None = None,
 ) -> list[Message]:
-    """Build the agent's context from the tracker, queue the conversation, tell the truth."""
+    """Build the agent's context from the tracker, queue the conversation, tell the truth.
+
+    `done_message_id`: the customer message whose bot turn ends with this handoff (marked done
+    in the same transaction, so a crash cannot leave it both answered and pending)."""
     tracker: dict[str, Any] | None = None
     if reason != "bot_unavailable":
         try:
@@ -492,6 +435,12 @@ async def start_handoff(
     stored: list[Message] = []
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        if done_message_id is not None:
+            await session.execute(
+                update(Message)
+                .where(Message.id == done_message_id)
+                .values(bot_status="done", bot_lease_until=None)
+            )
         if await repo.open_handoff(session, conversation_id) is not None:
             return []
         slots = (tracker or {}).get("slots") or (bot_payload or {}).get("slots") or {}

@@ -87,6 +87,12 @@ class Message(Base):
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The bot's turn for a customer message (handoff.gateway.turns): pending → running (leased
+    # to one driver until bot_lease_until) → done. None: not a bot turn (agent mode, other roles).
+    bot_status: Mapped[str | None] = mapped_column(String(12), index=True)
+    bot_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bot_owner: Mapped[str | None] = mapped_column(String(100))
+    bot_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class User(Base):

@@ -287,3 +287,31 @@ async def test_a_follow_up_keeps_the_order_in_focus(domain) -> None:
     tracker = make_tracker(domain, intent="get_invoice", text="I need an invoice", slots=slots)
     events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
     assert events["order_number"] is None  # a new request: which order? (one click)
+
+
+async def test_signed_in_customer_hears_of_the_outage_not_which_order(
+    domain, dispatcher, client, faults
+) -> None:
+    """A signed-in customer with the order API down (or too slow): the lookup ends with the
+    outage (action_run_task then says so and offers a colleague), not "What's your order
+    number?"."""
+    faults(error_rate=1.0)
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert slots["lookup_error"] == "unavailable"
+    assert slots["requested_slot"] is None
+    faults(error_rate=0.0)
+    dispatcher.messages.clear()
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert "lookup_error" not in slots and slots["requested_slot"] == "order_number"
+
+
+async def test_signed_in_customer_with_a_slow_order_api_is_told_within_the_deadline(
+    domain, dispatcher, client, faults
+) -> None:
+    import time
+
+    faults(latency_ms=5000)
+    started = time.monotonic()
+    slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
+    assert slots["lookup_error"] == "unavailable"
+    assert time.monotonic() - started < 2.6  # the order client's deadline, not the API's 5 s

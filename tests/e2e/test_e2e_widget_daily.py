@@ -163,11 +163,24 @@ def test_keyboard_quick_reply_keeps_focus_in_the_widget(
     start_with_bot_message(
         page, stack, [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
     )
+    expect(page.get_by_role("group", name="Suggested replies")).to_be_visible()
     page.locator("#effortless-input").focus()
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_role("button", name="No", exact=True)).to_be_focused()
     page.keyboard.press("Shift+Tab")
     yes = page.get_by_role("button", name="Yes", exact=True)
+    expect(yes).to_be_focused()
+    # One more step back: the transcript itself, with its focus ring drawn inside (a ring
+    # outside would be clipped by the panel).
+    page.keyboard.press("Shift+Tab")
+    log = page.locator(".log")
+    expect(log).to_be_focused()
+    ring = log.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth,"
+        " parseFloat(s.outlineOffset)]; }"
+    )
+    assert ring[0] == "solid" and ring[1] == "3px" and ring[2] <= -3, ring
+    page.keyboard.press("Tab")
     expect(yes).to_be_focused()
     shot(page, screenshots, "quick-reply-focus", size)
     page.keyboard.press("Enter")

@@ -55,7 +55,9 @@ class FakeRasa:
         self.token = token
         self.dialogues: dict[str, Dialogue] = {}
         self.received: list[dict[str, Any]] = []
-        self.mode = "ok"  # ok | error | hang
+        self.mode = "ok"  # ok | error | hang | empty | slow_reply
+        # slow_reply: the message is processed (tracker updated) and answered after this long
+        self.reply_delay = 30.0
         self.app = Sanic(f"fake-rasa-{id(self)}", configure_logging=False)
         self.app.post("/webhooks/rest/webhook")(self.webhook)
         self.app.get("/conversations/<cid:str>/tracker")(self.tracker)
@@ -102,7 +104,17 @@ class FakeRasa:
                 self._slot(d, "verified", True)
         if d.paused:
             return json([])
-        return json(self._respond(d, cid, text))
+        self._metadata = body.get("metadata") or {}
+        out = self._respond(d, cid, text)
+        if self.mode == "empty":  # what Rasa answers when the action server is down
+            return json([])
+        if self.mode == "slow_reply":
+            await asyncio.sleep(self.reply_delay)
+        return json(out)
+
+    def processed(self, cid: str) -> list[str]:
+        """The texts of the user messages the dialogue has processed (in order)."""
+        return [e["text"] for e in self._d(cid).events if e.get("event") == "user"]
 
     def _respond(self, d: Dialogue, cid: str, text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -200,6 +212,7 @@ class FakeRasa:
             text=text,
             parse_data={"intent": {"name": intent, "confidence": confidence}, "entities": []},
             input_channel="rest",
+            metadata=getattr(self, "_metadata", {}),
         )
 
     async def tracker(self, request: Request, cid: str) -> HTTPResponse:

@@ -1,0 +1,399 @@
+"""Durable bot turns: a stored customer message is answered once, even across crashes.
+
+A customer message stored in bot mode carries ``bot_status = "pending"``. A driver (the request
+that stored it, a resend of the same ``client_message_id``, or the sweeper of any instance)
+takes the conversation's lock (``hub.locks``, Redis-backed across instances), then *claims* the
+turn with one conditional UPDATE (pending, or running with an expired lease → running, leased to
+this instance for ``turn_lease_seconds``). Only the claimer talks to Rasa. The replies are
+stored and the turn marked ``done`` in one transaction, before anything is delivered.
+
+Never twice to the bot: every message goes to Rasa with ``metadata.handoff_message_id``; Rasa
+keeps it on the user event in the tracker. A turn claimed again after its driver died (lease
+expired) is not re-sent blindly: the tracker is read first, and if Rasa already processed the
+message its bot events are stored as the replies. Only when the tracker does not have it is the
+message sent again. (A crash while Rasa is still working on the message for longer than the
+lease could still lead to a second send; the lease is longer than the turn deadline.)
+
+Whatever hangs or dies, the customer hears something within ``rasa_timeout``: a "still
+checking" notice after ``still_checking_seconds``, and at the deadline (or when Rasa fails or
+says nothing at all, as it does when the action server is down) the conversation is queued for
+a human as ``bot_unavailable``. Nothing is remembered about the outage: the next turn tries the
+bot again, so recovery is automatic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff.errors import BotUnavailable
+from handoff.gateway import payloads
+from handoff.gateway import services as svc
+from handoff.hub import Hub
+from handoff.store import repositories as repo
+from handoff.store.models import Message, utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE = "pending", "running", "done"
+UNFINISHED = (PENDING, RUNNING)
+MAX_ATTEMPTS = 3
+META_KEY = "handoff_message_id"
+
+
+@dataclass
+class Outcome:
+    """What a (re)sent customer message got: its replies so far, and whether more will come."""
+
+    replies: list[Message]
+    pending: bool
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+async def claim(hub: Hub, message_id: int) -> int | None:
+    """Take the turn if nobody holds a live lease on it; the earlier attempts, or None."""
+    now = utcnow()
+    async with hub.db.session() as session:
+        result = await session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                or_(
+                    Message.bot_status == PENDING,
+                    and_(Message.bot_status == RUNNING, Message.bot_lease_until < now),
+                ),
+            )
+            .values(
+                bot_status=RUNNING,
+                bot_lease_until=now + timedelta(seconds=hub.settings.turn_lease_seconds),
+                bot_owner=hub.settings.instance,
+                bot_attempts=Message.bot_attempts + 1,
+            )
+            .returning(Message.bot_attempts)
+        )
+        attempts = result.scalar_one_or_none()
+    return None if attempts is None else int(attempts) - 1
+
+
+async def mark_done(session: AsyncSession, message_id: int) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(bot_status=DONE, bot_lease_until=None)
+    )
+
+
+async def release_own_leases(hub: Hub) -> int:
+    """At start: turns this instance was driving when it died are free to take at once."""
+    async with hub.db.session() as session:
+        result = await session.execute(
+            update(Message)
+            .where(Message.bot_status == RUNNING, Message.bot_owner == hub.settings.instance)
+            .values(bot_lease_until=utcnow() - timedelta(seconds=1))
+        )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("taking back unfinished bot turns after a restart", extra={"turns": count})
+    return count
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+async def stored_replies(session: AsyncSession, message: Message) -> list[Message]:
+    """The bot and system messages that answered `message` (up to the next customer message)."""
+    next_customer = (
+        await session.execute(
+            select(func.min(Message.seq)).where(
+                Message.conversation_id == message.conversation_id,
+                Message.role == "customer",
+                Message.seq > message.seq,
+            )
+        )
+    ).scalar_one_or_none()
+    stmt = select(Message).where(
+        Message.conversation_id == message.conversation_id,
+        Message.seq > message.seq,
+        Message.role.in_(("bot", "system")),
+    )
+    if next_customer is not None:
+        stmt = stmt.where(Message.seq < next_customer)
+    return list((await session.execute(stmt.order_by(Message.seq))).scalars().all())
+
+
+def replies_in_tracker(tracker: dict[str, Any], message_id: int) -> list[dict[str, Any]] | None:
+    """The bot's replies to our message if Rasa already processed it, else None."""
+    events = tracker.get("events") or []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict) or event.get("event") != "user":
+            continue
+        metadata = event.get("metadata") or {}
+        if not isinstance(metadata, dict) or metadata.get(META_KEY) != message_id:
+            continue
+        replies: list[dict[str, Any]] = []
+        for later in events[index + 1 :]:
+            if not isinstance(later, dict) or later.get("event") == "user":
+                break
+            if later.get("event") != "bot":
+                continue
+            data = later.get("data") or {}
+            reply = {k: v for k, v in data.items() if v not in (None, [], {}, "")}
+            if isinstance(later.get("text"), str):
+                reply["text"] = later["text"]
+            replies.append(reply)
+        return replies
+    return None
+
+
+# --- driving -------------------------------------------------------------------------------
+
+
+async def outcome(hub: Hub, *, conversation_id: str, message: Message) -> Outcome:
+    """Drive the message's turn if it is unfinished and free; then report what it got."""
+    if message.bot_status in UNFINISHED:
+        driven = await drive(hub, conversation_id=conversation_id, message_id=message.id)
+        if driven is not None:
+            return Outcome(driven, False)
+    async with hub.db.session() as session:
+        current = await session.get(Message, message.id)
+        if current is None:
+            return Outcome([], False)
+        replies = await stored_replies(session, current)
+        return Outcome(replies, current.bot_status in UNFINISHED)
+
+
+async def drive(hub: Hub, *, conversation_id: str, message_id: int) -> list[Message] | None:
+    """Run the bot's turn for one stored customer message, in order within its conversation.
+
+    Returns the messages stored for it, or None when the turn was not ours to run (done
+    already, or leased to another driver)."""
+    async with hub.locks[conversation_id]:
+        attempts = await claim(hub, message_id)
+        if attempts is None:
+            return None
+        if attempts >= MAX_ATTEMPTS:
+            log.error(
+                "bot turn failed %d times; queueing for a human",
+                attempts,
+                extra={"conversation_id": conversation_id, "message_id": message_id},
+            )
+            return await _unavailable(hub, conversation_id, message_id, [])
+        return await _run(hub, conversation_id, message_id, redrive=attempts > 0)
+
+
+async def _unavailable(
+    hub: Hub, conversation_id: str, message_id: int, notices: list[Message]
+) -> list[Message]:
+    queued = await svc.start_handoff(
+        hub,
+        conversation_id=conversation_id,
+        reason="bot_unavailable",
+        bot_payload=None,
+        done_message_id=message_id,
+    )
+    return notices + queued
+
+
+async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool) -> list[Message]:
+    async with hub.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            return []
+        conversation = await svc.require_conversation(
+            session=session, conversation_id=conversation_id
+        )
+        mode = conversation.mode
+        metadata: dict[str, Any] = {
+            "language": conversation.language,
+            "customer_id": conversation.customer_id,
+            "channel": conversation.channel,
+            META_KEY: message_id,
+        }
+        handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
+        recent = await repo.recent_bot_messages(
+            session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
+        )
+        offered = payloads.offered_payloads(m.payload or {} for m in recent)
+        if mode != "bot":
+            await mark_done(session, message_id)
+    if mode != "bot":
+        # Handed off while this message waited for the bot: it belongs to the agent now.
+        if handoff is not None:
+            await svc.publish_message(hub, conversation_id, message, handoff)
+        return []
+    sent = payloads.text_for_rasa(message.text or "", offered)
+    if payloads.is_payload_like(message.text or "") and sent not in offered:
+        log.info(
+            "customer text sent as plain text, not as a payload",
+            extra={"conversation_id": conversation_id, "seq": message.seq},
+        )
+    notices: list[Message] = []
+
+    async def still_checking() -> None:
+        async with hub.db.session() as session:
+            notice = await svc.system_message(
+                session,
+                conversation_id=conversation_id,
+                language=conversation.language,
+                event="still_checking",
+            )
+        notices.append(notice)
+        await svc.publish_message(hub, conversation_id, notice, None)
+
+    replies: list[dict[str, Any]] | None = None
+    try:
+        if redrive:
+            tracker = await _within(hub, hub.rasa.tracker(conversation_id), still_checking)
+            replies = replies_in_tracker(tracker, message_id)
+            if replies is not None:
+                log.warning(
+                    "bot turn recovered from the tracker (Rasa had answered already)",
+                    extra={"conversation_id": conversation_id, "message_id": message_id},
+                )
+        if replies is None:
+            replies = await _within(
+                hub,
+                hub.rasa.send_message(conversation_id, sent, metadata),
+                None if notices else still_checking,
+            )
+    except BotUnavailable as exc:
+        log.warning(
+            "bot unavailable; queueing",
+            extra={"conversation_id": conversation_id, "error": str(exc)},
+        )
+        return await _unavailable(hub, conversation_id, message_id, notices)
+    if not replies:
+        # Rasa says nothing when an action fails (a dead or failing action server): the
+        # customer would be left without an answer.
+        log.warning("the bot said nothing; queueing", extra={"conversation_id": conversation_id})
+        return await _unavailable(hub, conversation_id, message_id, notices)
+    stored, handoff_payload = await _store_replies(hub, conversation_id, message_id, replies)
+    for reply_message in stored:
+        await svc.publish_message(hub, conversation_id, reply_message, None)
+    if handoff_payload is not None:
+        reason = str(handoff_payload.get("reason") or "customer_request")
+        stored += await svc.start_handoff(
+            hub, conversation_id=conversation_id, reason=reason, bot_payload=handoff_payload
+        )
+    return notices + stored
+
+
+async def _within(
+    hub: Hub,
+    call: Awaitable[Any],
+    on_slow: Callable[[], Awaitable[None]] | None,
+) -> Any:
+    """Await a Rasa call under the turn deadline; `on_slow` runs once if it takes a while."""
+    task = asyncio.ensure_future(call)
+    deadline = asyncio.get_running_loop().time() + hub.settings.rasa_timeout
+    try:
+        if on_slow is not None and hub.settings.still_checking_seconds < hub.settings.rasa_timeout:
+            done, _ = await asyncio.wait({task}, timeout=hub.settings.still_checking_seconds)
+            if not done:
+                await on_slow()
+        remaining = max(0.05, deadline - asyncio.get_running_loop().time())
+        return await asyncio.wait_for(task, timeout=remaining)
+    except TimeoutError as exc:
+        raise BotUnavailable("rasa did not answer within the turn deadline") from exc
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+async def _store_replies(
+    hub: Hub, conversation_id: str, message_id: int, replies: Sequence[dict[str, Any]]
+) -> tuple[list[Message], dict[str, Any] | None]:
+    stored: list[Message] = []
+    handoff_payload: dict[str, Any] | None = None
+    async with hub.db.session() as session:
+        for reply in replies:
+            payload = {k: v for k, v in reply.items() if k != "recipient_id"}
+            custom = payload.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                handoff_payload = custom["handoff"]
+            text = reply.get("text") if isinstance(reply.get("text"), str) else None
+            stored.append(
+                await repo.add_message(
+                    session,
+                    conversation_id=conversation_id,
+                    role="bot",
+                    text=text,
+                    payload=payload,
+                )
+            )
+        await mark_done(session, message_id)
+    return stored, handoff_payload
+
+
+# --- the sweeper ---------------------------------------------------------------------------
+
+
+async def abandoned_turns(hub: Hub, *, limit: int = 200) -> list[tuple[int, str]]:
+    """Turns nobody is driving: pending for a while, or running with an expired lease."""
+    now = utcnow()
+    grace = timedelta(seconds=hub.settings.still_checking_seconds + 1.0)
+    async with hub.db.session() as session:
+        rows = (
+            await session.execute(
+                select(Message.id, Message.conversation_id)
+                .where(
+                    or_(
+                        and_(Message.bot_status == PENDING, Message.created_at < now - grace),
+                        and_(Message.bot_status == RUNNING, Message.bot_lease_until < now),
+                    )
+                )
+                .order_by(Message.conversation_id, Message.seq)
+                .limit(limit)
+            )
+        ).all()
+    return [(int(mid), str(cid)) for mid, cid in rows]
+
+
+async def sweep_once(hub: Hub) -> int:
+    """Start a re-drive for every conversation with abandoned turns; how many were found."""
+    turns = await abandoned_turns(hub)
+    by_conversation: dict[str, list[int]] = {}
+    for message_id, conversation_id in turns:
+        by_conversation.setdefault(conversation_id, []).append(message_id)
+    for conversation_id, ids in by_conversation.items():
+        if conversation_id in hub.redriving:
+            continue
+        hub.redriving.add(conversation_id)
+        hub.spawn(_redrive(hub, conversation_id, ids), name=f"redrive-{conversation_id}")
+    return len(turns)
+
+
+async def _redrive(hub: Hub, conversation_id: str, message_ids: list[int]) -> None:
+    try:
+        for message_id in message_ids:
+            log.info(
+                "re-driving a bot turn",
+                extra={"conversation_id": conversation_id, "message_id": message_id},
+            )
+            await drive(hub, conversation_id=conversation_id, message_id=message_id)
+    except Exception:
+        log.exception("re-driving a bot turn failed", extra={"conversation_id": conversation_id})
+    finally:
+        hub.redriving.discard(conversation_id)
+
+
+async def run_sweeper(hub: Hub) -> None:
+    """Forever: re-drive abandoned turns (at start, then every `turn_sweep_seconds`)."""
+    await release_own_leases(hub)
+    while True:
+        try:
+            await sweep_once(hub)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("bot turn sweep failed")
+        await asyncio.sleep(hub.settings.turn_sweep_seconds)

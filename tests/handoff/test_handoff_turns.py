@@ -1,0 +1,295 @@
+"""Durable bot turns (handoff.gateway.turns): claimed once, re-driven after a crash without a
+second send to the bot, answered within the deadline whatever hangs, resends get the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from conftest import Service, auth, free_port
+from sqlalchemy import select, update
+
+from handoff.gateway import turns
+from handoff.store.models import Message, utcnow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _post(service: Service, conv: dict[str, Any], cid_: str, text: str) -> httpx.Response:
+    return await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": cid_, "text": text},
+    )
+
+
+async def _history(service: Service, conv: dict[str, Any]) -> list[dict[str, Any]]:
+    r = await service.http.get(
+        f"/api/conversations/{conv['conversation_id']}/messages", headers=auth(conv["token"])
+    )
+    return list(r.json()["messages"])
+
+
+async def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_turn_is_done_and_locks_are_pruned(service: Service) -> None:
+    conv = await service.conversation()
+    r = await _post(service, conv, "a", "I want to cancel")
+    assert r.status_code == 201 and r.json()["pending"] is False
+    async with service.hub.db.session() as session:
+        stored = (await session.execute(select(Message).order_by(Message.seq))).scalars().all()
+    assert [(m.role, m.bot_status) for m in stored] == [("customer", "done"), ("bot", None)]
+    assert len(service.hub.locks) == 0  # nothing per conversation is kept after the turn
+
+
+async def test_hung_bot_gets_a_notice_then_a_human_within_the_deadline(
+    service_factory: Any,
+) -> None:
+    service: Service = await service_factory(rasa_timeout=1.0, still_checking_seconds=0.3)
+    service.fake.mode = "hang"
+    conv = await service.conversation()
+    started = time.monotonic()
+    r = await _post(service, conv, "1", "Where is my order?")
+    elapsed = time.monotonic() - started
+    assert r.status_code == 201
+    assert elapsed < 2.0
+    events = [m["custom"]["event"] for m in r.json()["replies"]]
+    assert events == ["still_checking", "bot_unavailable", "nobody_online"]
+    assert r.json()["replies"][0]["text"] == "One moment, I'm still checking that for you."
+    state = (
+        await service.http.get(
+            f"/api/conversations/{conv['conversation_id']}", headers=auth(conv["token"])
+        )
+    ).json()
+    assert state["mode"] == "queued"
+    # Recovery is automatic: once the bot answers again, the next conversation gets the bot.
+    service.fake.mode = "ok"
+    other = await service.conversation(language="ko")
+    r = await _post(service, other, "1", "I want to cancel")
+    assert [m["role"] for m in r.json()["replies"]] == ["bot"]
+
+
+async def test_korean_still_checking_notice(service_factory: Any) -> None:
+    service: Service = await service_factory(rasa_timeout=0.8, still_checking_seconds=0.2)
+    service.fake.mode = "hang"
+    conv = await service.conversation(language="ko")
+    r = await _post(service, conv, "1", "배송 조회")
+    assert r.json()["replies"][0]["text"] == "잠시만요, 아직 확인하고 있습니다."
+
+
+async def test_bot_saying_nothing_is_queued_as_bot_unavailable(service: Service) -> None:
+    """A dead action server: Rasa answers 200 with no messages at all."""
+    service.fake.mode = "empty"
+    conv = await service.conversation()
+    r = await _post(service, conv, "1", "I want to cancel")
+    assert r.status_code == 201
+    replies = r.json()["replies"]
+    assert [m["custom"]["event"] for m in replies] == ["bot_unavailable", "nobody_online"]
+    async with service.hub.db.session() as session:
+        from handoff.store.repositories import open_handoff
+
+        handoff = await open_handoff(session, conv["conversation_id"])
+    assert handoff is not None and handoff.reason == "bot_unavailable"
+
+
+async def test_concurrent_resends_send_the_message_to_the_bot_once(service: Service) -> None:
+    conv = await service.conversation()
+    answers = await asyncio.gather(
+        *(_post(service, conv, "same", "I want to cancel") for _ in range(5))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
+    assert [m["message"] for m in service.fake.received].count("I want to cancel") == 1
+    for answer in answers:  # every resend gets the one stored reply
+        assert [m["role"] for m in answer.json()["replies"]] == ["bot"]
+        assert answer.json()["pending"] is False
+    assert [m["role"] for m in await _history(service, conv)] == ["customer", "bot"]
+
+
+async def _abandon(service: Service, conversation_id: str, text: str, *, running: bool) -> int:
+    """Store a customer message as a driver that died would have left it."""
+    from handoff.store import repositories as repo
+
+    async with service.hub.db.session() as session:
+        message = await repo.add_message(
+            session,
+            conversation_id=conversation_id,
+            role="customer",
+            text=text,
+            payload={"text": text},
+            client_message_id=f"lost-{text}",
+        )
+        message.bot_status = "running" if running else "pending"
+        message.bot_attempts = 1 if running else 0
+        message.bot_owner = "instance-that-died"
+        message.bot_lease_until = utcnow() - timedelta(seconds=1)
+        message.created_at = utcnow() - timedelta(seconds=30)
+        return message.id
+
+
+async def test_sweeper_drives_a_turn_nobody_claimed(service_factory: Any) -> None:
+    service: Service = await service_factory(turn_sweep_seconds=0.1)
+    conv = await service.conversation()
+    await _abandon(service, conv["conversation_id"], "I want to cancel", running=False)
+
+    async def answered() -> bool:
+        return [m["role"] for m in await _history(service, conv)] == ["customer", "bot"]
+
+    await _wait_for(answered)
+    assert [m["message"] for m in service.fake.received] == ["I want to cancel"]
+
+
+async def test_redrive_after_a_crash_takes_the_replies_rasa_already_gave(
+    service_factory: Any,
+) -> None:
+    """The driver died after Rasa processed the message: its replies come from the tracker and
+    the message is not sent to the bot a second time."""
+    service: Service = await service_factory(turn_sweep_seconds=0.1)
+    conv = await service.conversation()
+    cid = conv["conversation_id"]
+    message_id = await _abandon(service, cid, "I want to cancel", running=True)
+    async with httpx.AsyncClient(base_url=service.hub.settings.rasa_url) as rasa:
+        first = await rasa.post(
+            "/webhooks/rest/webhook",
+            json={
+                "sender": cid,
+                "message": "I want to cancel",
+                "metadata": {"language": "en", turns.META_KEY: message_id},
+            },
+        )
+    assert first.json()[0]["text"] == "What is your order number?"
+
+    async def answered() -> bool:
+        return len(await _history(service, conv)) == 2
+
+    await _wait_for(answered)
+    history = await _history(service, conv)
+    assert [(m["role"], m["text"]) for m in history] == [
+        ("customer", "I want to cancel"),
+        ("bot", "What is your order number?"),
+    ]
+    assert len(service.fake.received) == 1  # only the one the dead driver sent
+    assert service.fake.processed(cid) == ["I want to cancel"]
+
+
+async def test_a_live_lease_is_not_taken(service: Service) -> None:
+    conv = await service.conversation()
+    message_id = await _abandon(service, conv["conversation_id"], "hello", running=True)
+    async with service.hub.db.session() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(bot_lease_until=utcnow() + timedelta(seconds=60))
+        )
+    assert await turns.claim(service.hub, message_id) is None
+    assert await turns.sweep_once(service.hub) == 0
+    r = await _post(service, conv, "lost-hello", "hello")  # the customer's resend
+    assert r.status_code == 200 and r.json()["pending"] is True and r.json()["replies"] == []
+    assert service.fake.received == []
+
+
+def _start(port: int, db: Path, rasa_url: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "HANDOFF_PORT": str(port),
+        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "RASA_URL": rasa_url,
+        "RASA_TOKEN": "rasa-token",
+        "HANDOFF_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handoff"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc
+
+
+async def _until_healthy(url: str, proc: subprocess.Popen[str]) -> None:
+    async with httpx.AsyncClient() as client:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            try:
+                if (await client.get(f"{url}/health", timeout=1)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("handoff did not start")
+
+
+async def test_kill_9_mid_turn_then_restart_answers_once(
+    tmp_path: Path, fake_rasa: tuple[Any, str]
+) -> None:
+    """The real process dies (SIGKILL) while Rasa is answering; after a restart the customer's
+    resend gets the bot's answer, which Rasa produced exactly once."""
+    fake, rasa_url = fake_rasa
+    fake.mode, fake.reply_delay = "slow_reply", 30.0
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    db = tmp_path / "handoff.db"
+    proc = _start(port, db, rasa_url)
+    try:
+        await _until_healthy(url, proc)
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            conv = (await client.post("/api/conversations", json={"language": "en"})).json()
+            cid = conv["conversation_id"]
+            path = f"/api/conversations/{cid}/messages"
+            body = {"client_message_id": "m1", "text": "I want to cancel"}
+            sending = asyncio.create_task(client.post(path, headers=auth(conv["token"]), json=body))
+            await _wait_for(lambda: _true(fake.processed(cid) == ["I want to cancel"]))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            try:
+                await sending
+            except httpx.HTTPError:
+                pass  # the connection died with the process
+            else:
+                raise AssertionError("the killed process answered")
+            fake.mode = "ok"
+            proc = _start(port, db, rasa_url)
+            await _until_healthy(url, proc)
+            again = await client.post(path, headers=auth(conv["token"]), json=body)
+            assert again.status_code == 200 and again.json()["duplicate"] is True
+            replies = again.json()["replies"]
+            if again.json()["pending"]:  # the sweeper holds it: the reply arrives shortly
+
+                async def stored() -> bool:
+                    got = await client.get(path, headers=auth(conv["token"]))
+                    return len(got.json()["messages"]) >= 2
+
+                await _wait_for(stored)
+                replies = (await client.get(path, headers=auth(conv["token"]))).json()["messages"][
+                    1:
+                ]
+            assert [m["text"] for m in replies] == ["What is your order number?"]
+            history = (await client.get(path, headers=auth(conv["token"]))).json()["messages"]
+            assert [m["role"] for m in history] == ["customer", "bot"]
+        assert fake.processed(cid) == ["I want to cancel"]  # the bot saw it once
+        assert [m["message"] for m in fake.received].count("I want to cancel") == 1
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+
+
+async def _true(value: bool) -> bool:
+    return value
