@@ -85,7 +85,6 @@ def _shop_faults(latency_ms: int, error_rate: float) -> Callable[[Stack], None]:
 
 SCENARIOS = [
     Scenario("kill_handoff", _kill("handoff"), _restart("handoff"), hold=2.0),
-    Scenario("kill_rasa", _kill("rasa"), _restart("rasa"), hold=2.0),
     Scenario("kill_actions", _kill("actions"), _restart("actions"), hold=2.0),
     Scenario("kill_order_api", _kill("shop"), _restart("shop"), hold=2.0),
     Scenario(
@@ -99,6 +98,8 @@ SCENARIOS = [
     ),
     Scenario("slow_order_api", _shop_faults(3000, 0.0), _shop_faults(0, 0.0), hold=8.0),
     Scenario("failing_order_api", _shop_faults(0, 1.0), _shop_faults(0, 0.0), hold=8.0),
+    # last: reloading the model takes longest
+    Scenario("kill_rasa", _kill("rasa"), _restart("rasa"), hold=2.0),
 ]
 
 

@@ -21,12 +21,23 @@ from handoff.http import register_error_handlers
 from handoff.hub import Hub
 from handoff.locks import make_locks
 from handoff.mail import Mailer
+from handoff.presence_registry import make_registry
 from handoff.pubsub import make_pubsub
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
 
 log = logging.getLogger(__name__)
+
+
+async def _heartbeat(hub: Hub) -> None:
+    """Tell the other instances this one is alive (its customers' sockets count)."""
+    while True:
+        try:
+            await hub.presence.heartbeat()
+        except Exception:
+            log.warning("presence heartbeat failed", exc_info=True)
+        await asyncio.sleep(5)
 
 
 def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
@@ -61,6 +72,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
             locks=make_locks(settings.pubsub_url),
+            presence=make_registry(settings.pubsub_url, settings.instance),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
@@ -74,6 +86,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         # Unfinished bot turns (this instance's before a crash, or any instance's that died)
         # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
         app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
+        app.ctx.hub.spawn(_heartbeat(app.ctx.hub), name="presence-heartbeat")
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
@@ -87,6 +100,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
                 await task
         await hub.pubsub.close()
         await hub.locks.close()
+        await hub.presence.close()
         await hub.rasa.close()
         await hub.db.close()
         log.info("handoff service stopped")
