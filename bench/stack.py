@@ -246,7 +246,7 @@ class Stack:
                     f"{done.stderr.decode(errors='replace')[-500:]}"
                 )
 
-    def start(self, only: set[str] | None = None, timeout: float = 240.0) -> None:
+    def start(self, only: set[str] | None = None, timeout: float = 600.0) -> None:
         if not self.model.exists() and (only is None or "rasa" in only):
             raise StackError(f"no trained model at {self.model}: run `make train` first")
         for component in self.plan():
@@ -296,7 +296,7 @@ class Stack:
         if sig == signal.SIGKILL:
             component.proc.wait()
 
-    def restart(self, name: str, timeout: float = 240.0) -> float:
+    def restart(self, name: str, timeout: float = 600.0) -> float:
         """Start a (killed) component again with the same command and settings; the seconds it
         took to answer its health check."""
         component = self.component(name)
