@@ -1,6 +1,11 @@
 """`make bench`: start the whole stack on free ports, run every benchmark, print, stop.
 
     python -m bench [--parts nlu,simulate,load] [--customers 20] [--think 0] [--only REGEX]
+    python -m bench --parts analytics [--analytics-sessions 1000000] [--analytics-backend postgres]
+
+The `analytics` part (not in the default set: it needs no stack but takes minutes at scale)
+generates N sessions in a fresh database and times the containment-log computation and every
+dashboard query (bench/analytics_scale.py).
 
 Starts the demo order API (SHOP_ALLOW_FAULTS=1, temporary database), the action server, Rasa
 with models/current.tar.gz and the handoff service (temporary database, an analyst and an agent
@@ -189,6 +194,20 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, Any]:
     report: dict[str, Any] = {"parts": args.parts}
+    if "analytics" in args.parts:
+        from bench import analytics_scale
+
+        backends = (
+            ["sqlite", "postgres"] if args.analytics_backend == "both" else [args.analytics_backend]
+        )
+        report["analytics"] = {}
+        for backend in backends:
+            result = await analytics_scale.run(backend, args.analytics_sessions)
+            print(f"\n=== analytics at scale [{backend}] ===")
+            for key, value in result.items():
+                print(f"  {key:<26}{value}")
+            report["analytics"][backend] = result
+        write_report("analytics", report["analytics"])
     if "nlu" in args.parts:
         report["nlu"] = await run_nlu(stack)
     if stack is not None and "simulate" in args.parts:
@@ -220,7 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--parts",
         default="nlu,simulate,load",
-        help="comma-separated: nlu, simulate, load, faults (not in the default run)",
+        help="comma-separated: nlu, simulate, load, analytics, faults (the last two: on request)",
+    )
+    parser.add_argument("--analytics-sessions", type=int, default=100_000)
+    parser.add_argument(
+        "--analytics-backend", choices=("sqlite", "postgres", "both"), default="postgres"
     )
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (load)")
     parser.add_argument("--think", type=float, default=0.0, help="think time in s (load)")
@@ -228,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(args.parts) - {"nlu", "simulate", "load", "faults"}
+    unknown = set(args.parts) - {"nlu", "simulate", "load", "analytics", "faults"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     logging.basicConfig(

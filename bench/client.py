@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 import httpx
+import jwt
 
 CUSTOMER_NAMES = {"C0001": "Alice Example", "C0002": "Minji Kim", "C0003": "Carol Example"}
 _ids = count(1)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def customer_token(secret: str, customer_id: str, ttl_s: int = 3600) -> str:
-    """The shop page's signed-in customer token (compact HMAC form of docs/api.md)."""
+    """The shop page's signed-in customer token (an HS256 JWT, docs/api.md)."""
     claims = {
         "sub": customer_id,
         "name": CUSTOMER_NAMES.get(customer_id, customer_id),
         "exp": int(time.time()) + ttl_s,
     }
-    first = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), first.encode(), hashlib.sha256).digest()
-    return f"{first}.{_b64(signature)}"
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class ApiError(RuntimeError):
@@ -163,7 +154,11 @@ class AgentClient:
         return None
 
     def ws_url(self) -> str:
-        return f"{ws_url(self.base_url)}/ws/agent?token={self.token}"
+        return f"{ws_url(self.base_url)}/ws/agent"
+
+    def ws_headers(self) -> dict[str, str]:
+        """Session tokens go in the Authorization header, never in the URL."""
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 async def set_faults(

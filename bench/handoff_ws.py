@@ -84,7 +84,7 @@ async def latency(base: str, ws_base: str, messages: int) -> list[float]:
     cid, token = conv["conversation_id"], conv["token"]
     samples: list[float] = []
     async with (
-        connect(f"{ws_base}/ws/agent?token={agent_token}") as agent_ws,
+        connect(f"{ws_base}/ws/agent", additional_headers=headers) as agent_ws,
         connect(f"{ws_base}/ws/conversations/{cid}?token={token}") as customer,
     ):
         await agent_ws.recv()

@@ -195,7 +195,9 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             f"{agent.base_url}/api/agent/status", json={"available": True}, headers=agent.auth
         )
         waiting: dict[str, asyncio.Future[float]] = {}
-        async with websockets.connect(agent.ws_url(), open_timeout=30) as ws:
+        async with websockets.connect(
+            agent.ws_url(), open_timeout=30, additional_headers=agent.ws_headers()
+        ) as ws:
 
             async def reader() -> None:
                 async for raw in ws:

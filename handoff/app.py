@@ -9,7 +9,8 @@ import logging
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 
-from handoff import cors, inputs
+from handoff import cors, csrf, inputs, security
+from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
@@ -23,9 +24,11 @@ from handoff.locks import make_locks
 from handoff.mail import Mailer
 from handoff.presence_registry import make_registry
 from handoff.pubsub import make_pubsub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
+from handoff.web.routes import demo_bp
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,11 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.blueprint(console_bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
+    if settings.demo_enabled:  # never in production (Settings.validate refuses it)
+        app.blueprint(demo_bp)
     inputs.register(app)
     cors.register(app)
+    csrf.register(app)
     register_error_handlers(app)
 
     @app.get("/health")
@@ -71,11 +77,17 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             db=db,
             rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
             pubsub=make_pubsub(settings.pubsub_url),
+            limits=RateLimits.from_settings(settings),
             locks=make_locks(settings.pubsub_url),
             presence=make_registry(settings.pubsub_url, settings.instance),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
+        await security.warm_up()
+        if settings.analytics_live_seconds > 0:
+            live = LiveComputer(db, settings)
+            app.ctx.analytics_live = live
+            app.ctx.hub.spawn(live.run(), name="analytics-live")
         log.info(
             "handoff service starting",
             extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
@@ -93,12 +105,19 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         hub: Hub | None = getattr(app.ctx, "hub", None)
         if hub is None:
             return
+        live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
+        if live is not None:
+            live.stop()
+            running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
+            with contextlib.suppress(Exception):
+                await asyncio.wait(running, timeout=5)
         for task in list(hub.tasks):
             task.cancel()
         for task in list(hub.tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await hub.pubsub.close()
+        await hub.limits.close()
         await hub.locks.close()
         await hub.presence.close()
         await hub.rasa.close()

@@ -25,9 +25,11 @@ def is_cross_origin_path(path: str) -> bool:
 
 
 def same_origin(request: Request, origin: str) -> bool:
-    """The page was served by this service (the console, the demo page)."""
-    host = request.headers.get("host", "")
-    return origin.split("://", 1)[-1].lower() == host.lower()
+    """The page was served by this service (the console, the demo page). The host is the
+    request's effective host: `SANIC_SERVER_NAME`, else the proxy's forwarded host when Sanic
+    trusts the proxy, else the `Host` header."""
+    host = request.host
+    return bool(host) and origin.split("://", 1)[-1].lower() == host.lower()
 
 
 def allowed(settings: Settings, request: Request, origin: str) -> bool:
@@ -65,6 +67,7 @@ PREFLIGHT_PATHS = (
     CUSTOMER_API + "/<conversation_id:str>",
     CUSTOMER_API + "/<conversation_id:str>/messages",
     CUSTOMER_API + "/<conversation_id:str>/leave",
+    CUSTOMER_API + "/<conversation_id:str>/token",
     CUSTOMER_API + "/<conversation_id:str>/attachments",
     CUSTOMER_API + "/<conversation_id:str>/attachments/<attachment_id:str>",
     CUSTOMER_API + "/<conversation_id:str>/attachments/<attachment_id:str>/thumbnail",

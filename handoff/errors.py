@@ -52,3 +52,15 @@ class PayloadTooLarge(DomainError):
 
 class BotUnavailable(Exception):
     """Rasa could not be reached or answered with an error (not shown to clients as such)."""
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was reached; `retry_after` (seconds) also goes into the `Retry-After`
+    header."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, retry_after=retry_after)
+        self.retry_after = retry_after

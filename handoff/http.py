@@ -9,7 +9,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json, raw
 
-from handoff.errors import INTERNAL_ERROR, BadRequest, DomainError
+from handoff.errors import INTERNAL_ERROR, BadRequest, DomainError, TooManyRequests
 from handoff.hub import Hub
 from handoff.inputs import parse_json_object
 
@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 def hub_of(request: Request) -> Hub:
     hub: Hub = request.app.ctx.hub
     return hub
+
+
+def client_address(request: Request) -> str:
+    """The client's address: from the proxy headers when Sanic is told to trust them
+    (`SANIC_PROXIES_COUNT`, `SANIC_REAL_IP_HEADER`, `SANIC_FORWARDED_SECRET`), else the peer."""
+    return request.remote_addr or request.ip or "unknown"
 
 
 def json_body(request: Request) -> dict[str, Any]:
@@ -35,7 +41,10 @@ def error_json(status: int, code: str, message: str, **extra: Any) -> HTTPRespon
 def register_error_handlers(app: Sanic) -> None:
     @app.exception(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> HTTPResponse:
-        return error_json(exc.status, exc.code, exc.message, **exc.extra)
+        response = error_json(exc.status, exc.code, exc.message, **exc.extra)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception(SanicException)
     async def sanic_error(request: Request, exc: SanicException) -> HTTPResponse:

@@ -13,6 +13,7 @@ from handoff.locks import ConversationLocks, LocalLocks
 from handoff.mail import Mailer
 from handoff.presence_registry import LocalRegistry, PresenceRegistry
 from handoff.pubsub import PubSub
+from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 
 
@@ -22,6 +23,7 @@ class Hub:
     db: Database
     rasa: RasaClient
     pubsub: PubSub
+    limits: RateLimits
     mailer: Mailer
     attachments: FileStorage
     # per-conversation turn order (handoff.locks: Redis-backed with a redis:// pub/sub URL)

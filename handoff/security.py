@@ -1,14 +1,20 @@
-"""Tokens and passwords: conversation tokens, the shop's customer token, agent sessions."""
+"""Tokens and passwords: conversation tokens, the shop's customer token, agent sessions.
+
+Both signed token kinds are HS256 JWTs (PyJWT; the signature check is constant-time):
+conversation tokens are issued here with `HANDOFF_SECRET`, customer tokens by the shop with
+`HANDOFF_SHOP_SECRET`. Anything that is not a well-formed, correctly signed, unexpired token of
+the right kind is `Unauthorized` (401), never an exception of its own."""
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import hashlib
-import hmac
-import json
+import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -17,37 +23,97 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from handoff.errors import Unauthorized
 
+ALGORITHM = "HS256"
+MAX_TOKEN_LENGTH = 4096
+CONVERSATION_AUDIENCE = "handoff:conversation"
+# A conversation token expired less than this long ago can still be exchanged for a fresh one
+# (a browser tab that slept past the widget's refresh timer keeps its conversation).
+REFRESH_GRACE_SECONDS = 300
+SESSION_COOKIE = "handoff_session"
+
 _hasher = PasswordHasher()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+@dataclass(frozen=True)
+class _Kind:
+    invalid_code: str
+    invalid_message: str
+    expired_code: str
+    expired_message: str
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+_CONVERSATION = _Kind(
+    "unauthorized",
+    "Invalid conversation token.",
+    "conversation_token_expired",
+    "The conversation token has expired; exchange it for a new one.",
+)
+_CUSTOMER = _Kind(
+    "invalid_customer_token",
+    "The customer token is invalid.",
+    "customer_token_expired",
+    "The customer token has expired; reload the page.",
+)
 
 
-def _sign(secret: str, message: str) -> str:
-    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+def _decode(
+    kind: _Kind,
+    secret: str,
+    token: object,
+    *,
+    audience: str | None = None,
+    now: float | None = None,
+    grace: float = 0.0,
+) -> dict[str, Any]:
+    """The claims of a valid token of this kind (`sub` and `exp` required)."""
+    if not isinstance(token, str) or not token.isascii() or len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized(kind.invalid_message, code=kind.invalid_code)
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            options={"require": ["sub", "exp"], "verify_exp": False, "verify_aud": bool(audience)},
+        )
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        raise Unauthorized(kind.invalid_message, code=kind.invalid_code) from exc
+    exp = claims.get("exp")
+    sub = claims.get("sub")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool) or not isinstance(sub, str):
+        raise Unauthorized(kind.invalid_message, code=kind.invalid_code)
+    if not sub:
+        raise Unauthorized(kind.invalid_message, code=kind.invalid_code)
+    if exp + grace <= (time.time() if now is None else now):
+        raise Unauthorized(kind.expired_message, code=kind.expired_code)
+    return claims
 
 
 # --- conversation tokens -------------------------------------------------------------------
 
 
-def conversation_token(secret: str, conversation_id: str) -> str:
-    return f"{conversation_id}.{_sign(secret, 'conversation:' + conversation_id)}"
+def conversation_token(
+    secret: str, conversation_id: str, *, ttl_seconds: int, now: float | None = None
+) -> str:
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "sub": conversation_id,
+        "aud": CONVERSATION_AUDIENCE,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def conversation_from_token(secret: str, token: str) -> str:
-    """The conversation id a token grants; Unauthorized when the signature is wrong."""
-    conversation_id, _, signature = token.rpartition(".")
-    if not conversation_id or not signature:
-        raise Unauthorized("Invalid conversation token.")
-    expected = _sign(secret, "conversation:" + conversation_id)
-    if not hmac.compare_digest(expected, signature):
-        raise Unauthorized("Invalid conversation token.")
-    return conversation_id
+def conversation_from_token(
+    secret: str, token: str, *, now: float | None = None, grace: float = 0.0
+) -> str:
+    """The conversation id a token grants; Unauthorized when it is invalid or expired
+    (`grace` seconds after expiry still count as valid: the refresh endpoint's allowance)."""
+    claims = _decode(
+        _CONVERSATION, secret, token, audience=CONVERSATION_AUDIENCE, now=now, grace=grace
+    )
+    return str(claims["sub"])
 
 
 # --- the shop's signed-in customer ---------------------------------------------------------
@@ -61,53 +127,17 @@ class ShopCustomer:
 
 
 def shop_customer_token(secret: str, claims: dict[str, Any]) -> str:
-    """Compact HMAC form (what a shop without a JWT library can produce); used by tests too."""
-    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{body}.{_sign(secret, body)}"
+    """What the shop's back end issues (an HS256 JWT with `sub`, `exp`, optional `name`); the
+    demo page and the tests use it."""
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify_shop_token(secret: str, token: str, *, now: float | None = None) -> ShopCustomer:
-    now = time.time() if now is None else now
-    parts = token.split(".")
-    if len(parts) == 3:
-        try:
-            claims = jwt.decode(
-                token, secret, algorithms=["HS256"], options={"require": ["sub", "exp"]}
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized(
-                "The customer token has expired; reload the page.", code="customer_token_expired"
-            ) from exc
-        except jwt.PyJWTError as exc:
-            raise Unauthorized(
-                "The customer token is invalid.", code="invalid_customer_token"
-            ) from exc
-    elif len(parts) == 2:
-        body, signature = parts
-        if not hmac.compare_digest(_sign(secret, body), signature):
-            raise Unauthorized("The customer token is invalid.", code="invalid_customer_token")
-        try:
-            claims = json.loads(_unb64(body))
-        except ValueError as exc:
-            raise Unauthorized(
-                "The customer token is invalid.", code="invalid_customer_token"
-            ) from exc
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-        if not isinstance(exp, (int, float)):
-            raise Unauthorized("The customer token has no expiry.", code="invalid_customer_token")
-        if exp < now:
-            raise Unauthorized(
-                "The customer token has expired; reload the page.", code="customer_token_expired"
-            )
-    else:
-        raise Unauthorized("The customer token is invalid.", code="invalid_customer_token")
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise Unauthorized("The customer token has no subject.", code="invalid_customer_token")
+    claims = _decode(_CUSTOMER, secret, token, now=now)
     name = claims.get("name")
     email = claims.get("email")
     return ShopCustomer(
-        customer_id=sub,
+        customer_id=str(claims["sub"]),
         name=name if isinstance(name, str) else None,
         email=email if isinstance(email, str) and "@" in email and len(email) <= 254 else None,
     )
@@ -125,6 +155,39 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash with the current parameters that no password matches (for unknown e-mails)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+@lru_cache(maxsize=1)
+def _password_pool() -> ThreadPoolExecutor:
+    # argon2 takes ~100 ms of CPU and 64 MiB per check: a few threads, never the event loop.
+    return ThreadPoolExecutor(
+        max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="argon2"
+    )
+
+
+def _check(password_hash: str | None, password: str) -> bool:
+    if password_hash is None:
+        verify_password(_dummy_hash(), password)  # the same work as for a real account
+        return False
+    return verify_password(password_hash, password)
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread; `None` (no such account) costs the same time and
+    is always False, so response times do not tell which e-mails have accounts."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_password_pool(), _check, password_hash, password)
+
+
+async def warm_up() -> None:
+    """Compute the dummy hash before the first login needs it."""
+    await asyncio.get_running_loop().run_in_executor(_password_pool(), _dummy_hash)
 
 
 def new_session_token() -> str:

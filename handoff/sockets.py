@@ -24,7 +24,7 @@ async def send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
 
 
 async def send_error(ws: WebsocketImplProtocol, exc: DomainError) -> None:
-    await send(ws, {"type": "error", "code": exc.code, "message": exc.message})
+    await send(ws, {"type": "error", "code": exc.code, "message": exc.message, **exc.extra})
 
 
 async def refuse(ws: WebsocketImplProtocol, exc: DomainError) -> None:

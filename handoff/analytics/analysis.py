@@ -27,6 +27,9 @@ from handoff.analytics.events import (
 )
 
 ASK_RE = re.compile(r"^(?:action|utter)_ask_(?P<slot>[a-z_]+)$")
+# The bot closes the conversation: it says goodbye or asks the closing CES question.
+CLOSING_ACTIONS = frozenset({"utter_goodbye", "utter_ask_ces"})
+CES_PAYLOAD_RE = re.compile(r'^/ces\{"ces_score":\s*"?([1-7])"?\}$')
 KNOWN_WHEN_VERIFIED = frozenset({"email", "postcode", "customer_id"})
 
 
@@ -38,6 +41,7 @@ class ConversationInfo:
     customer_id: str | None = None  # set by the shop when the customer is signed in
     email: str | None = None
     mode: str = "bot"
+    left_at: datetime | None = None  # the customer ended the chat / left the page
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,12 @@ class HandoffInfo:
     closed_at: datetime | None = None
     abandoned_at: datetime | None = None  # customer left while queued/claimed
     abandoned_status: str | None = None
+    language: str | None = None  # the queue it was routed through (the agents' team)
+    agent_id: int | None = None  # the agent holding it last
+    first_agent_id: int | None = None  # the first agent who claimed it
+    transfers: int = 0
+    first_claimed_at: datetime | None = None
+    first_agent_message_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,9 @@ class SessionInput:
     handoffs: list[HandoffInfo] = field(default_factory=list)
     customer_messages: list[CustomerMessage] = field(default_factory=list)
     key_suffix: str | None = None
+    # CES answers the handoff service recorded (table ces_ratings): (answered, score,
+    # handoff id, after = "agent" | "bot")
+    ratings: list[tuple[datetime, int, int | None, str]] = field(default_factory=list)
 
 
 def _dt(ts: float) -> datetime:
@@ -117,6 +130,12 @@ def _turns(events: list[dict[str, Any]], rules: Rules) -> list[Turn]:
     return turns
 
 
+def last_turn_before(turns: list[Turn], ts: float) -> float | None:
+    """The time of the customer's last turn before `ts`."""
+    before = [timestamp(t.event) for t in turns if timestamp(t.event) <= ts]
+    return max(before) if before else None
+
+
 def _quote(text: Any) -> str:
     text = str(text or "").strip().replace("\n", " ")
     return f"“{text[:40]}{'…' if len(text) > 40 else ''}”"
@@ -142,9 +161,13 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
     verified = conv.customer_id is not None
     language = conv.language
     orders: list[str] = []
+    ending: tuple[float, str] | None = None  # the last closing signal (time, what)
+    ces_at: float | None = None
     for event in events:
         kind = event.get("event")
         ts = timestamp(event)
+        if kind == "user" and intent_of(event) == "goodbye":
+            ending = (ts, "goodbye")
         if kind == "slot":
             name, value = event.get("name"), event.get("value")
             if name == "task_result" and isinstance(value, dict):
@@ -157,7 +180,9 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
                     score = int(float(value))
                 except (TypeError, ValueError):
                     score = 0
-                ces = score if 1 <= score <= 7 else ces
+                if 1 <= score <= 7:
+                    ces, ces_at = score, ts
+                    ending = (max(ts, ending[0] if ending else ts), "rated")
             elif name == "verified" and value is True:
                 verified = True
             elif name == "language" and isinstance(value, str) and value:
@@ -172,6 +197,10 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
             name = str(event.get("name") or "")
             if name in INFO_ACTIONS:
                 goals.append((ts, f"answered with {name}"))
+            elif name in CLOSING_ACTIONS:
+                rated = ending is not None and ending[1] == "rated"
+                still_rated = rated and (last_turn_before(turns, ts) or 0.0) <= (ces_at or 0.0)
+                ending = (ts, "rated" if still_rated else "goodbye")
             elif name == "action_handoff" and handoff_event_ts is None:
                 handoff_event_ts = ts
             match = ASK_RE.match(name)
@@ -222,14 +251,25 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
         handoff is not None and handoff.closed_at is None and handoff.abandoned_at is None
     )
     inactive = (now.timestamp() - last_activity) >= rules.inactivity_seconds
-    closed = (
-        inp.next_start is not None
-        or inactive
-        or conv.mode == "closed"
-        or (handoff is not None and not handoff_open)
-    )
-    if handoff_open and not inactive and inp.next_start is None:
-        closed = False
+    closed_by: str | None = None
+    if inp.next_start is not None:
+        closed_by = "next_session"
+    elif handoff is not None and not handoff_open:
+        if handoff.closed_at is not None:
+            closed_by = "handed_back" if handoff.status == "handed_back" else "resolved"
+        else:
+            closed_by = "queue_left"
+    elif handoff_open:
+        closed_by = "inactivity" if inactive else None
+    elif ending is not None and all(timestamp(t.event) <= ending[0] for t in turns):
+        closed_by = ending[1]
+    elif conv.left_at is not None and _ts(conv.left_at) >= last_activity - 1:
+        closed_by = "left"
+    elif conv.mode == "closed":
+        closed_by = "conversation_closed"
+    elif inactive:
+        closed_by = "inactivity"
+    closed = closed_by is not None
     valid_goal = None
     if goals:
         last_goal = goals[-1]
@@ -261,6 +301,35 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
                 wait = _secs(requested, _ts(handoff.abandoned_at))
     if valid_goal is not None:
         seconds_to_resolution = _secs(first_turn, valid_goal[0])
+    rated_here = [r for r in inp.ratings if start - 5 <= _ts(r[0]) < window_end]
+    if ces is None and rated_here:  # the service asked (after an agent / a customer's end)
+        ces, ces_at = rated_here[-1][1], _ts(rated_here[-1][0])
+    if ces is None:  # a rating the store holds but the tracker does not
+        for m in messages:
+            match = CES_PAYLOAD_RE.match((m.text or "").strip())
+            if match:
+                ces, ces_at = int(match.group(1)), _ts(m.at)
+    # the agents' side ----------------------------------------------------------------------
+    agent_id = first_agent_id = first_response = agent_ces = None
+    team = None
+    transfers = 0
+    handed_back = False
+    if handoff is not None:
+        team = (handoff.language or conv.language or "en")[:16]
+        first_claim = handoff.first_claimed_at or handoff.claimed_at
+        if first_claim is not None:
+            agent_id = handoff.agent_id
+            first_agent_id = handoff.first_agent_id or handoff.agent_id
+        transfers = handoff.transfers
+        handed_back = handoff.status == "handed_back"
+        if handoff.first_agent_message_at is not None:
+            first_response = _secs(_ts(handoff.requested_at), _ts(handoff.first_agent_message_at))
+        if ces is not None and ces_at is not None and first_claim is not None:
+            if ces_at >= _ts(first_claim):
+                agent_ces = ces
+        after_agent = [r for r in inp.ratings if r[3] == "agent" and r[2] == handoff.id]
+        if after_agent and first_claim is not None:
+            agent_ces = after_agent[-1][1]
 
     explanation_tail = _describe(tasks, fallbacks, turns)
     if not substantive:
@@ -358,6 +427,14 @@ def analyse(inp: SessionInput, rules: Rules, now: datetime) -> dict[str, Any]:
         "verified": verified,
         "reopened": False,
         "repeat_contact": False,
+        "closed_by": closed_by,
+        "agent_id": agent_id,
+        "first_agent_id": first_agent_id,
+        "team": team,
+        "first_response_seconds": first_response,
+        "transfers": transfers,
+        "handed_back": handed_back,
+        "agent_ces_score": agent_ces,
         "details": {
             "base_explanation": explanation,
             "tasks": tasks,

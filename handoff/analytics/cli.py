@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from handoff.analytics.analysis import Rules
-from handoff.analytics.queries import OUTCOMES, Filters, dashboard, parse_filters
+from handoff.analytics.live import acquire, holder_id, last_update, record_run, release
+from handoff.analytics.queries import OUTCOMES, Filters, agents, dashboard, parse_filters
 from handoff.analytics.settings import AnalyticsSettings
 from handoff.config import SettingsError
 from handoff.errors import DomainError
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
+from handoff.store.models import utcnow
 
 log = logging.getLogger("handoff.analytics")
+LEASE_SECONDS = 300.0  # renewed after every batch
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -29,6 +32,7 @@ def _filters(args: argparse.Namespace) -> Filters:
             "until": args.until,
             "language": args.language,
             "task": args.task,
+            "agent": args.agent,
         }
     )
 
@@ -46,7 +50,9 @@ def render_report(data: dict[str, Any]) -> str:
     f = data["filters"]
     lines = [
         f"Containment report  since {f['since'] or 'start'}  until {f['until'] or 'now'}"
-        f"  language {f['language'] or 'all'}  task {f['task'] or 'all'}",
+        f"  language {f['language'] or 'all'}  task {f['task'] or 'all'}"
+        f"  agent {f.get('agent') or 'all'}",
+        f"last updated {data.get('updated_at') or 'never (no computation has run yet)'}",
         "",
         f"{'sessions':<32}{s['sessions']:>10}",
         f"{'substantive, closed':<32}{s['substantive_closed']:>10}",
@@ -88,7 +94,41 @@ def render_report(data: dict[str, Any]) -> str:
     lines += ["", "Top fallback utterances (masked)"]
     for u in data["fallback_utterances"]:
         lines.append(f"  {u['count']:>5}  {u['text']}  → {u['likely_intent'] or '?'}")
+    lines += render_agents(data)
     return "\n".join(lines) + "\n"
+
+
+def render_agents(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Agents (handled, median first response s, median handling s, hand-backs, transfers,"
+        " CES after a human: n / mean)",
+    ]
+    for a in data.get("agents", []):
+        lines.append(
+            f"  {a['name'][:28]:<30}{a['handled']:>6}{_fmt(a['first_response_median_s']):>8}"
+            f"{_fmt(a['handling_median_s']):>8}{a['handed_back']:>6}{a['transfers']:>6}"
+            f"   {a['ces_after_human_n']} / {_fmt(a['ces_after_human_mean'])}"
+        )
+    if not data.get("agents"):
+        lines.append("  –")
+    lines += [
+        "",
+        "Teams by language queue (handoffs, handled, left the queue, median wait s,"
+        " median first response s, median handling s, hand-backs, transfers)",
+    ]
+    for t in data.get("teams", []):
+        lines.append(
+            f"  {t['team']:<10}{t['handoffs']:>8}{t['handled']:>8}{t['abandoned_in_queue']:>6}"
+            f"{_fmt(t['queue_wait_median_s']):>8}{_fmt(t['first_response_median_s']):>8}"
+            f"{_fmt(t['handling_median_s']):>8}{t['handed_back']:>6}{t['transfers']:>6}"
+        )
+    if not data.get("teams"):
+        lines.append("  –")
+    lines += ["", "Queue wait (answered / left the queue)"]
+    for b in data.get("queue_wait", []):
+        lines.append(f"  {b['bucket']:<16}{b['answered']:>8}{b['abandoned']:>8}")
+    return lines
 
 
 async def _open(path: str) -> IO[str]:
@@ -109,6 +149,8 @@ async def run(args: argparse.Namespace, settings: AnalyticsSettings) -> int:
         if args.command == "report":
             async with db.session() as session:
                 data = await dashboard(session, _filters(args))
+                data.update(await agents(session, _filters(args)))
+                data.update(await last_update(session))
             if args.json:
                 sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
             else:
@@ -154,6 +196,16 @@ async def run(args: argparse.Namespace, settings: AnalyticsSettings) -> int:
                 )
             else:
                 source = BrokerSource()
+            holder = holder_id()
+            if not await acquire(db, holder, LEASE_SECONDS):
+                sys.stderr.write("another instance is computing the analytics; try again later\n")
+                await source.close()
+                return 3
+            started = utcnow()
+
+            async def renew() -> bool:
+                return await acquire(db, holder, LEASE_SECONDS)
+
             try:
                 stats = await compute(
                     db,
@@ -161,8 +213,12 @@ async def run(args: argparse.Namespace, settings: AnalyticsSettings) -> int:
                     rules=Rules(settings.inactivity_seconds, settings.low_confidence),
                     batch_size=settings.batch_size,
                     progress=not args.quiet,
+                    full=args.full,
+                    heartbeat=renew,
                 )
+                await record_run(db, started, stats)
             finally:
+                await release(db, holder)
                 await source.close()
             sys.stdout.write(json.dumps(stats.as_dict()) + "\n")
             return 2 if stats.fetch_failures and args.source == "rasa" else 0
@@ -190,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--until", default=None, help="ISO date (inclusive)")
         p.add_argument("--language", default=None)
         p.add_argument("--task", default=None)
+        p.add_argument("--agent", default=None, help="an agent's numeric id")
 
     report = sub.add_parser("report", help="print the dashboard figures as a table")
     filters(report)
@@ -208,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rasa: fetch trackers from Rasa's HTTP API; broker: use events the consumer stored",
     )
     compute.add_argument("--quiet", action="store_true", help="no progress bar")
+    compute.add_argument("--full", action="store_true", help="recompute every conversation")
     consume = sub.add_parser("consume", help="consume Rasa's events from RabbitMQ")
     consume.add_argument("--idle-exit", type=float, default=None, help="stop after N idle seconds")
     nlu = sub.add_parser("export-nlu-review", help="fallback utterances as Rasa NLU YAML")

@@ -55,6 +55,10 @@ class AnalyticsSession(Base):
         Index("ix_analytics_sessions_language_day", "language", "day"),
         Index("ix_analytics_sessions_task_day", "task", "day"),
         Index("ix_analytics_sessions_customer_started", "customer_key", "started_at"),
+        Index("ix_analytics_sessions_outcome_day", "outcome", "day"),
+        Index("ix_analytics_sessions_agent_day", "agent_id", "day"),
+        Index("ix_analytics_sessions_team_day", "team", "day"),
+        Index("ix_analytics_sessions_started", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -97,6 +101,18 @@ class AnalyticsSession(Base):
     verified: Mapped[bool] = mapped_column(Boolean)
     reopened: Mapped[bool] = mapped_column(Boolean, default=False)
     repeat_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # goodbye | rated | left | resolved | handed_back | queue_left | next_session | inactivity |
+    # conversation_closed (what closed the session; None while open)
+    closed_by: Mapped[str | None] = mapped_column(String(24))
+    # the agents' side (escalated sessions with a handoff; the team is the handoff's
+    # language queue, the skill group agents are routed by)
+    agent_id: Mapped[int | None] = mapped_column(Integer)  # the agent who closed the handoff
+    first_agent_id: Mapped[int | None] = mapped_column(Integer)  # the agent who claimed it
+    team: Mapped[str | None] = mapped_column(String(16))
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    handed_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    agent_ces_score: Mapped[int | None] = mapped_column(Integer)  # CES given after a human
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -123,3 +139,17 @@ class AnalyticsUtterance(Base):
     likely_intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnalyticsLease(Base):
+    """One row per background job: who may run it until when (several service instances share
+    one database; the holder renews the lease, the others skip), and when it last finished."""
+
+    __tablename__ = "analytics_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(80))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics import store
@@ -40,9 +40,17 @@ from handoff.analytics.models import (
 from handoff.analytics.progress import Progress
 from handoff.analytics.sources import EventSource
 from handoff.store.db import Database
-from handoff.store.models import Conversation, Handoff, HandoffEvent, Message, utcnow
+from handoff.store.models import (
+    CesRating,
+    Conversation,
+    Handoff,
+    HandoffEvent,
+    Message,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
+CHUNK = 500
 ROW_FIELDS = [
     c.name for c in AnalyticsSession.__table__.columns if c.name not in ("id", "computed_at")
 ]
@@ -61,7 +69,9 @@ class ComputeStats:
         return dict(self.__dict__)
 
 
-async def changed_conversations(session: AsyncSession) -> list[str]:
+async def changed_conversations(session: AsyncSession) -> tuple[list[str], list[str]]:
+    """(conversations whose events may have changed: fetch and recompute them,
+    conversations with sessions still open: recompute them from the stored events)."""
     state = AnalyticsConversationState
     conv_rows = await session.execute(
         select(Conversation.id)
@@ -70,9 +80,9 @@ async def changed_conversations(session: AsyncSession) -> list[str]:
             or_(
                 state.conversation_id.is_(None),
                 state.dirty.is_(True),
-                state.has_open.is_(True),
                 state.seen_updated_at.is_(None),
                 Conversation.updated_at > state.seen_updated_at,
+                Conversation.left_at > state.computed_at,
             )
         )
     )
@@ -88,11 +98,19 @@ async def changed_conversations(session: AsyncSession) -> list[str]:
         .where(or_(state.conversation_id.is_(None), newest.c.max_id > state.seen_handoff_event_id))
     )
     ids.update(r[0] for r in he_rows)
-    other = await session.execute(
-        select(state.conversation_id).where(or_(state.dirty.is_(True), state.has_open.is_(True)))
+    rated = await session.execute(  # CES answers the service recorded since the last run
+        select(CesRating.conversation_id)
+        .join(state, state.conversation_id == CesRating.conversation_id)
+        .where(CesRating.answered_at > state.computed_at)
     )
-    ids.update(r[0] for r in other)
-    return sorted(ids)
+    ids.update(r[0] for r in rated)
+    dirty = await session.execute(select(state.conversation_id).where(state.dirty.is_(True)))
+    ids.update(r[0] for r in dirty)
+    still_open = await session.execute(
+        select(state.conversation_id).where(state.has_open.is_(True))
+    )
+    recompute = {r[0] for r in still_open} - ids
+    return sorted(ids), sorted(recompute)
 
 
 async def _inputs(
@@ -100,25 +118,60 @@ async def _inputs(
 ) -> list[SessionInput]:
     convs = {
         c.id: c
-        for c in (await session.scalars(select(Conversation).where(Conversation.id.in_(ids))))
+        for c in (
+            await session.scalars(
+                select(Conversation).where(store.in_ids(session, Conversation.id, ids))
+            )
+        )
     }
     handoffs: dict[str, list[HandoffInfo]] = defaultdict(list)
     hrows = (
         await session.scalars(
-            select(Handoff).where(Handoff.conversation_id.in_(ids)).order_by(Handoff.requested_at)
+            select(Handoff)
+            .where(store.in_ids(session, Handoff.conversation_id, ids))
+            .order_by(Handoff.requested_at)
         )
     ).all()
     abandoned: dict[int, tuple[datetime, str | None]] = {}
+    first_claim: dict[int, tuple[datetime, int | None]] = {}
+    transfers: dict[int, int] = defaultdict(int)
+    agent_messages: dict[str, list[datetime]] = defaultdict(list)
     if hrows:
         erows = await session.execute(
-            select(HandoffEvent.handoff_id, HandoffEvent.at, HandoffEvent.data)
-            .where(HandoffEvent.conversation_id.in_(ids), HandoffEvent.type == "abandoned")
-            .order_by(HandoffEvent.at)
+            select(
+                HandoffEvent.handoff_id,
+                HandoffEvent.type,
+                HandoffEvent.at,
+                HandoffEvent.agent_id,
+                HandoffEvent.data,
+            )
+            .where(
+                store.in_ids(session, HandoffEvent.conversation_id, ids),
+                HandoffEvent.type.in_(("abandoned", "claimed", "transferred")),
+            )
+            .order_by(HandoffEvent.at, HandoffEvent.id)
         )
-        for hid, at, data in erows:
-            abandoned.setdefault(hid, (at, (data or {}).get("status")))
+        for hid, kind, at, agent, data in erows:
+            if kind == "abandoned":
+                abandoned.setdefault(hid, (at, (data or {}).get("status")))
+            elif kind == "claimed":
+                first_claim.setdefault(hid, (at, agent))
+            else:
+                transfers[hid] += 1
+        arows = await session.execute(
+            select(Message.conversation_id, Message.created_at)
+            .where(store.in_ids(session, Message.conversation_id, ids), Message.role == "agent")
+            .order_by(Message.conversation_id, Message.seq)
+        )
+        for cid, at in arows:
+            agent_messages[cid].append(at)
     for h in hrows:
         left = abandoned.get(h.id)
+        claim = first_claim.get(h.id)
+        first_reply = next(
+            (at for at in agent_messages.get(h.conversation_id, []) if at >= h.requested_at),
+            None,
+        )
         # A customer who left an unclaimed handoff abandoned the queue.
         left_at = left[0] if left and h.claimed_at is None else None
         handoffs[h.conversation_id].append(
@@ -131,16 +184,38 @@ async def _inputs(
                 closed_at=h.closed_at,
                 abandoned_at=left_at,
                 abandoned_status=left[1] if left else None,
+                language=h.language,
+                agent_id=h.agent_id,
+                first_agent_id=claim[1] if claim else None,
+                transfers=transfers.get(h.id, 0),
+                first_claimed_at=claim[0] if claim else h.claimed_at,
+                first_agent_message_at=first_reply,
             )
         )
     messages: dict[str, list[CustomerMessage]] = defaultdict(list)
     mrows = await session.execute(
         select(Message.conversation_id, Message.created_at, Message.text)
-        .where(Message.conversation_id.in_(ids), Message.role == "customer")
+        .where(store.in_ids(session, Message.conversation_id, ids), Message.role == "customer")
         .order_by(Message.conversation_id, Message.seq)
     )
     for cid, at, text in mrows:
         messages[cid].append(CustomerMessage(at=at, text=text))
+
+    ratings: dict[str, list[tuple[datetime, int, int | None, str]]] = defaultdict(list)
+    rrows = await session.execute(
+        select(
+            CesRating.conversation_id,
+            CesRating.answered_at,
+            CesRating.score,
+            CesRating.handoff_id,
+            CesRating.after,
+        )
+        .where(store.in_ids(session, CesRating.conversation_id, ids), CesRating.score.is_not(None))
+        .order_by(CesRating.answered_at)
+    )
+    for cid, answered, score, hid, after in rrows:
+        if answered is not None and score is not None:
+            ratings[cid].append((answered, int(score), hid, str(after)))
 
     inputs: list[SessionInput] = []
     for cid in ids:
@@ -152,6 +227,7 @@ async def _inputs(
             customer_id=conv.customer_id if conv else None,
             email=conv.email if conv else None,
             mode=conv.mode if conv else "bot",
+            left_at=conv.left_at if conv else None,
         )
         sessions = split_sessions(events.get(cid, []))
         conv_handoffs = handoffs.get(cid, [])
@@ -165,6 +241,7 @@ async def _inputs(
                     next_start=nxt,
                     handoffs=conv_handoffs,
                     customer_messages=messages.get(cid, []),
+                    ratings=ratings.get(cid, []),
                 )
             )
         # Handoffs no tracker session covers (Rasa was unreachable): their own session.
@@ -182,6 +259,7 @@ async def _inputs(
                     handoffs=[ho],
                     customer_messages=messages.get(cid, []),
                     key_suffix=f"h{ho.id}",
+                    ratings=[r for r in ratings.get(cid, []) if r[2] == ho.id],
                 )
             )
     return inputs
@@ -210,7 +288,7 @@ async def _link(
             chunk = sorted(keys)[chunk_start : chunk_start + 300]
             found = await session.scalars(
                 select(AnalyticsSession).where(
-                    AnalyticsSession.customer_key.in_(chunk),
+                    store.in_ids(session, AnalyticsSession.customer_key, chunk),
                     AnalyticsSession.conversation_id.not_in(ids),
                     AnalyticsSession.started_at >= earliest,
                 )
@@ -230,118 +308,149 @@ async def _link(
     return changed
 
 
+def _utterance_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for u in row["details"]["failed_utterances"]:
+        text = u["text"][:2000]
+        out.append(
+            {
+                "session_key": row["session_key"],
+                "conversation_id": row["conversation_id"],
+                "day": row["day"],
+                "language": row["language"],
+                "task": row["task"],
+                "kind": u["kind"],
+                "text": text,
+                "text_norm": " ".join(text.lower().split())[:200],
+                "intent": u["intent"],
+                "likely_intent": u["likely_intent"],
+                "confidence": u["confidence"],
+                "at": datetime.fromtimestamp(u["at"], row["started_at"].tzinfo),
+            }
+        )
+    return out
+
+
 async def _write(
     session: AsyncSession, ids: Sequence[str], rows: list[dict[str, Any]], stats: ComputeStats
 ) -> None:
-    existing = {
-        r.session_key: r
-        for r in await session.scalars(
-            select(AnalyticsSession).where(AnalyticsSession.conversation_id.in_(ids))
+    """Write only rows that differ, in bulk: one SELECT of the stored rows, one DELETE of the
+    changed/stale ones, one multi-row INSERT (sessions and utterances)."""
+    table = cast(Table, AnalyticsSession.__table__)
+    columns = [table.c[name] for name in ROW_FIELDS]
+    existing: dict[str, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        result = await session.execute(
+            select(*columns).where(
+                store.in_ids(session, table.c.conversation_id, ids[start : start + CHUNK])
+            )
         )
-    }
+        existing.update({r.session_key: r for r in result})
     now = utcnow()
-    rewrite_utterances: list[dict[str, Any]] = []
+    fresh: list[dict[str, Any]] = []
     produced = set()
     for row in rows:
         produced.add(row["session_key"])
         current = existing.get(row["session_key"])
-        if current is None:
-            session.add(AnalyticsSession(**row, computed_at=now))
-            rewrite_utterances.append(row)
-            stats.sessions_written += 1
-            continue
-        if all(_same(getattr(current, f), row[f]) for f in ROW_FIELDS):
+        if current is not None and all(_same(getattr(current, f), row[f]) for f in ROW_FIELDS):
             stats.sessions_unchanged += 1
             continue
-        for f in ROW_FIELDS:
-            setattr(current, f, row[f])
-        current.computed_at = now
-        rewrite_utterances.append(row)
-        stats.sessions_written += 1
+        fresh.append({**row, "computed_at": now})
     stale = [key for key in existing if key not in produced]
-    if stale:
+    replaced = [r["session_key"] for r in fresh if r["session_key"] in existing]
+    gone = stale + replaced
+    for start in range(0, len(gone), CHUNK):
+        chunk = gone[start : start + CHUNK]
         await session.execute(
-            delete(AnalyticsSession).where(AnalyticsSession.session_key.in_(stale))
+            delete(table).where(store.in_ids(session, table.c.session_key, chunk))
         )
-        await session.execute(
-            delete(AnalyticsUtterance).where(AnalyticsUtterance.session_key.in_(stale))
-        )
-        stats.sessions_deleted += len(stale)
-    if rewrite_utterances:
-        keys = [r["session_key"] for r in rewrite_utterances]
-        await session.execute(
-            delete(AnalyticsUtterance).where(AnalyticsUtterance.session_key.in_(keys))
-        )
-        for row in rewrite_utterances:
-            for u in row["details"]["failed_utterances"]:
-                text = u["text"][:2000]
-                session.add(
-                    AnalyticsUtterance(
-                        session_key=row["session_key"],
-                        conversation_id=row["conversation_id"],
-                        day=row["day"],
-                        language=row["language"],
-                        task=row["task"],
-                        kind=u["kind"],
-                        text=text,
-                        text_norm=" ".join(text.lower().split())[:200],
-                        intent=u["intent"],
-                        likely_intent=u["likely_intent"],
-                        confidence=u["confidence"],
-                        at=datetime.fromtimestamp(u["at"], row["started_at"].tzinfo),
-                    )
-                )
+    utterance_keys = gone + [r["session_key"] for r in fresh if r["session_key"] not in existing]
+    if existing:
+        u = cast(Table, AnalyticsUtterance.__table__)
+        for start in range(0, len(utterance_keys), CHUNK):
+            chunk = utterance_keys[start : start + CHUNK]
+            await session.execute(delete(u).where(store.in_ids(session, u.c.session_key, chunk)))
+    stats.sessions_deleted += len(stale)
+    stats.sessions_written += len(fresh)
+    await store.bulk_insert(session, table, fresh)
+    utterances = [u for row in fresh for u in _utterance_rows(row)]
+    await store.bulk_insert(session, cast(Table, AnalyticsUtterance.__table__), utterances)
 
 
 async def _update_state(
     session: AsyncSession, ids: Sequence[str], rows: list[dict[str, Any]], fetch_ok: set[str]
 ) -> None:
-    convs = dict(
-        (
-            await session.execute(
-                select(Conversation.id, Conversation.updated_at).where(Conversation.id.in_(ids))
-            )
-        ).all()
-    )
-    counts = dict(
-        (
-            await session.execute(
-                select(AnalyticsEvent.conversation_id, func.count(AnalyticsEvent.id))
-                .where(AnalyticsEvent.conversation_id.in_(ids))
-                .group_by(AnalyticsEvent.conversation_id)
-            )
-        ).all()
-    )
-    he = dict(
-        (
-            await session.execute(
-                select(HandoffEvent.conversation_id, func.max(HandoffEvent.id))
-                .where(HandoffEvent.conversation_id.in_(ids))
-                .group_by(HandoffEvent.conversation_id)
-            )
-        ).all()
-    )
-    open_ids = {r["conversation_id"] for r in rows if r["outcome"] == "open"}
-    states = {
-        s.conversation_id: s
-        for s in await session.scalars(
-            select(AnalyticsConversationState).where(
-                AnalyticsConversationState.conversation_id.in_(ids)
-            )
+    """One upsert of the bookkeeping rows of the batch."""
+    convs: dict[str, Any] = {}
+    he: dict[str, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        convs.update(
+            (
+                await session.execute(
+                    select(Conversation.id, Conversation.updated_at).where(
+                        store.in_ids(session, Conversation.id, chunk)
+                    )
+                )
+            ).all()
         )
-    }
+        he.update(
+            (
+                await session.execute(
+                    select(HandoffEvent.conversation_id, func.max(HandoffEvent.id))
+                    .where(store.in_ids(session, HandoffEvent.conversation_id, chunk))
+                    .group_by(HandoffEvent.conversation_id)
+                )
+            ).all()
+        )
+    open_ids = {r["conversation_id"] for r in rows if r["outcome"] == "open"}
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["conversation_id"]] += 1
     now = utcnow()
-    for cid in ids:
-        state = states.get(cid)
-        if state is None:
-            state = AnalyticsConversationState(conversation_id=cid)
-            session.add(state)
-        state.dirty = cid not in fetch_ok
-        state.has_open = cid in open_ids
-        state.seen_updated_at = convs.get(cid)
-        state.seen_events = int(counts.get(cid, 0))
-        state.seen_handoff_event_id = int(he.get(cid) or 0)
-        state.computed_at = now
+    values = [
+        {
+            "conversation_id": cid,
+            "dirty": cid not in fetch_ok,
+            "has_open": cid in open_ids,
+            "seen_updated_at": convs.get(cid),
+            "seen_events": counts.get(cid, 0),
+            "seen_handoff_event_id": int(he.get(cid) or 0),
+            "computed_at": now,
+        }
+        for cid in ids
+    ]
+    for start in range(0, len(values), CHUNK):
+        stmt = store.dialect_insert(session, AnalyticsConversationState)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["conversation_id"],
+            set_={
+                name: stmt.excluded[name]
+                for name in (
+                    "dirty",
+                    "has_open",
+                    "seen_updated_at",
+                    "seen_events",
+                    "seen_handoff_event_id",
+                    "computed_at",
+                )
+            },
+        )
+        await session.execute(stmt, values[start : start + CHUNK])
+
+
+async def mark_all_dirty(db: Database) -> int:
+    """Make the next run recompute every conversation (a full recompute)."""
+    async with db.session() as session:
+        ids = [r[0] for r in await session.execute(select(Conversation.id))]
+        ids += [
+            r[0] for r in await session.execute(select(AnalyticsEvent.conversation_id).distinct())
+        ]
+        await store.mark_dirty(session, ids)
+    return len(set(ids))
+
+
+Heartbeat = Callable[[], Awaitable[bool]]
 
 
 async def compute(
@@ -352,20 +461,30 @@ async def compute(
     now: datetime | None = None,
     batch_size: int = 200,
     progress: bool = False,
+    full: bool = False,
+    heartbeat: Heartbeat | None = None,
 ) -> ComputeStats:
+    """Compute the changed conversations (all of them with `full`). `heartbeat` is awaited
+    after every batch (the live loop renews its lease there); when it returns False the run
+    stops and leaves the rest for the next one."""
     rules = rules or Rules()
     now = now or utcnow()
     stats = ComputeStats()
+    if full:
+        await mark_all_dirty(db)
     async with db.session() as session:
-        ids = await changed_conversations(session)
-    stats.conversations = len(ids)
-    bar = Progress(len(ids), "analytics compute", enabled=progress)
-    for start in range(0, len(ids), batch_size):
-        batch = ids[start : start + batch_size]
-        fetched = await source.fetch(batch)
+        fetch_ids, recompute_ids = await changed_conversations(session)
+    work = [(cid, True) for cid in fetch_ids] + [(cid, False) for cid in recompute_ids]
+    stats.conversations = len(work)
+    bar = Progress(len(work), "analytics compute", enabled=progress)
+    for start in range(0, len(work), batch_size):
+        part = work[start : start + batch_size]
+        batch = [cid for cid, _ in part]
+        to_fetch = [cid for cid, fetch in part if fetch]
+        fetched = await source.fetch(to_fetch) if to_fetch else {}
         failures = getattr(source, "failures", {})
         fetch_ok = {cid for cid in batch if cid not in failures}
-        stats.fetch_failures.extend(cid for cid in batch if cid in failures)
+        stats.fetch_failures.extend(cid for cid in to_fetch if cid in failures)
         async with db.session() as session:
             if fetched:
                 stats.events_stored += await store.store_events(session, fetched, source.name)
@@ -377,6 +496,9 @@ async def compute(
             await _write(session, batch, rows, stats)
             await _update_state(session, batch, rows, fetch_ok)
         bar.advance(len(batch))
+        if heartbeat is not None and not await heartbeat():
+            log.warning("analytics compute stopped: the lease was lost")
+            break
     bar.close()
     log.info("analytics computed", extra=stats.as_dict())
     return stats

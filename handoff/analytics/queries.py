@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handoff.analytics.models import AnalyticsSession, AnalyticsUtterance
 from handoff.analytics.pii import mask_text
 from handoff.errors import BadRequest
+from handoff.store.models import User
 
 OUTCOMES = ("contained", "escalated", "abandoned")
 EFFORT_METRICS = (
@@ -39,6 +40,7 @@ class Filters:
     until: date | None = None
     language: str | None = None
     task: str | None = None
+    agent: int | None = None  # the agent who handled the session (agent_id)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class Filters:
             "until": self.until.isoformat() if self.until else None,
             "language": self.language,
             "task": self.task,
+            "agent": self.agent,
         }
 
 
@@ -69,6 +72,12 @@ def parse_filters(args: Mapping[str, str | None], *, today: date | None = None) 
     until = args.get("until") or None
     language = args.get("language") or None
     task = args.get("task") or None
+    agent_raw = args.get("agent") or None
+    agent = None
+    if agent_raw is not None:
+        if not agent_raw.isdigit() or len(agent_raw) > 9:
+            raise BadRequest("agent must be an agent's numeric id", field="agent")
+        agent = int(agent_raw)
     parsed_until = None
     if until:
         try:
@@ -83,6 +92,7 @@ def parse_filters(args: Mapping[str, str | None], *, today: date | None = None) 
         until=parsed_until,
         language=language,
         task=task,
+        agent=agent,
     )
     if filters.since and filters.until and filters.since > filters.until:
         raise BadRequest("since must not be after until", field="since")
@@ -98,6 +108,8 @@ def _where(query: Any, f: Filters, model: Any = AnalyticsSession) -> Any:
         query = query.where(model.language == f.language)
     if f.task:
         query = query.where(model.task == f.task)
+    if f.agent is not None and hasattr(model, "agent_id"):
+        query = query.where(model.agent_id == f.agent)
     return query
 
 
@@ -299,8 +311,181 @@ def _ces_table(rows: list[Any]) -> list[dict[str, Any]]:
     return table
 
 
-async def filter_options(session: AsyncSession) -> dict[str, list[str]]:
+async def log_is_empty(session: AsyncSession) -> bool:
+    """No session in the containment log at all (the page's "no figures yet" state)."""
+    found = await session.scalar(select(AnalyticsSession.id).limit(1))
+    return found is None
+
+
+async def filter_options(session: AsyncSession) -> dict[str, Any]:
     s = AnalyticsSession
     languages = [r[0] for r in await session.execute(select(s.language).distinct()) if r[0]]
     tasks = [r[0] for r in await session.execute(select(s.task).distinct()) if r[0]]
-    return {"languages": sorted(languages), "tasks": sorted(tasks)}
+    ids = [r[0] for r in await session.execute(select(s.agent_id).distinct()) if r[0]]
+    names = await _agent_names(session, ids)
+    agents = [{"id": i, "name": names.get(i, f"agent {i}")} for i in sorted(ids)]
+    return {"languages": sorted(languages), "tasks": sorted(tasks), "agents": agents}
+
+
+async def _agent_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {int(i): str(n) for i, n in rows}
+
+
+# Queue wait buckets (seconds, upper bound exclusive; None = no upper bound).
+WAIT_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("< 30 s", 0, 30),
+    ("30 s – 1 min", 30, 60),
+    ("1 – 2 min", 60, 120),
+    ("2 – 5 min", 120, 300),
+    ("5 – 10 min", 300, 600),
+    ("≥ 10 min", 600, None),
+)
+
+
+def _bucket(column: Any) -> Any:
+    whens = [(column < upper, label) for label, _lower, upper in WAIT_BUCKETS if upper is not None]
+    return case(*whens, else_=WAIT_BUCKETS[-1][0])
+
+
+def _medians(rows: list[Any]) -> dict[Any, float | None]:
+    hist: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, value, n in rows:
+        hist[key][int(value)] += int(n)
+    return {key: median_from_histogram(h) for key, h in hist.items()}
+
+
+async def agents(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    """The agents' side: per agent and per team (the handoff's language queue, the skill group
+    agents are routed by), the queue wait distribution and abandonment in the queue. Over
+    closed sessions with a handoff, with the dashboard's filters."""
+    t = Timer()
+    s = AnalyticsSession
+    ces_n = func.count(s.agent_ces_score)
+    per_agent = await t.run(
+        "agents",
+        session,
+        _decided(
+            select(
+                s.agent_id,
+                func.count(),
+                func.sum(case((s.handed_back.is_(True), 1), else_=0)),
+                ces_n,
+                func.sum(s.agent_ces_score),
+            ),
+            f,
+        )
+        .where(s.agent_id.is_not(None))
+        .group_by(s.agent_id),
+    )
+    agent_hist: dict[str, dict[Any, float | None]] = {}
+    for metric in ("first_response_seconds", "handoff_handling_seconds", "agent_ces_score"):
+        column = getattr(s, metric)
+        agent_hist[metric] = _medians(
+            await t.run(
+                f"agents_{metric}",
+                session,
+                _decided(select(s.agent_id, column, func.count()), f)
+                .where(s.agent_id.is_not(None), column.is_not(None))
+                .group_by(s.agent_id, column),
+            )
+        )
+    transfers = dict(
+        await t.run(
+            "agents_transfers",
+            session,
+            _decided(select(s.first_agent_id, func.sum(s.transfers)), f)
+            .where(s.first_agent_id.is_not(None))
+            .group_by(s.first_agent_id),
+        )
+    )
+    names = await _agent_names(
+        session, sorted({int(r[0]) for r in per_agent} | {int(k) for k in transfers})
+    )
+    agent_rows = []
+    for agent_id, handled, backs, n_ces, sum_ces in per_agent:
+        agent_rows.append(
+            {
+                "agent_id": agent_id,
+                "name": names.get(agent_id, f"agent {agent_id}"),
+                "handled": int(handled),
+                "first_response_median_s": agent_hist["first_response_seconds"].get(agent_id),
+                "handling_median_s": agent_hist["handoff_handling_seconds"].get(agent_id),
+                "handed_back": int(backs or 0),
+                "transfers": int(transfers.get(agent_id) or 0),
+                "ces_after_human_n": int(n_ces),
+                "ces_after_human_mean": round(sum_ces / n_ces, 2) if n_ces else None,
+                "ces_after_human_median": agent_hist["agent_ces_score"].get(agent_id),
+            }
+        )
+    agent_rows.sort(key=lambda r: (-r["handled"], r["name"]))
+    # teams --------------------------------------------------------------------------------
+    per_team = await t.run(
+        "teams",
+        session,
+        _decided(
+            select(
+                s.team,
+                func.count(),
+                func.count(s.agent_id),
+                func.sum(case((s.abandoned_in_queue.is_(True), 1), else_=0)),
+                func.sum(case((s.handed_back.is_(True), 1), else_=0)),
+                func.sum(s.transfers),
+                func.count(s.agent_ces_score),
+                func.sum(s.agent_ces_score),
+            ),
+            f,
+        )
+        .where(s.team.is_not(None))
+        .group_by(s.team),
+    )
+    team_hist: dict[str, dict[Any, float | None]] = {}
+    for metric in ("handoff_wait_seconds", "first_response_seconds", "handoff_handling_seconds"):
+        column = getattr(s, metric)
+        team_hist[metric] = _medians(
+            await t.run(
+                f"teams_{metric}",
+                session,
+                _decided(select(s.team, column, func.count()), f)
+                .where(s.team.is_not(None), column.is_not(None))
+                .group_by(s.team, column),
+            )
+        )
+    team_rows = [
+        {
+            "team": team,
+            "handoffs": int(total),
+            "handled": int(claimed),
+            "abandoned_in_queue": int(left or 0),
+            "queue_abandonment_rate": _rate(int(left or 0), int(total)),
+            "queue_wait_median_s": team_hist["handoff_wait_seconds"].get(team),
+            "first_response_median_s": team_hist["first_response_seconds"].get(team),
+            "handling_median_s": team_hist["handoff_handling_seconds"].get(team),
+            "handed_back": int(backs or 0),
+            "transfers": int(moved or 0),
+            "ces_after_human_n": int(n_ces),
+            "ces_after_human_mean": round(sum_ces / n_ces, 2) if n_ces else None,
+        }
+        for team, total, claimed, left, backs, moved, n_ces, sum_ces in sorted(per_team)
+    ]
+    # queue wait distribution ----------------------------------------------------------------
+    bucket = _bucket(s.handoff_wait_seconds)
+    waits = await t.run(
+        "queue_wait",
+        session,
+        _decided(select(bucket, s.abandoned_in_queue, func.count()), f)
+        .where(s.team.is_not(None), s.handoff_wait_seconds.is_not(None))
+        .group_by(bucket, s.abandoned_in_queue),
+    )
+    dist = {label: {"answered": 0, "abandoned": 0} for label, _, _ in WAIT_BUCKETS}
+    for label, left, n in waits:
+        dist[label]["abandoned" if left else "answered"] += int(n)
+    return {
+        "agents": agent_rows,
+        "teams": team_rows,
+        "team_basis": "language queue",
+        "queue_wait": [{"bucket": label, **counts} for label, counts in dist.items()],
+        "agent_query_ms": t.timings,
+    }

@@ -4,12 +4,14 @@ admin)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, json, raw
 
 from handoff.analytics import queries
 from handoff.analytics import services as svc
+from handoff.analytics.live import last_update
 from handoff.console.routes import requires
 from handoff.errors import Forbidden, NotFound
 from handoff.http import hub_of, int_arg
@@ -37,7 +39,7 @@ PAGE_HEADERS = {
 
 
 def _args(request: Request) -> dict[str, str | None]:
-    return {key: request.args.get(key) for key in ("since", "until", "language", "task")}
+    return {key: request.args.get(key) for key in ("since", "until", "language", "task", "agent")}
 
 
 @bp.get("/analytics")
@@ -65,7 +67,10 @@ async def summary(request: Request) -> HTTPResponse:
     filters = queries.parse_filters(_args(request))
     async with hub_of(request).db.session() as session:
         data = await queries.dashboard(session, filters)
+        data.update(await queries.agents(session, filters))
         data["options"] = await queries.filter_options(session)
+        data.update(await last_update(session))
+        data["empty"] = await queries.log_is_empty(session)
     data["charts_available"] = CHART_JS.is_file()
     return json(data)
 
@@ -84,12 +89,14 @@ async def sessions(request: Request) -> HTTPResponse:
             limit=limit,
             offset=offset,
         )
-    return json({"sessions": items, "limit": limit, "offset": offset})
+        updated = await last_update(session)
+    return json({"sessions": items, "limit": limit, "offset": offset, **updated})
 
 
 @bp.get("/api/analytics/sessions/<key:str>")
 @requires(ANALYTICS)
 async def session_detail(request: Request, key: str) -> HTTPResponse:
+    key = unquote(key)  # the page sends encodeURIComponent(key): "conv:0" arrives as "conv%3A0"
     raw_wanted = request.args.get("raw") in ("1", "true")
     if raw_wanted and request.ctx.user.role != "admin":
         raise Forbidden("Only an admin may see unmasked data.")

@@ -12,7 +12,7 @@ from handoff.analytics.models import AnalyticsSession
 from handoff.analytics.pii import mask_text, mask_value
 from handoff.analytics.queries import OUTCOMES, Filters, _where
 from handoff.errors import BadRequest, NotFound
-from handoff.store.models import Message
+from handoff.store.models import Message, User
 from handoff.views import iso
 
 LIST_FIELDS = (
@@ -27,6 +27,11 @@ LIST_FIELDS = (
     "fallbacks",
     "ces_score",
     "explanation",
+    "closed_by",
+    "agent_id",
+    "team",
+    "handoff_reason",
+    "agent_ces_score",
 )
 
 
@@ -51,12 +56,15 @@ async def list_sessions(
     if outcome:
         query = query.where(AnalyticsSession.outcome == outcome)
     query = query.order_by(AnalyticsSession.started_at.desc(), AnalyticsSession.id.desc())
-    rows = await session.scalars(query.limit(limit).offset(offset))
+    rows = list(await session.scalars(query.limit(limit).offset(offset)))
+    ids = sorted({r.agent_id for r in rows if r.agent_id is not None})
+    names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all())
     result = []
     for row in rows:
         item = {k: getattr(row, k) for k in LIST_FIELDS}
         item["explanation"] = mask_text(item["explanation"])
         item["started_at"] = iso(row.started_at)
+        item["agent_name"] = names.get(row.agent_id) if row.agent_id is not None else None
         result.append(item)
     return result
 

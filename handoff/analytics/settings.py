@@ -45,7 +45,7 @@ class AnalyticsSettings:
             rasa_url=base.rasa_url,
             rasa_token=base.rasa_token,
             rasa_timeout=base.rasa_timeout,
-            inactivity_seconds=_float(env, "ANALYTICS_INACTIVITY_SECONDS", 1800.0),
+            inactivity_seconds=base.analytics_inactivity_seconds,
             low_confidence=_float(env, "ANALYTICS_LOW_CONFIDENCE", base.low_confidence),
             rabbitmq_url=env.get("ANALYTICS_RABBITMQ_URL")
             or env.get("RABBITMQ_URL")

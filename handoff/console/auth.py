@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.config import LANGUAGES
 from handoff.errors import BadRequest, Conflict, Unauthorized
-from handoff.security import hash_password, new_session_token, token_digest, verify_password
+from handoff.security import check_password, hash_password, new_session_token, token_digest
 from handoff.store import repositories as repo
 from handoff.store.models import AuthSession, User, utcnow
 
@@ -61,7 +61,9 @@ async def login(
     *, session: AsyncSession, email: str, password: str, ttl_seconds: int
 ) -> tuple[str, User]:
     user = await repo.user_by_email(session, email)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+    # The same argon2 work whether or not the account exists (no e-mail enumeration by timing).
+    matches = await check_password(user.password_hash if user is not None else None, password)
+    if user is None or not user.active or not matches:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     token = new_session_token()
     now = utcnow()

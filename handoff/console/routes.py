@@ -17,28 +17,37 @@ from handoff import sockets
 from handoff.attachments import records
 from handoff.console import auth
 from handoff.console import services as svc
+from handoff.cors import same_origin
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
-from handoff.http import file_response, hub_of, json_body
+from handoff.http import client_address, file_response, hub_of, json_body
 from handoff.pubsub import CONSOLE
+from handoff.ratelimit import LOGIN_ACCOUNT, LOGIN_ADDRESS
+from handoff.security import SESSION_COOKIE
 from handoff.store import repositories as repo
 from handoff.store.models import User, utcnow
 from handoff.views import colleague_view, event_view, message_view, user_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("console")
-COOKIE = "handoff_session"
+COOKIE = SESSION_COOKIE
+MAX_SESSION_TOKEN = 256
 MAX_ID = 2**53  # larger ids overflow the database's integers
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 def session_token(request: Request) -> str:
+    """The session token from `Authorization: Bearer …` or the session cookie; never from the
+    URL (a token in a URL ends up in logs, history and Referer headers)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    token = request.cookies.get(COOKIE) or request.args.get("token")
-    if token:
-        return str(token)
-    raise Unauthorized("Please log in.")
+        token = header[7:].strip()
+    else:
+        token = str(request.cookies.get(COOKIE) or "")
+    if not token:
+        raise Unauthorized("Please log in.")
+    if not token.isascii() or len(token) > MAX_SESSION_TOKEN:
+        raise Unauthorized("Please log in again.")
+    return token
 
 
 async def current_user(request: Request) -> User:
@@ -77,13 +86,23 @@ async def login(request: Request) -> HTTPResponse:
     body = json_body(request)
     email, password = _str(body, "email"), _str(body, "password")
     assert email is not None and password is not None
-    async with hub.db.session() as session:
-        token, user = await auth.login(
-            session=session,
-            email=email,
-            password=password,
-            ttl_seconds=hub.settings.session_ttl_seconds,
-        )
+    account, address = email.strip().lower()[:320], client_address(request)
+    # Throttled per account and per address; only failed attempts count.
+    await hub.limits.check(LOGIN_ACCOUNT, account)
+    await hub.limits.check(LOGIN_ADDRESS, address)
+    try:
+        async with hub.db.session() as session:
+            token, user = await auth.login(
+                session=session,
+                email=email,
+                password=password,
+                ttl_seconds=hub.settings.session_ttl_seconds,
+            )
+    except Unauthorized:
+        await hub.limits.hit(LOGIN_ACCOUNT, account)
+        await hub.limits.hit(LOGIN_ADDRESS, address)
+        log.info("login failed", extra={"address": address})
+        raise
     response = json({"token": token, "user": user_view(user)})
     response.add_cookie(
         COOKIE,
@@ -413,6 +432,12 @@ def _visible(event: dict[str, Any], user: User) -> bool:
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     hub = hub_of(request)
     try:
+        origin = request.headers.get("origin")
+        if origin is not None and not same_origin(request, origin):
+            # Cross-site WebSocket hijacking: the browser would send the cookie along.
+            raise Forbidden(
+                "The agent socket is for this site's console only.", code="origin_not_allowed"
+            )
         user = await current_user(request)
         if user.role not in auth.READ:
             raise Forbidden("Your role does not allow this.")

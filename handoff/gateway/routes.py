@@ -11,6 +11,7 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff import sockets
 from handoff.attachments import records
+from handoff.cors import allowed
 from handoff.errors import (
     BadRequest,
     DomainError,
@@ -21,9 +22,15 @@ from handoff.errors import (
 )
 from handoff.gateway import ces, mailing, presence, turns
 from handoff.gateway import services as svc
-from handoff.http import file_response, hub_of, int_arg, json_body
+from handoff.http import client_address, file_response, hub_of, int_arg, json_body
 from handoff.pubsub import conversation_channel
-from handoff.security import conversation_from_token, conversation_token, verify_shop_token
+from handoff.ratelimit import CONVERSATION_ADDRESS, MESSAGE_ADDRESS, MESSAGE_CONVERSATION
+from handoff.security import (
+    REFRESH_GRACE_SECONDS,
+    conversation_from_token,
+    conversation_token,
+    verify_shop_token,
+)
 from handoff.store import repositories as repo
 from handoff.views import message_view
 
@@ -41,11 +48,25 @@ def _token(request: Request) -> str:
     raise Unauthorized("A conversation token is required.")
 
 
-def authorize(request: Request, conversation_id: str) -> None:
+def authorize(request: Request, conversation_id: str, *, grace: float = 0.0) -> None:
     """A customer token grants its own conversation and nothing else."""
-    granted = conversation_from_token(hub_of(request).settings.secret, _token(request))
+    granted = conversation_from_token(hub_of(request).settings.secret, _token(request), grace=grace)
     if granted != conversation_id:
         raise Forbidden("This token does not grant access to that conversation.")
+
+
+def _token_fields(hub: Any, conversation_id: str) -> dict[str, Any]:
+    ttl = hub.settings.conversation_token_ttl_seconds
+    return {
+        "token": conversation_token(hub.settings.secret, conversation_id, ttl_seconds=ttl),
+        "token_expires_in": ttl,
+    }
+
+
+async def _count_message(hub: Any, conversation_id: str, address: str) -> None:
+    """Messages are limited per conversation and per address (TooManyRequests → 429)."""
+    await hub.limits.hit(MESSAGE_CONVERSATION, conversation_id)
+    await hub.limits.hit(MESSAGE_ADDRESS, address)
 
 
 MAX_PAGE = 1000
@@ -54,6 +75,7 @@ MAX_PAGE = 1000
 @bp.post("/api/conversations")
 async def create_conversation(request: Request) -> HTTPResponse:
     hub = hub_of(request)
+    await hub.limits.hit(CONVERSATION_ADDRESS, client_address(request))
     body = json_body(request)
     language = svc.normalise_language(body.get("language"), request.headers.get("accept-language"))
     customer = None
@@ -73,7 +95,7 @@ async def create_conversation(request: Request) -> HTTPResponse:
     return json(
         {
             "conversation_id": conversation.id,
-            "token": conversation_token(hub.settings.secret, conversation.id),
+            **_token_fields(hub, conversation.id),
             "language": conversation.language,
             "mode": conversation.mode,
             "customer": {"id": customer.customer_id, "name": customer.name} if customer else None,
@@ -82,6 +104,17 @@ async def create_conversation(request: Request) -> HTTPResponse:
         },
         status=201,
     )
+
+
+@bp.post("/api/conversations/<conversation_id:str>/token")
+async def refresh_token(request: Request, conversation_id: str) -> HTTPResponse:
+    """A fresh conversation token for a valid one (or one expired less than
+    REFRESH_GRACE_SECONDS ago); the widget calls it before its token expires."""
+    authorize(request, conversation_id, grace=REFRESH_GRACE_SECONDS)
+    hub = hub_of(request)
+    async with hub.db.session() as session:
+        await svc.require_conversation(session=session, conversation_id=conversation_id)
+    return json({"conversation_id": conversation_id, **_token_fields(hub, conversation_id)})
 
 
 @bp.get("/api/conversations/<conversation_id:str>")
@@ -121,6 +154,7 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     client_id = svc.validate_client_id(body.get("client_message_id"))
     text = svc.validate_text(body.get("text"))
     hub = hub_of(request)
+    await _count_message(hub, conversation_id, client_address(request))
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
@@ -257,6 +291,9 @@ async def customer_socket(
 ) -> None:
     hub = hub_of(request)
     try:
+        origin = request.headers.get("origin")
+        if origin is not None and not allowed(hub.settings, request, origin):
+            raise Forbidden("This origin may not use the chat.", code="origin_not_allowed")
         authorize(request, conversation_id)
         after = int_arg(request, "after", -1, minimum=-1)
         async with hub.db.session() as session:
@@ -297,6 +334,7 @@ async def _handle_customer_frame(
         if kind == "message":
             client_id = svc.validate_client_id(frame.get("client_message_id"))
             text = svc.validate_text(frame.get("text"))
+            await _count_message(hub, conversation_id, client_address(request))
             posted = await svc.accept_customer_message(
                 hub, conversation_id=conversation_id, client_message_id=client_id, text=text
             )

@@ -199,11 +199,6 @@ class Posted:
     # The service's own answers to this message (the CES thank-you, the photo notice).
     notices: list[Message] = field(default_factory=list)
 
-    @property
-    def for_bot(self) -> bool:
-        """A new message the bot must answer (not an answer to the service's own question)."""
-        return self.created and self.mode == "bot" and not self.notices
-
 
 async def store_customer_message(
     *, session: AsyncSession, conversation_id: str, client_message_id: str, text: str

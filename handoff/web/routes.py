@@ -1,4 +1,5 @@
-"""Routes serving the widget script, the agent console, the demo shop page and static files."""
+"""Routes serving the widget script, the agent console, static files and (development only)
+the demo shop page."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from handoff.security import shop_customer_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web")
+# The demo shop page signs customer tokens for seed customers: registered only when
+# Settings.demo_enabled (never in production), so there `/demo` is a 404.
+demo_bp = Blueprint("demo")
 
 PACKAGE = Path(__file__).resolve().parent.parent
 STATIC = PACKAGE / "static"
@@ -113,7 +117,7 @@ def demo_token(secret: str, customer_id: str, *, now: float | None = None) -> st
     )
 
 
-@bp.get("/demo")
+@demo_bp.get("/demo")
 async def demo(request: Request) -> HTTPResponse:
     settings = hub_of(request).settings
     customer_id = request.args.get("as") or ""

@@ -68,11 +68,14 @@ async def add_handoff(
     claimed_after: float | None = None,
     closed_after: float | None = None,
     abandoned_after: float | None = None,
+    agent_id: int | None = None,
+    handed_back: bool = False,
 ) -> int:
     async with db.session() as session:
         claimed = requested_at + timedelta(seconds=claimed_after) if claimed_after else None
         closed = claimed + timedelta(seconds=closed_after) if claimed and closed_after else None
-        status = "resolved" if closed else ("claimed" if claimed else "queued")
+        status = ("handed_back" if handed_back else "resolved") if closed else None
+        status = status or ("claimed" if claimed else "queued")
         handoff = Handoff(
             conversation_id=cid,
             status=status,
@@ -85,6 +88,7 @@ async def add_handoff(
             requested_at=requested_at,
             claimed_at=claimed,
             closed_at=closed,
+            agent_id=agent_id if claimed else None,
         )
         session.add(handoff)
         await session.flush()
@@ -94,7 +98,7 @@ async def add_handoff(
         if claimed:
             events.append(("claimed", claimed, {}))
         if closed:
-            events.append(("resolved", closed, {"note": "done"}))
+            events.append(("handed_back" if handed_back else "resolved", closed, {"note": "done"}))
         if abandoned_after is not None:
             events.append(
                 (
@@ -106,7 +110,12 @@ async def add_handoff(
         for kind, at, data in events:
             session.add(
                 HandoffEvent(
-                    handoff_id=handoff.id, conversation_id=cid, type=kind, at=at, data=data
+                    handoff_id=handoff.id,
+                    conversation_id=cid,
+                    type=kind,
+                    at=at,
+                    data=data,
+                    agent_id=agent_id if kind != "requested" else None,
                 )
             )
         return int(handoff.id)

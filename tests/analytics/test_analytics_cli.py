@@ -58,7 +58,8 @@ async def test_compute_from_rasa_http_api(db: Database) -> None:
         assert stats.fetch_failures == []
         assert stats.sessions_written == 18
         bad = RasaHttpSource(served.url, "wrong", timeout=5)
-        await compute(db, bad, now=NOW)  # refused: stored events are kept, rows unchanged
+        # a full recompute asks Rasa again; refused: stored events are kept, rows unchanged
+        await compute(db, bad, now=NOW, full=True)
         await bad.close()
         assert bad.failures
     finally:

@@ -35,6 +35,7 @@ async def api(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[st
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'h.db'}",
         rasa_url="http://127.0.0.1:9",
         log_format="text",
+        analytics_live_seconds=0,  # figures at the fixed clock NOW (the loop uses the real one)
     )
     app = create_app(settings, name=f"analytics-{uuid.uuid4().hex[:8]}")
     served = Served(app)

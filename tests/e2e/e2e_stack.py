@@ -36,6 +36,7 @@ def running_stack(with_bot: bool, extra_env: dict[str, str] | None = None) -> It
         extra_env={
             "HANDOFF_ENV": "test",
             "HANDOFF_RASA_TIMEOUT": "30",
+            "ANALYTICS_LIVE_SECONDS": "2",  # the dashboard test waits for the live figures
             "HANDOFF_ATTACHMENTS_DIR": str(workdir / "attachments"),
             **(extra_env or {}),
         },

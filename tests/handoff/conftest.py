@@ -41,6 +41,7 @@ def base_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
         rasa_timeout=2.0,
         leave_grace_seconds=0.3,
         log_format="text",
+        analytics_live_seconds=0,  # the live analytics loop has its own tests (tests/analytics)
         attachments_dir=str(tmp_path / "attachments"),
     )
     return replace(settings, **overrides)
@@ -124,8 +125,8 @@ async def recv_until(ws: ClientConnection, predicate: Any, timeout: float = 5.0)
     return await asyncio.wait_for(_loop(), timeout)
 
 
-def ws_connect(url: str) -> Any:
-    return connect(url, open_timeout=5, max_size=2**20)
+def ws_connect(url: str, headers: dict[str, str] | None = None) -> Any:
+    return connect(url, open_timeout=5, max_size=2**20, additional_headers=headers)
 
 
 os.environ.setdefault("HANDOFF_LOG_FORMAT", "text")

@@ -258,7 +258,7 @@ async def test_typing_and_customer_leaving_are_shown_to_the_agent(service: Servi
     conv = await queued_conversation(service)
     cid = conv["conversation_id"]
     hid = (await service.http.post("/api/queue/next", headers=auth(sam["token"]))).json()["id"]
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}") as agent_ws:
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as agent_ws:
         await recv_until(agent_ws, lambda f: f["type"] == "hello")
         async with ws_connect(
             f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
@@ -347,7 +347,7 @@ async def test_agents_list_colleagues_for_transfer_without_private_fields(
     kim = await service.user("kim@shop.example", languages=["ko"])
     boss = await service.user("boss@shop.example", role="supervisor")
     analyst = await service.user("ann@shop.example", role="analyst")
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={kim['token']}") as kim_ws:
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(kim["token"])) as kim_ws:
         await recv_until(kim_ws, lambda f: f["type"] == "hello")
         r = await service.http.get("/api/agents", headers=auth(sam["token"]))
         assert r.status_code == 200, r.text
@@ -404,7 +404,7 @@ async def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(service: Se
     ids = {h["conversation_id"]: h["id"] for h in queued}
     assert set(ids) == {anonymous["conversation_id"], signed["conversation_id"]}
 
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}") as agent_ws:
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as agent_ws:
         await recv_until(agent_ws, lambda f: f["type"] == "hello")
         # Both customers end the chat ("End chat" in the widget: the REST twin of the frame).
         for conv in (anonymous, signed):

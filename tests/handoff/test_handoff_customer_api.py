@@ -42,7 +42,9 @@ async def test_jwt_customer_token_accepted(service: Service) -> None:
 
 
 async def test_invalid_and_expired_customer_tokens_are_refused(service: Service) -> None:
-    forged = shop_customer_token("another-secret", {"sub": "C0001", "exp": time.time() + 60})
+    forged = shop_customer_token(
+        "another-secret-" + "z" * 32, {"sub": "C0001", "exp": time.time() + 60}
+    )
     r = await service.http.post("/api/conversations", json={"customer_token": forged})
     assert r.status_code == 401
     assert r.json()["code"] == "invalid_customer_token"

@@ -96,7 +96,7 @@ async def test_service_instances_share_live_events_through_redis(  # type: ignor
     hid = (await a.http.post("/api/queue/next", headers=auth(agent["token"]))).json()["id"]
     async with (
         ws_connect(f"{b.ws_url}/ws/conversations/{cid}?token={conv['token']}") as cws,
-        ws_connect(f"{a.ws_url}/ws/agent?token={agent['token']}") as aws,
+        ws_connect(f"{a.ws_url}/ws/agent", headers=auth(agent["token"])) as aws,
     ):
         await recv_until(cws, lambda f: f["type"] == "hello")
         await recv_until(aws, lambda f: f["type"] == "hello")

@@ -16,7 +16,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
     cid, token = conv["conversation_id"], conv["token"]
 
     async with (
-        ws_connect(f"{service.ws_url}/ws/agent?token={agent['token']}") as agent_ws,
+        ws_connect(f"{service.ws_url}/ws/agent", headers=auth(agent["token"])) as agent_ws,
         ws_connect(f"{service.ws_url}/ws/conversations/{cid}?token={token}") as customer,
     ):
         await recv_until(agent_ws, lambda f: f["type"] == "hello")
@@ -75,7 +75,7 @@ async def test_full_handoff_round_trip(service: Service) -> None:
         assert ctx["task"]["status"] == "failure" and ctx["task"]["code"] == "already_shipped"
         assert ctx["orders"][0]["order_number"] == "EF-100010"
         assert ctx["orders"][0]["status"] == "shipped"
-        assert "already_shipped" in ctx["summary"] and "EF-100010" in ctx["summary"]
+        assert "refused (already shipped)" in ctx["summary"] and "EF-100010" in ctx["summary"]
         transcript = [t["text"] for t in ctx["transcript"]]
         for said in (
             "I want to cancel my order",

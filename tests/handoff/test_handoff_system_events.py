@@ -44,7 +44,8 @@ async def test_lifecycle_events_and_hand_back_notice(service: Service) -> None:
     kim = await service.user("kim@example.com")
     conv = await service.conversation(language="en")
     # Sam is online (agent socket open) so the customer gets a wait estimate.
-    async with ws_connect(f"{service.ws_url}/ws/agent?token={sam['token']}"):
+    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as sam_ws:
+        await sam_ws.recv()  # hello: Sam is available from here on
         reply = await _post(service, conv, 1, "I want to talk to a human please")
         queued = [m for m in reply["replies"] if m["role"] == "system"]
         assert [m["custom"]["event"] for m in queued] == ["queued"]

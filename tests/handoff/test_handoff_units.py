@@ -43,25 +43,30 @@ def test_settings_from_env_and_production_guard() -> None:
         ok.port = 1  # type: ignore[misc]
 
 
+SECRET = "s3cret-" + "x" * 32
+SHOP = "shop-" + "k" * 32
+
+
 def test_conversation_tokens() -> None:
-    token = conversation_token("s3cret", "c_abc")
-    assert conversation_from_token("s3cret", token) == "c_abc"
+    token = conversation_token(SECRET, "c_abc", ttl_seconds=60)
+    assert conversation_from_token(SECRET, token) == "c_abc"
     with pytest.raises(Unauthorized):
-        conversation_from_token("other", token)
+        conversation_from_token("other-" + "y" * 32, token)
     with pytest.raises(Unauthorized):
-        conversation_from_token("s3cret", "garbage")
+        conversation_from_token(SECRET, "garbage")
 
 
 def test_shop_tokens() -> None:
     now = time.time()
-    token = shop_customer_token("k", {"sub": "C1", "name": "A", "exp": now + 10})
-    assert verify_shop_token("k", token).customer_id == "C1"
+    token = shop_customer_token(SHOP, {"sub": "C1", "name": "A", "exp": now + 10})
+    assert verify_shop_token(SHOP, token).customer_id == "C1"
     with pytest.raises(Unauthorized) as exc:
-        verify_shop_token("k", token, now=now + 20)
+        verify_shop_token(SHOP, token, now=now + 20)
     assert exc.value.code == "customer_token_expired"
-    for bad in ("a.b.c", "nonsense", shop_customer_token("k", {"name": "no sub", "exp": now + 9})):
+    no_sub = shop_customer_token(SHOP, {"name": "no sub", "exp": now + 9})
+    for bad in ("a.b.c", "nonsense", no_sub):
         with pytest.raises(Unauthorized) as exc:
-            verify_shop_token("k", bad)
+            verify_shop_token(SHOP, bad)
         assert exc.value.code == "invalid_customer_token"
 
 

@@ -44,8 +44,7 @@
   async function api(path) {
     const response = await fetch(path, { credentials: "same-origin" });
     if (response.status === 401 || response.status === 403) {
-      $("dashboard").hidden = true;
-      $("login").hidden = false;
+      showLogin();
       $("login-error").textContent = response.status === 403 ? "Your role cannot see analytics." : "";
       throw new Error("auth");
     }
@@ -54,10 +53,29 @@
     return data;
   }
 
+  function showLogin() {
+    $("dashboard").hidden = true;
+    $("toolbar").hidden = true;
+    $("login").hidden = false;
+  }
+
   function fillOptions(select, values) {
     const current = select.value;
-    select.replaceChildren(el("option", { value: "" }, ["all"]), ...values.map((v) => el("option", { value: v }, [v])));
+    select.replaceChildren(el("option", { value: "" }, ["all"]), ...values.map((v) =>
+      typeof v === "object" ? el("option", { value: String(v.id) }, [v.name]) : el("option", { value: v }, [v])));
     select.value = current;
+  }
+
+  function renderAgents(data) {
+    table("agents-table", ["agent", "handled", "first response (median s)", "handling (median s)", "hand-backs", "transfers", "CES after a human (n)", "CES after a human (mean)"],
+      data.agents.map((a) => [a.name, a.handled, val(a.first_response_median_s), val(a.handling_median_s), a.handed_back, a.transfers, a.ces_after_human_n, val(a.ces_after_human_mean)]));
+    table("teams-table", ["team (language)", "handoffs", "handled", "left the queue", "queue abandonment", "wait (median s)", "first response (median s)", "handling (median s)", "hand-backs", "transfers", "CES after a human (mean)"],
+      data.teams.map((t) => [t.team, t.handoffs, t.handled, t.abandoned_in_queue, pct(t.queue_abandonment_rate), val(t.queue_wait_median_s), val(t.first_response_median_s), val(t.handling_median_s), t.handed_back, t.transfers, val(t.ces_after_human_mean)]));
+    table("wait-table", ["queue wait", "answered", "left the queue"], data.queue_wait.map((b) => [b.bucket, b.answered, b.abandoned]));
+    chart("wait-chart", { type: "bar", data: { labels: data.queue_wait.map((b) => b.bucket),
+      datasets: [{ label: "answered", data: data.queue_wait.map((b) => b.answered), backgroundColor: COLORS.contained },
+        { label: "left the queue", data: data.queue_wait.map((b) => b.abandoned), backgroundColor: COLORS.abandoned }] },
+      options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
   }
 
   function cesRows(list) {
@@ -79,6 +97,12 @@
     $("chart-note").hidden = Boolean(data.charts_available && window.Chart);
     fillOptions(document.querySelector("select[name=language]"), data.options.languages);
     fillOptions(document.querySelector("select[name=task]"), data.options.tasks);
+    fillOptions(document.querySelector("select[name=agent]"), data.options.agents);
+    $("updated").textContent = data.updated_at
+      ? "Last updated " + new Date(data.updated_at).toLocaleString()
+      : "Not computed yet";
+    $("empty").hidden = !data.empty;
+    renderAgents(data);
     const s = data.summary;
     $("summary").replaceChildren(
       ...[["Containment", pct(s.contained_rate)], ["Escalation", pct(s.escalated_rate)], ["Abandonment", pct(s.abandoned_rate)],
@@ -115,8 +139,8 @@
     const outcome = $("outcome-filter").value;
     if (outcome) params.set("outcome", outcome);
     const data = await api("/api/analytics/sessions?" + params);
-    table("sessions-table", ["started", "session", "outcome", "task", "lang", "turns", "fallbacks", "CES", "why"],
-      data.sessions.map((r) => [r.started_at, r.session_key, r.outcome, r.task, r.language, r.customer_turns, r.fallbacks, r.ces_score, r.explanation]),
+    table("sessions-table", ["started", "session", "outcome", "task", "lang", "turns", "fallbacks", "CES", "agent", "why"],
+      data.sessions.map((r) => [r.started_at, r.session_key, r.outcome, r.task, r.language, r.customer_turns, r.fallbacks, r.ces_score, r.agent_name, r.explanation]),
       (i) => showSession(data.sessions[i].session_key));
   }
 
@@ -132,7 +156,9 @@
       ["information asked twice", s.asked_twice], ["seconds to resolution", val(s.seconds_to_resolution)], ["seconds to handoff", val(s.seconds_to_handoff)],
       ["handoff wait / handling (s)", val(s.handoff_wait_seconds) + " / " + val(s.handoff_handling_seconds)], ["CES", val(s.ces_score)],
       ["language / channel", s.language + " / " + s.channel], ["signed in / verified", s.signed_in + " / " + s.verified],
-      ["repeat contact within 7 days", String(s.repeat_contact)],
+      ["repeat contact within 7 days", String(s.repeat_contact)], ["closed by", val(s.closed_by)],
+      ["agent / team", val(s.agent_id) + " / " + val(s.team)], ["first agent response (s)", val(s.first_response_seconds)],
+      ["transfers / handed back", s.transfers + " / " + s.handed_back], ["CES after a human", val(s.agent_ces_score)],
     ]);
     $("detail-transcript").replaceChildren(...data.transcript.map((m) => el("li", {}, [el("span", { class: "role" }, [m.role]), m.text || ""])));
     $("detail").scrollIntoView();
@@ -142,6 +168,7 @@
     try {
       const data = await api("/api/analytics/summary?" + query());
       $("login").hidden = true;
+      $("toolbar").hidden = false;
       $("dashboard").hidden = false;
       render(data);
       await loadSessions();
@@ -153,6 +180,12 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
     $("outcome-filter").addEventListener("change", () => loadSessions());
+    $("logout").addEventListener("click", async () => {
+      await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: "{}" });
+      $("login-error").textContent = "";
+      showLogin();
+    });
     $("login-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       const form = new FormData($("login-form"));

@@ -349,7 +349,11 @@
   }
 
   async function api(method, path, body) {
-    const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    // X-Requested-With: the CSRF check accepts it from browsers that send no Origin header.
+    const options = {
+      method, credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "fetch" },
+    };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -676,6 +680,8 @@
 
   function renderQueue() {
     const list = $("queue");
+    const focused = list.contains(document.activeElement)
+      ? [document.activeElement.closest("li")?.dataset.handoffId, document.activeElement.className] : null;
     list.replaceChildren();
     const elapsed = (Date.now() - (state.queueFetchedAt || Date.now())) / 1000;
     for (const item of state.queue) {
@@ -702,9 +708,21 @@
     $("queue-count").textContent = String(state.queue.length);
     $("queue-empty").hidden = state.queue.length > 0;
     updateQueueButton();
+    if (focused) {
+      const again = list.querySelector(`li[data-handoff-id="${focused[0]}"] button.${String(focused[1]).split(" ").pop()}`);
+      if (again) again.focus();
+    }
   }
 
-  window.setInterval(() => { if (state.user) renderQueue(); }, 5000);
+  /** Tick the waiting times in place (re-drawing the list would take the keyboard focus away). */
+  function tickQueue() {
+    const elapsed = (Date.now() - (state.queueFetchedAt || Date.now())) / 1000;
+    for (const item of state.queue) {
+      const node = document.querySelector(`#queue li[data-handoff-id="${item.id}"] .wait`);
+      if (node) node.textContent = t("waiting", { duration: duration(item.waiting_seconds + elapsed) });
+    }
+  }
+  window.setInterval(() => { if (state.user) tickQueue(); }, 5000);
   window.setInterval(() => { if (state.user) refreshQueue(); }, 30000);
 
   async function refreshMine() {
