@@ -6,7 +6,13 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -109,6 +115,12 @@ class ActionHandback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        latest = tracker.latest_message or {}
+        if not (latest.get("metadata") or {}).get("is_external"):
+            # Only the handoff service's `trigger_intent` is external. Customer text that NLU
+            # took for the hand-back must never make the bot speak for an agent (issue 13).
+            logger.warning("EXTERNAL_handback from customer text ignored: %s", tracker.sender_id)
+            return [FollowupAction("action_default_fallback")]
         outcome = tracker.get_slot("handoff_outcome")
         for entity in (tracker.latest_message or {}).get("entities", []):
             if entity.get("entity") == "handoff_outcome":

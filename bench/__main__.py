@@ -202,7 +202,9 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
         )
         report["analytics"] = {}
         for backend in backends:
-            result = await analytics_scale.run(backend, args.analytics_sessions)
+            result = await analytics_scale.run(
+                backend, args.analytics_sessions, args.analytics_stored
+            )
             print(f"\n=== analytics at scale [{backend}] ===")
             for key, value in result.items():
                 print(f"  {key:<26}{value}")
@@ -242,6 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated: nlu, simulate, load, analytics, faults (the last two: on request)",
     )
     parser.add_argument("--analytics-sessions", type=int, default=100_000)
+    parser.add_argument(
+        "--analytics-stored",
+        type=int,
+        default=1_000_000,
+        help="sessions stored when the dashboard is timed (PostgreSQL: the computed log is "
+        "replicated server-side up to this count)",
+    )
     parser.add_argument(
         "--analytics-backend", choices=("sqlite", "postgres", "both"), default="postgres"
     )

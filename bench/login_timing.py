@@ -141,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "handoff", "create-user", "--email", EMAIL, "--name", "Timing",
              "--role", "agent", "--password", PASSWORD],
             env=env,
+            cwd=args.server_pythonpath,  # `-m` puts the working directory first on the path
             check=True,
         )  # fmt: skip
-        server = subprocess.Popen([sys.executable, "-m", "handoff"], env=env)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "handoff"], env=env, cwd=args.server_pythonpath
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60

@@ -22,6 +22,7 @@ from handoff.http import register_error_handlers
 from handoff.hub import Hub
 from handoff.locks import make_locks
 from handoff.mail import Mailer
+from handoff.openapi import openapi_document
 from handoff.presence_registry import make_registry
 from handoff.pubsub import make_pubsub
 from handoff.ratelimit import RateLimits
@@ -65,6 +66,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.get("/api/openapi.json")
+    async def openapi(request: Request) -> HTTPResponse:
+        return json(openapi_document())
 
     @app.before_server_start
     async def start(app: Sanic) -> None:

@@ -95,6 +95,14 @@ class RateLimits:
             # An unreachable Redis must not lock everybody out; it is logged loudly instead.
             log.warning("rate-limit storage unavailable; not limiting", exc_info=True)
 
+    async def count(self, rule: str, key: str) -> None:
+        """Count one event that already happened (nothing is refused)."""
+        try:
+            for item in self.rules[rule]:
+                await self.limiter.hit(item, rule, key)
+        except StorageError:
+            log.warning("rate-limit storage unavailable; not limiting", exc_info=True)
+
     async def check(self, rule: str, key: str) -> None:
         """TooManyRequests if the next event would exceed the rule (counts nothing)."""
         try:

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.models import AnalyticsSession, AnalyticsUtterance
-from handoff.analytics.pii import mask_text
 from handoff.analytics.queries import Filters, _where
 from handoff.analytics.services import session_view
 from handoff.errors import Forbidden
+from handoff.pii import mask_text
 from handoff.store.models import User
 
 EXPORT_FIELDS = [

@@ -153,3 +153,22 @@ class AnalyticsLease(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AnalyticsDaily(Base):
+    """Pre-aggregated dashboard figures: n sessions (and a sum) per day, language, task, agent,
+    figure (`metric`) and up to two keys (`k1` text, `k2` number). See analytics/daily.py."""
+
+    __tablename__ = "analytics_daily"
+    __table_args__ = (Index("ix_analytics_daily_metric_day", "metric", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    task: Mapped[str] = mapped_column(String(40))  # '' = none
+    agent_id: Mapped[int] = mapped_column(Integer)  # 0 = none
+    metric: Mapped[str] = mapped_column(String(48))
+    k1: Mapped[str] = mapped_column(String(64))  # '' = none
+    k2: Mapped[int] = mapped_column(Integer)  # -1 = none
+    n: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)

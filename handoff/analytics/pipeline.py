@@ -20,7 +20,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.analytics import store
+from handoff.analytics import daily, store
 from handoff.analytics.analysis import (
     ConversationInfo,
     CustomerMessage,
@@ -33,6 +33,7 @@ from handoff.analytics.events import split_sessions
 from handoff.analytics.linking import LINK_FIELDS, REPEAT_WINDOW, apply_links
 from handoff.analytics.models import (
     AnalyticsConversationState,
+    AnalyticsDaily,
     AnalyticsEvent,
     AnalyticsSession,
     AnalyticsUtterance,
@@ -63,6 +64,7 @@ class ComputeStats:
     sessions_written: int = 0
     sessions_deleted: int = 0
     sessions_unchanged: int = 0
+    days_refreshed: int = 0
     fetch_failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -333,7 +335,7 @@ def _utterance_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def _write(
     session: AsyncSession, ids: Sequence[str], rows: list[dict[str, Any]], stats: ComputeStats
-) -> None:
+) -> set[str]:
     """Write only rows that differ, in bulk: one SELECT of the stored rows, one DELETE of the
     changed/stale ones, one multi-row INSERT (sessions and utterances)."""
     table = cast(Table, AnalyticsSession.__table__)
@@ -373,8 +375,10 @@ async def _write(
     stats.sessions_deleted += len(stale)
     stats.sessions_written += len(fresh)
     await store.bulk_insert(session, table, fresh)
+    touched = {r["day"] for r in fresh} | {existing[key].day for key in gone}
     utterances = [u for row in fresh for u in _utterance_rows(row)]
     await store.bulk_insert(session, cast(Table, AnalyticsUtterance.__table__), utterances)
+    return touched
 
 
 async def _update_state(
@@ -439,6 +443,14 @@ async def _update_state(
         await session.execute(stmt, values[start : start + CHUNK])
 
 
+async def _daily_missing(session: AsyncSession) -> bool:
+    """The log has sessions but no daily figures (e.g. right after the migration)."""
+    has_daily = await session.scalar(select(AnalyticsDaily.id).limit(1))
+    if has_daily is not None:
+        return False
+    return await session.scalar(select(AnalyticsSession.id).limit(1)) is not None
+
+
 async def mark_all_dirty(db: Database) -> int:
     """Make the next run recompute every conversation (a full recompute)."""
     async with db.session() as session:
@@ -475,6 +487,7 @@ async def compute(
     async with db.session() as session:
         fetch_ids, recompute_ids = await changed_conversations(session)
     work = [(cid, True) for cid in fetch_ids] + [(cid, False) for cid in recompute_ids]
+    touched: set[str] = set()
     stats.conversations = len(work)
     bar = Progress(len(work), "analytics compute", enabled=progress)
     for start in range(0, len(work), batch_size):
@@ -493,12 +506,19 @@ async def compute(
             rows = [analyse(inp, rules, now) for inp in inputs]
             changed_others = await _link(session, rows, set(batch))
             stats.sessions_written += len(changed_others)
-            await _write(session, batch, rows, stats)
+            touched.update(o.day for o in changed_others)
+            touched.update(await _write(session, batch, rows, stats))
             await _update_state(session, batch, rows, fetch_ok)
         bar.advance(len(batch))
         if heartbeat is not None and not await heartbeat():
             log.warning("analytics compute stopped: the lease was lost")
             break
     bar.close()
+    async with db.session() as session:
+        if full or await _daily_missing(session):
+            touched.update(
+                r[0] for r in await session.execute(select(AnalyticsSession.day).distinct())
+            )
+        stats.days_refreshed = await daily.refresh(session, touched)
     log.info("analytics computed", extra=stats.as_dict())
     return stats

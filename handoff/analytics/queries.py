@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.analytics.models import AnalyticsSession, AnalyticsUtterance
-from handoff.analytics.pii import mask_text
+from handoff.analytics.models import AnalyticsDaily, AnalyticsSession, AnalyticsUtterance
 from handoff.errors import BadRequest
+from handoff.pii import mask_text
 from handoff.store.models import User
 
 OUTCOMES = ("contained", "escalated", "abandoned")
@@ -151,22 +151,41 @@ class Timer:
         return rows
 
 
+D = AnalyticsDaily
+
+
+def _daily(f: Filters, metric: str, *columns: Any) -> Any:
+    """The pre-aggregated rows of one figure with the filters (see analytics/daily.py)."""
+    query = select(*columns).where(D.metric == metric)
+    if f.since:
+        query = query.where(D.day >= f.since.isoformat())
+    if f.until:
+        query = query.where(D.day <= f.until.isoformat())
+    if f.language:
+        query = query.where(D.language == f.language)
+    if f.task:
+        query = query.where(D.task == f.task)
+    if f.agent is not None:
+        query = query.where(D.agent_id == f.agent)
+    return query
+
+
+N = func.sum(D.n)
+
+
 async def dashboard(session: AsyncSession, f: Filters) -> dict[str, Any]:
     t = Timer()
-    s = AnalyticsSession
     # totals and rates over time ------------------------------------------------------------
     per_day = await t.run(
-        "rates_over_time",
-        session,
-        _where(select(s.day, s.outcome, func.count()), f).group_by(s.day, s.outcome),
+        "rates_over_time", session, _daily(f, "outcome", D.day, D.k1, N).group_by(D.day, D.k1)
     )
     days: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys((*OUTCOMES, "open", "excluded"), 0)
     )
     totals: dict[str, int] = dict.fromkeys((*OUTCOMES, "open", "excluded"), 0)
     for day, outcome, n in per_day:
-        days[day][outcome] = days[day].get(outcome, 0) + n
-        totals[outcome] = totals.get(outcome, 0) + n
+        days[day][outcome] = days[day].get(outcome, 0) + int(n)
+        totals[outcome] = totals.get(outcome, 0) + int(n)
     substantive = sum(totals[o] for o in OUTCOMES)
     over_time = []
     for day in sorted(days):
@@ -192,68 +211,48 @@ async def dashboard(session: AsyncSession, f: Filters) -> dict[str, Any]:
     ces_outcome = await t.run(
         "ces_by_outcome",
         session,
-        _decided(select(s.outcome, s.ces_score, func.count()), f)
-        .where(s.ces_score.is_not(None))
-        .group_by(s.outcome, s.ces_score),
+        _daily(f, "effort:ces_score", D.k1, D.k2, N).group_by(D.k1, D.k2),
     )
     ces_task = await t.run(
         "ces_by_task",
         session,
-        _decided(select(s.task, s.ces_score, func.count()), f)
-        .where(s.ces_score.is_not(None))
-        .group_by(s.task, s.ces_score),
+        _daily(f, "effort:ces_score", D.task, D.k2, N).group_by(D.task, D.k2),
     )
     # handoff reasons --------------------------------------------------------------------------
     reasons = await t.run(
         "handoff_reasons",
         session,
-        _decided(select(s.handoff_reason, func.count()), f)
-        .where(s.outcome == "escalated")
-        .group_by(s.handoff_reason)
-        .order_by(func.count().desc()),
+        _daily(f, "reason", D.k1, N).group_by(D.k1).order_by(N.desc(), D.k1),
     )
     # effort medians ---------------------------------------------------------------------------
     effort: dict[str, Any] = {}
+    asked_sessions = 0
     for metric in (*EFFORT_METRICS, "ces_score"):
-        column = getattr(s, metric)
         hist_rows = await t.run(
             f"effort_{metric}",
             session,
-            _decided(select(s.outcome, column, func.count()), f)
-            .where(column.is_not(None))
-            .group_by(s.outcome, column),
+            _daily(f, f"effort:{metric}", D.k1, D.k2, N).group_by(D.k1, D.k2),
         )
         overall: dict[int, int] = defaultdict(int)
         by_outcome: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for outcome, value, n in hist_rows:
-            overall[int(value)] += n
-            by_outcome[outcome][int(value)] += n
+            overall[int(value)] += int(n)
+            by_outcome[outcome][int(value)] += int(n)
+            if metric == "asked_twice" and int(value) > 0:
+                asked_sessions += int(n)
         effort[metric] = {
             "median": median_from_histogram(overall),
             "n": sum(overall.values()),
             **{o: median_from_histogram(by_outcome.get(o, {})) for o in OUTCOMES},
         }
-    asked = await t.run(
-        "asked_twice_sessions",
-        session,
-        _decided(select(func.count()), f).where(s.asked_twice > 0),
-    )
     # failing intents and fallback utterances --------------------------------------------------
+    bad = func.sum(case((D.k2 == 1, D.n), else_=0))
     failing = await t.run(
         "failing_intents",
         session,
-        _decided(
-            select(
-                s.topic,
-                func.count(),
-                func.sum(case((s.outcome != "contained", 1), else_=0)),
-                func.sum(s.fallbacks),
-            ),
-            f,
-        )
-        .where(s.topic.is_not(None))
-        .group_by(s.topic)
-        .order_by(func.sum(case((s.outcome != "contained", 1), else_=0)).desc(), s.topic)
+        _daily(f, "failing", D.k1, N, bad, func.sum(D.total))
+        .group_by(D.k1)
+        .order_by(bad.desc(), D.k1)
         .limit(10),
     )
     u = AnalyticsUtterance
@@ -272,18 +271,18 @@ async def dashboard(session: AsyncSession, f: Filters) -> dict[str, Any]:
         "over_time": over_time,
         "ces_by_outcome": _ces_table(ces_outcome),
         "ces_by_task": _ces_table(ces_task),
-        "handoff_reasons": [{"reason": r or "unknown", "sessions": n} for r, n in reasons],
+        "handoff_reasons": [{"reason": r or "unknown", "sessions": int(n)} for r, n in reasons],
         "effort": effort,
-        "asked_twice_sessions": int(asked[0][0]) if asked else 0,
+        "asked_twice_sessions": asked_sessions,
         "failing_intents": [
             {
                 "intent": topic,
-                "sessions": total,
-                "not_contained": int(bad or 0),
-                "failure_rate": _rate(int(bad or 0), total),
+                "sessions": int(total),
+                "not_contained": int(bad_n or 0),
+                "failure_rate": _rate(int(bad_n or 0), int(total)),
                 "fallbacks": int(fb or 0),
             }
-            for topic, total, bad, fb in failing
+            for topic, total, bad_n, fb in failing
         ],
         "fallback_utterances": [
             {"text": mask_text(text), "count": n, "likely_intent": likely}
@@ -345,11 +344,6 @@ WAIT_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
-def _bucket(column: Any) -> Any:
-    whens = [(column < upper, label) for label, _lower, upper in WAIT_BUCKETS if upper is not None]
-    return case(*whens, else_=WAIT_BUCKETS[-1][0])
-
-
 def _medians(rows: list[Any]) -> dict[Any, float | None]:
     hist: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for key, value, n in rows:
@@ -362,50 +356,37 @@ async def agents(session: AsyncSession, f: Filters) -> dict[str, Any]:
     agents are routed by), the queue wait distribution and abandonment in the queue. Over
     closed sessions with a handoff, with the dashboard's filters."""
     t = Timer()
-    s = AnalyticsSession
-    ces_n = func.count(s.agent_ces_score)
+    backs = func.sum(case((D.k2 == 1, D.n), else_=0))
     per_agent = await t.run(
         "agents",
         session,
-        _decided(
-            select(
-                s.agent_id,
-                func.count(),
-                func.sum(case((s.handed_back.is_(True), 1), else_=0)),
-                ces_n,
-                func.sum(s.agent_ces_score),
-            ),
-            f,
-        )
-        .where(s.agent_id.is_not(None))
-        .group_by(s.agent_id),
+        _daily(f, "agent", D.agent_id, N, backs).group_by(D.agent_id),
     )
     agent_hist: dict[str, dict[Any, float | None]] = {}
+    ces_sums: dict[Any, tuple[int, int]] = {}
     for metric in ("first_response_seconds", "handoff_handling_seconds", "agent_ces_score"):
-        column = getattr(s, metric)
-        agent_hist[metric] = _medians(
-            await t.run(
-                f"agents_{metric}",
-                session,
-                _decided(select(s.agent_id, column, func.count()), f)
-                .where(s.agent_id.is_not(None), column.is_not(None))
-                .group_by(s.agent_id, column),
-            )
+        rows = await t.run(
+            f"agents_{metric}",
+            session,
+            _daily(f, f"agent:{metric}", D.agent_id, D.k2, N).group_by(D.agent_id, D.k2),
         )
-    transfers = dict(
-        await t.run(
+        agent_hist[metric] = _medians(rows)
+        if metric == "agent_ces_score":
+            for agent_id, value, n in rows:
+                count, total = ces_sums.get(agent_id, (0, 0))
+                ces_sums[agent_id] = (count + int(n), total + int(n) * int(value))
+    transfers = {
+        int(k1): int(moved or 0)
+        for k1, moved in await t.run(
             "agents_transfers",
             session,
-            _decided(select(s.first_agent_id, func.sum(s.transfers)), f)
-            .where(s.first_agent_id.is_not(None))
-            .group_by(s.first_agent_id),
+            _daily(f, "transfers", D.k1, func.sum(D.total)).group_by(D.k1),
         )
-    )
-    names = await _agent_names(
-        session, sorted({int(r[0]) for r in per_agent} | {int(k) for k in transfers})
-    )
+    }
+    names = await _agent_names(session, sorted({int(r[0]) for r in per_agent} | set(transfers)))
     agent_rows = []
-    for agent_id, handled, backs, n_ces, sum_ces in per_agent:
+    for agent_id, handled, handed in per_agent:
+        n_ces, sum_ces = ces_sums.get(agent_id, (0, 0))
         agent_rows.append(
             {
                 "agent_id": agent_id,
@@ -413,75 +394,77 @@ async def agents(session: AsyncSession, f: Filters) -> dict[str, Any]:
                 "handled": int(handled),
                 "first_response_median_s": agent_hist["first_response_seconds"].get(agent_id),
                 "handling_median_s": agent_hist["handoff_handling_seconds"].get(agent_id),
-                "handed_back": int(backs or 0),
-                "transfers": int(transfers.get(agent_id) or 0),
-                "ces_after_human_n": int(n_ces),
+                "handed_back": int(handed or 0),
+                "transfers": transfers.get(agent_id, 0),
+                "ces_after_human_n": n_ces,
                 "ces_after_human_mean": round(sum_ces / n_ces, 2) if n_ces else None,
                 "ces_after_human_median": agent_hist["agent_ces_score"].get(agent_id),
             }
         )
     agent_rows.sort(key=lambda r: (-r["handled"], r["name"]))
     # teams --------------------------------------------------------------------------------
+    claimed = D.agent_id != 0
     per_team = await t.run(
         "teams",
         session,
-        _decided(
-            select(
-                s.team,
-                func.count(),
-                func.count(s.agent_id),
-                func.sum(case((s.abandoned_in_queue.is_(True), 1), else_=0)),
-                func.sum(case((s.handed_back.is_(True), 1), else_=0)),
-                func.sum(s.transfers),
-                func.count(s.agent_ces_score),
-                func.sum(s.agent_ces_score),
-            ),
-            f,
-        )
-        .where(s.team.is_not(None))
-        .group_by(s.team),
+        _daily(f, "team", D.k1, D.k2, claimed, N, func.sum(D.total)).group_by(D.k1, D.k2, claimed),
     )
+    teams: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for team, flags, was_claimed, n, moved in per_team:
+        row = teams[team]
+        row["handoffs"] += int(n)
+        row["handled"] += int(n) if was_claimed else 0
+        row["left"] += int(n) if int(flags) & 1 else 0
+        row["backs"] += int(n) if int(flags) & 2 else 0
+        row["moved"] += int(moved or 0)
     team_hist: dict[str, dict[Any, float | None]] = {}
-    for metric in ("handoff_wait_seconds", "first_response_seconds", "handoff_handling_seconds"):
-        column = getattr(s, metric)
-        team_hist[metric] = _medians(
-            await t.run(
-                f"teams_{metric}",
-                session,
-                _decided(select(s.team, column, func.count()), f)
-                .where(s.team.is_not(None), column.is_not(None))
-                .group_by(s.team, column),
-            )
+    team_ces: dict[Any, tuple[int, int]] = {}
+    for metric in (
+        "handoff_wait_seconds",
+        "first_response_seconds",
+        "handoff_handling_seconds",
+        "agent_ces_score",
+    ):
+        rows = await t.run(
+            f"teams_{metric}",
+            session,
+            _daily(f, f"team:{metric}", D.k1, D.k2, N).group_by(D.k1, D.k2),
         )
-    team_rows = [
-        {
-            "team": team,
-            "handoffs": int(total),
-            "handled": int(claimed),
-            "abandoned_in_queue": int(left or 0),
-            "queue_abandonment_rate": _rate(int(left or 0), int(total)),
-            "queue_wait_median_s": team_hist["handoff_wait_seconds"].get(team),
-            "first_response_median_s": team_hist["first_response_seconds"].get(team),
-            "handling_median_s": team_hist["handoff_handling_seconds"].get(team),
-            "handed_back": int(backs or 0),
-            "transfers": int(moved or 0),
-            "ces_after_human_n": int(n_ces),
-            "ces_after_human_mean": round(sum_ces / n_ces, 2) if n_ces else None,
-        }
-        for team, total, claimed, left, backs, moved, n_ces, sum_ces in sorted(per_team)
-    ]
+        team_hist[metric] = _medians(rows)
+        if metric == "agent_ces_score":
+            for team, value, n in rows:
+                count, total = team_ces.get(team, (0, 0))
+                team_ces[team] = (count + int(n), total + int(n) * int(value))
+    team_rows = []
+    for team in sorted(teams):
+        row = teams[team]
+        n_ces, sum_ces = team_ces.get(team, (0, 0))
+        team_rows.append(
+            {
+                "team": team,
+                "handoffs": row["handoffs"],
+                "handled": row["handled"],
+                "abandoned_in_queue": row["left"],
+                "queue_abandonment_rate": _rate(row["left"], row["handoffs"]),
+                "queue_wait_median_s": team_hist["handoff_wait_seconds"].get(team),
+                "first_response_median_s": team_hist["first_response_seconds"].get(team),
+                "handling_median_s": team_hist["handoff_handling_seconds"].get(team),
+                "handed_back": row["backs"],
+                "transfers": row["moved"],
+                "ces_after_human_n": n_ces,
+                "ces_after_human_mean": round(sum_ces / n_ces, 2) if n_ces else None,
+            }
+        )
     # queue wait distribution ----------------------------------------------------------------
-    bucket = _bucket(s.handoff_wait_seconds)
     waits = await t.run(
-        "queue_wait",
-        session,
-        _decided(select(bucket, s.abandoned_in_queue, func.count()), f)
-        .where(s.team.is_not(None), s.handoff_wait_seconds.is_not(None))
-        .group_by(bucket, s.abandoned_in_queue),
+        "queue_wait", session, _daily(f, "wait", D.k1, D.k2, N).group_by(D.k1, D.k2)
     )
     dist = {label: {"answered": 0, "abandoned": 0} for label, _, _ in WAIT_BUCKETS}
-    for label, left, n in waits:
-        dist[label]["abandoned" if left else "answered"] += int(n)
+    for kind, seconds, n in waits:
+        label = next(
+            name for name, _lo, upper in WAIT_BUCKETS if upper is None or int(seconds) < upper
+        )
+        dist[label]["abandoned" if kind == "abandoned" else "answered"] += int(n)
     return {
         "agents": agent_rows,
         "teams": team_rows,

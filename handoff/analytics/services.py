@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.models import AnalyticsSession
-from handoff.analytics.pii import mask_text, mask_value
 from handoff.analytics.queries import OUTCOMES, Filters, _where
 from handoff.errors import BadRequest, NotFound
+from handoff.pii import mask_text, mask_value
 from handoff.store.models import Message, User
 from handoff.views import iso
 

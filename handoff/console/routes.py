@@ -20,6 +20,7 @@ from handoff.console import services as svc
 from handoff.cors import same_origin
 from handoff.errors import BadRequest, DomainError, Forbidden, Unauthorized
 from handoff.http import client_address, file_response, hub_of, json_body
+from handoff.pii import mask_value
 from handoff.pubsub import CONSOLE
 from handoff.ratelimit import LOGIN_ACCOUNT, LOGIN_ADDRESS
 from handoff.security import SESSION_COOKIE
@@ -203,13 +204,23 @@ async def get_queue(request: Request) -> HTTPResponse:
     return json({"handoffs": items})
 
 
+def masked_for(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    """Analysts see conversations with e-mails, phone numbers, cards and addresses masked, as in
+    the analytics views (handoff.pii); agents, supervisors and admins, who handle them, see them
+    as they are."""
+    if user.role in auth.ACT:
+        return data
+    masked: dict[str, Any] = mask_value(data)
+    return masked
+
+
 async def _detail(request: Request, handoff_id: int) -> HTTPResponse:
     hub = hub_of(request)
     async with hub.db.session() as session:
         data = await svc.detail(
             session=session, handoff_id=handoff_id, long_wait=hub.settings.long_wait_seconds
         )
-    return json(data)
+    return json(masked_for(request.ctx.user, data))
 
 
 @bp.post("/api/queue/next")
@@ -248,7 +259,7 @@ async def list_handoffs(request: Request) -> HTTPResponse:
             )
             for h in rows
         ]
-    return json({"handoffs": items})
+    return json(masked_for(request.ctx.user, {"handoffs": items}))
 
 
 @bp.get("/api/handoffs/<handoff_id:int>")
@@ -271,12 +282,11 @@ async def handoff_messages(request: Request, handoff_id: int) -> HTTPResponse:
         handoff = await svc.require_handoff(session=session, handoff_id=handoff_id)
         messages = await repo.list_messages(session, handoff.conversation_id, after=after)
         conversation = await repo.get_conversation(session, handoff.conversation_id)
-    return json(
-        {
-            "messages": [message_view(m, internal=True) for m in messages],
-            "last_seq": conversation.last_seq if conversation else 0,
-        }
-    )
+    data = {
+        "messages": [message_view(m, internal=True) for m in messages],
+        "last_seq": conversation.last_seq if conversation else 0,
+    }
+    return json(masked_for(request.ctx.user, data))
 
 
 @bp.get("/api/handoffs/<handoff_id:int>/events")
@@ -286,7 +296,7 @@ async def handoff_events(request: Request, handoff_id: int) -> HTTPResponse:
     async with hub.db.session() as session:
         await svc.require_handoff(session=session, handoff_id=handoff_id)
         events = await repo.list_events(session, handoff_id)
-    return json({"events": [event_view(e) for e in events]})
+    return json(masked_for(request.ctx.user, {"events": [event_view(e) for e in events]}))
 
 
 @bp.post("/api/handoffs/<handoff_id:int>/claim")

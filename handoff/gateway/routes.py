@@ -63,10 +63,17 @@ def _token_fields(hub: Any, conversation_id: str) -> dict[str, Any]:
     }
 
 
-async def _count_message(hub: Any, conversation_id: str, address: str) -> None:
+async def _check_message(hub: Any, conversation_id: str, address: str) -> None:
     """Messages are limited per conversation and per address (TooManyRequests → 429)."""
-    await hub.limits.hit(MESSAGE_CONVERSATION, conversation_id)
-    await hub.limits.hit(MESSAGE_ADDRESS, address)
+    await hub.limits.check(MESSAGE_CONVERSATION, conversation_id)
+    await hub.limits.check(MESSAGE_ADDRESS, address)
+
+
+async def _count_message(hub: Any, conversation_id: str, address: str) -> None:
+    """Count a stored message (a resend of an acknowledged one is free: the widget resends its
+    outbox after reconnecting)."""
+    await hub.limits.count(MESSAGE_CONVERSATION, conversation_id)
+    await hub.limits.count(MESSAGE_ADDRESS, address)
 
 
 MAX_PAGE = 1000
@@ -154,10 +161,13 @@ async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     client_id = svc.validate_client_id(body.get("client_message_id"))
     text = svc.validate_text(body.get("text"))
     hub = hub_of(request)
-    await _count_message(hub, conversation_id, client_address(request))
+    address = client_address(request)
+    await _check_message(hub, conversation_id, address)
     posted = await svc.accept_customer_message(
         hub, conversation_id=conversation_id, client_message_id=client_id, text=text
     )
+    if posted.created:
+        await _count_message(hub, conversation_id, address)
     # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
     # first if it is unfinished and nobody else holds it: its first driver may have died).
     if posted.created and posted.message.bot_status is None:  # for the agent, or the service
@@ -334,10 +344,13 @@ async def _handle_customer_frame(
         if kind == "message":
             client_id = svc.validate_client_id(frame.get("client_message_id"))
             text = svc.validate_text(frame.get("text"))
-            await _count_message(hub, conversation_id, client_address(request))
+            address = client_address(request)
+            await _check_message(hub, conversation_id, address)
             posted = await svc.accept_customer_message(
                 hub, conversation_id=conversation_id, client_message_id=client_id, text=text
             )
+            if posted.created:
+                await _count_message(hub, conversation_id, address)
             await sockets.send(
                 ws,
                 {

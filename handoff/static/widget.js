@@ -65,6 +65,8 @@
       cesThanks: "Thank you for your rating.",
       unread: "{count} unread",
       error: "Sorry, something went wrong. Please try again.",
+      slowDown: "You are sending messages very quickly. Please wait {seconds} s: your message is kept and sent then.",
+      tooManyChats: "Too many chats were started from your connection. Please try again in {seconds} s.",
       waitOne: "about 1 minute",
       waitMany: "about {count} minutes",
       sentAt: "{who}, {time}",
@@ -122,6 +124,8 @@
       cesThanks: "평가해 주셔서 감사합니다.",
       unread: "읽지 않은 메시지 {count}개",
       error: "죄송합니다. 문제가 발생했습니다. 다시 시도해 주세요.",
+      slowDown: "메시지를 너무 빠르게 보내고 있습니다. {seconds}초만 기다려 주세요. 메시지는 보관했다가 그때 보냅니다.",
+      tooManyChats: "회원님의 네트워크에서 너무 많은 상담이 시작되었습니다. {seconds}초 후에 다시 시도해 주세요.",
       waitOne: "약 1분",
       waitMany: "약 {count}분",
       sentAt: "{who}, {time}",
@@ -163,6 +167,10 @@
   };
   const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+
+  /** When to exchange a conversation token: at half its lifetime (client clock). */
+  const refreshTime = (seconds) =>
+    (Number(seconds) > 0 ? Date.now() + Number(seconds) * 500 : null);
 
   // ---------------------------------------------------------------- storage (shared by tabs)
   const storage = {
@@ -498,6 +506,7 @@ form.composer button.attach:hover { background: #e8eefc; }
       const wanted = tokenSubject(CUSTOMER_TOKEN);
       if (stored && stored.id && stored.token && (stored.customerId || null) === wanted) {
         this.conversation = stored;
+        this.scheduleRefresh();
         this.loadHistory().then(() => this.connect());
         if (storage.get(STORE_KEY + ":open")) this.open();
       } else if (stored) {
@@ -509,7 +518,12 @@ form.composer button.attach:hover { background: #e8eefc; }
     onStorage(event) {
       if (event.key !== STORE_KEY) return;
       const stored = storage.get(STORE_KEY);
-      if (stored && this.conversation && stored.id === this.conversation.id) return;
+      if (stored && this.conversation && stored.id === this.conversation.id) {
+        // Another tab refreshed the token.
+        Object.assign(this.conversation, { token: stored.token, refreshAt: stored.refreshAt });
+        this.scheduleRefresh();
+        return;
+      }
       this.reset();
       if (stored && stored.id) {
         this.conversation = stored;
@@ -519,6 +533,7 @@ form.composer button.attach:hover { background: #e8eefc; }
 
     reset() {
       this.disconnect();
+      window.clearTimeout(this.refreshTimer);
       this.conversation = null;
       this.state = null;
       this.lastSeq = 0;
@@ -548,21 +563,65 @@ form.composer button.attach:hover { background: #e8eefc; }
         console.warn("effortless: customer token refused:", response.data && response.data.code);
         response = await this.fetchJson("POST", "/api/conversations", { language: LANGUAGE }, false);
       }
-      if (!response.ok) throw new Error("cannot create conversation");
+      if (!response.ok) {
+        const error = new Error("cannot create conversation");
+        error.response = response;
+        throw error;
+      }
       const data = response.data;
       this.conversation = {
         id: data.conversation_id,
         token: data.token,
+        refreshAt: refreshTime(data.token_expires_in),
         customerId: data.customer ? data.customer.id : null,
       };
       storage.set(STORE_KEY, this.conversation);
+      this.scheduleRefresh();
       this.setStatus({ mode: data.mode, queue: null, agent: null,
         email_enabled: Boolean(data.email_enabled), reply_email: data.reply_email || null });
       this.connect();
       return this.conversation;
     }
 
-    async fetchJson(method, path, body, auth = true) {
+    // ---- conversation tokens expire: exchanged for a fresh one at half-life and after a 401
+    async refreshToken() {
+      const conversation = this.conversation;
+      if (!conversation) return false;
+      if (!this.refreshing) {
+        const path = `/api/conversations/${encodeURIComponent(conversation.id)}/token`;
+        this.refreshing = this.fetchJson("POST", path, {}, conversation, false)
+          .then((response) => {
+            if (!response.ok || this.conversation !== conversation) return false;
+            conversation.token = response.data.token;
+            conversation.refreshAt = refreshTime(response.data.token_expires_in);
+            storage.set(STORE_KEY, conversation);
+            this.scheduleRefresh();
+            return true;
+          })
+          .finally(() => { this.refreshing = null; });
+      }
+      return this.refreshing;
+    }
+
+    scheduleRefresh() {
+      window.clearTimeout(this.refreshTimer);
+      const at = this.conversation && this.conversation.refreshAt;
+      if (!at) return;
+      const delay = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+      this.refreshTimer = window.setTimeout(() => this.refreshToken(), delay);
+    }
+
+    /** A friendly notice for a 429 (at most one per wait). */
+    rateLimited(key, seconds) {
+      seconds = Math.max(1, Math.round(Number(seconds) || 5));
+      if (Date.now() < (this.slowNoticeUntil || 0)) return seconds;
+      this.slowNoticeUntil = Date.now() + seconds * 1000;
+      this.notice(t(key, { seconds }), { time: new Date() });
+      this.announce(t(key, { seconds }));
+      return seconds;
+    }
+
+    async fetchJson(method, path, body, auth = true, retry = true) {
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       // `auth`: true = this conversation; or an explicit one (an ended chat's transcript).
@@ -575,6 +634,10 @@ form.composer button.attach:hover { background: #e8eefc; }
         });
         let data = null;
         try { data = await response.json(); } catch (_) { data = null; }
+        if (retry && auth === true && response.status === 401 && data &&
+            data.code === "conversation_token_expired" && await this.refreshToken()) {
+          return this.fetchJson(method, path, body, auth, false);
+        }
         return { ok: response.ok, status: response.status, data };
       } catch (error) {
         return { ok: false, status: 0, data: null, error };
@@ -627,6 +690,13 @@ form.composer button.attach:hover { background: #e8eefc; }
         if (this.ws !== ws) return;
         this.ws = null;
         window.clearInterval(this.pingTimer);
+        if (event.code === 4401 && event.reason === "conversation_token_expired") {
+          this.refreshToken().then((ok) => {
+            if (ok) this.connect();
+            else { storage.set(STORE_KEY, null); this.reset(); }
+          });
+          return;
+        }
         if ([4401, 4403, 4404].includes(event.code)) {
           storage.set(STORE_KEY, null);
           this.reset();
@@ -700,6 +770,11 @@ form.composer button.attach:hover { background: #e8eefc; }
           break;
         case "error":
           if (frame.code === "bad_request") console.warn("effortless:", frame.message);
+          if (frame.code === "rate_limited") {
+            const seconds = this.rateLimited("slowDown", frame.retry_after);
+            window.clearTimeout(this.resendTimer);
+            this.resendTimer = window.setTimeout(() => this.flushOutbox(), seconds * 1000);
+          }
           break;
         default:
           break;
@@ -755,6 +830,9 @@ form.composer button.attach:hover { background: #e8eefc; }
         });
         if (!response.ok) {
           if (response.status === 400) this.removeFromOutbox(item.client_message_id);
+          if (response.status === 429) {
+            this.rateLimited("slowDown", response.data && response.data.retry_after);
+          }
           return;
         }
         this.removeFromOutbox(item.client_message_id);
@@ -775,8 +853,11 @@ form.composer button.attach:hover { background: #e8eefc; }
       this.hideConfirm();
       try {
         await this.ensureConversation();
-      } catch (_) {
-        this.notice(t("error"));
+      } catch (error) {
+        const response = error && error.response;
+        if (response && response.status === 429) {
+          this.rateLimited("tooManyChats", response.data && response.data.retry_after);
+        } else this.notice(t("error"));
         return;
       }
       const item = { client_message_id: this.newClientId(), text, display: display || null };

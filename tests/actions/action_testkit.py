@@ -33,6 +33,7 @@ def make_tracker(
     events: list[dict[str, Any]] | None = None,
     candidates: dict[str, Any] | None = None,
     active_loop: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Tracker:
     """A tracker as the action server receives it.
 
@@ -52,6 +53,7 @@ def make_tracker(
             "intent": {"name": intent, "confidence": 1.0},
             "entities": entities or [],
             "text": text,
+            "metadata": metadata or {},
         },
         events=history,
         paused=False,

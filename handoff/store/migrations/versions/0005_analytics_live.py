@@ -41,6 +41,21 @@ def upgrade() -> None:
             batch_op.create_index(name, columns, unique=False)
 
     op.create_table(
+        "analytics_daily",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("task", sa.String(length=40), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=48), nullable=False),
+        sa.Column("k1", sa.String(length=64), nullable=False),
+        sa.Column("k2", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_analytics_daily_metric_day", "analytics_daily", ["metric", "day"])
+    op.create_table(
         "analytics_lease",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("holder", sa.String(length=80), nullable=True),
@@ -54,6 +69,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("analytics_lease")
+    op.drop_index("ix_analytics_daily_metric_day", table_name="analytics_daily")
+    op.drop_table("analytics_daily")
     with op.batch_alter_table("analytics_sessions", schema=None) as batch_op:
         for name in NEW_INDEXES:
             batch_op.drop_index(name)
