@@ -31,11 +31,12 @@ from actions.common import (
     TASK_INTENTS,
     find_email,
     find_postcode,
+    language,
     latest_intent,
     normalise_order_number,
     second_request,
 )
-from actions.messages import say
+from actions.messages import order_state, say, text
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,17 @@ FOLLOW_UP_RE = re.compile(
     r"same order|then|now)\b|^\s*(?:and|so|ok(?:ay)?|also)\b",
     re.IGNORECASE,
 )
-ALL_ITEMS = {"all", "all items", "everything", "both", "all of them", "전부", "모두", "다"}
+ALL_ITEMS = {
+    "all", "all items", "everything", "both", "all of them",
+    "전부", "모두", "다", "둘 다", "전부 다",
+}  # fmt: skip
+# What Korean customers call the shop's products (the order system's names are English).
+KO_ITEM_WORDS = {
+    "후드티": "hoodie", "후드": "hoodie", "티셔츠": "t-shirt", "양말": "socks",
+    "머그컵": "mug", "머그": "mug", "컵": "mug", "물병": "bottle", "텀블러": "bottle",
+    "보틀": "bottle", "자켓": "jacket", "재킷": "jacket", "우비": "jacket", "스카프": "scarf",
+    "목도리": "scarf", "모자": "cap", "캡": "cap", "가방": "bag", "에코백": "bag", "토트백": "bag",
+}  # fmt: skip
 
 
 class ActionStartTask(Action):
@@ -135,8 +146,55 @@ def find_address(text: Any) -> dict[str, str] | None:
     }
 
 
+# Korean road-name addresses: "서울특별시 강남구 테헤란로 123, 06234",
+# "06234 서울 중구 세종대로 110", "우편번호 06234 …", "… (우편번호: 06234)":
+# the postcode (5 digits) first or last.
+KO_POSTCODE_RE = re.compile(
+    r"[(\[]?\s*(?:우편\s*번호\s*(?:는|은)?|우\))?\s*[:：]?\s*[(\[]?\s*"
+    r"(?<![\d-])(\d{5})(?![\d-])(?:이고|이며|이에요|입니다)?\s*[)\]]?"
+)
+KO_ROAD_RE = re.compile(
+    r"^(?P<city>(?:[가-힣]+\s+)+?)"  # 시/도 and 구/군/시: at least one word before the road
+    r"(?P<street>[가-힣0-9.]+(?:로|길|대로)\s*\d+(?:-\d+)?(?:\s*(?:번길|길)\s*\d+(?:-\d+)?)?)"
+    r"(?:으로|로|이요|요|입니다|이에요)?(?P<detail>[\s,]+.*)?$"
+)
+KO_FILLER = frozenset(
+    {"새", "주소", "주소는", "주소:", "배송지", "배송지는", "배송지:", "이고", "이며", "그리고"}
+)
+KO_POLITE_END = re.compile(r"(?:으로|로)?\s*(?:보내|바꿔|변경해)\s*주세요\.?|[.!]$")
+HANGUL_RE = re.compile(r"[가-힣]")
+
+
+def parse_korean_address(text: str) -> dict[str, str] | None:
+    """A Korean road-name address with its 5-digit postcode (first or last, with or without
+    "우편번호") → address dict (country KR); None if it is not one."""
+    flat = " ".join(str(text).split())
+    if not HANGUL_RE.search(flat):
+        return None
+    postcodes = KO_POSTCODE_RE.findall(flat)
+    if len(postcodes) != 1:
+        return None
+    rest = KO_POLITE_END.sub("", KO_POSTCODE_RE.sub(" ", flat, count=1))
+    words = [w for w in rest.replace(",", " ").split() if w not in KO_FILLER]
+    match = KO_ROAD_RE.match(" ".join(words).strip(" ,."))
+    if not match:
+        return None
+    detail = " ".join((match.group("detail") or "").split())
+    street = " ".join(match.group("street").split())
+    return {
+        "street": f"{street}, {detail}" if detail else street,
+        "postcode": postcodes[0],
+        "city": match.group("city").strip(),
+        "country": "KR",
+    }
+
+
 def parse_address(text: str) -> dict[str, str] | None:
-    """ "Hauptstr. 5, 10115 Berlin" (optionally ", DE") → address dict; None if unparsable."""
+    """ "Hauptstr. 5, 10115 Berlin" (optionally ", DE") or a Korean road-name address
+    ("서울특별시 강남구 테헤란로 123, 06234") → address dict; None if unparsable."""
+    korean = parse_korean_address(text)
+    if korean:
+        return korean
     match = ADDRESS_RE.match(" ".join(str(text).split()))
     if not match:
         return None
@@ -155,6 +213,9 @@ def match_items(text: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     wanted = str(text or "").strip().lower()
     if not wanted:
         return []
+    for korean, english in KO_ITEM_WORDS.items():
+        if korean in wanted:
+            wanted = f"{wanted} {english}"
     if wanted in ALL_ITEMS:
         chosen = items
     else:
@@ -403,9 +464,10 @@ class ActionAskOrderNumber(Action):
             last = (tracker.get_slot("order_snapshot") or {}).get("order_number")
             orders.sort(key=lambda o: o.order_number != last)  # the order just discussed first
             if orders:
+                lang = language(tracker)
                 buttons = [
                     {
-                        "title": f"{o.order_number} · {o.status.replace('_', ' ')} · "
+                        "title": f"{o.order_number} · {order_state(lang, o.status)} · "
                         f"{o.items[0].name if o.items else ''}",
                         "payload": f'/inform{{"order_number":"{o.order_number}"}}',
                     }
@@ -432,7 +494,8 @@ class ActionAskReturnItems(Action):
             for i in items
         ]
         if len(items) > 1:
-            buttons.append({"title": "All items", "payload": '/inform{"item":"all"}'})
+            everything = text(language(tracker), "button_all_items")
+            buttons.append({"title": everything, "payload": '/inform{"item":"all"}'})
         say(dispatcher, tracker, "ask_return_items", buttons=buttons)
         return []
 
@@ -465,14 +528,27 @@ class ActionAskNewAddress(_AskAction):
     slot = "new_address"
 
 
-class ActionAskReturnReason(_AskAction):
-    slot = "return_reason"
-    buttons = [
-        {"title": title, "payload": f'/inform{{"reason":"{reason}"}}'}
-        for title, reason in (
-            ("Doesn't fit", "does not fit"),
-            ("Damaged", "damaged"),
-            ("Not as described", "not as described"),
-            ("Changed my mind", "changed my mind"),
-        )
-    ]
+RETURN_REASONS = (
+    ("button_reason_fit", "does not fit"),
+    ("button_reason_damaged", "damaged"),
+    ("button_reason_described", "not as described"),
+    ("button_reason_mind", "changed my mind"),
+)
+
+
+class ActionAskReturnReason(Action):
+    """Asks why the items go back, with the common reasons as buttons in the customer's language."""
+
+    def name(self) -> str:
+        return "action_ask_return_reason"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = language(tracker)
+        buttons = [
+            {"title": text(lang, key), "payload": f'/inform{{"reason":"{reason}"}}'}
+            for key, reason in RETURN_REASONS
+        ]
+        say(dispatcher, tracker, "ask_return_reason", buttons=buttons)
+        return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,17 +13,26 @@ from actions.clients.orders import Address, NotFound, OrderClient, Refused
 from actions.common import (
     Q_CONFIRM,
     ask_anything_else,
+    language,
     money,
     refusal,
     snapshot,
     task_result,
 )
-from actions.messages import say, text
+from actions.messages import (
+    order_state,
+    payment_method,
+    refund_state,
+    say,
+    text,
+    tracking_event,
+)
 from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
 
 SHIPPED = {"shipped", "in_transit", "delayed"}
+HANGUL = re.compile(r"[가-힣]")
 
 
 async def order_status(
@@ -31,13 +41,14 @@ async def order_status(
     order = await client.get_order(number)
     events: list[EventType] = [snapshot(order)]
     status = order.status
+    lang = language(tracker)
     if status in SHIPPED:
         try:
             tracking = await client.tracking(number)
         except (Refused, NotFound):
             tracking = None
         latest = max(tracking.events, key=lambda e: e.at) if tracking and tracking.events else None
-        last = latest.description if latest else "on its way"
+        last = tracking_event(lang, latest.description if latest else None)
         if status == "delayed" or (tracking and tracking.delayed):
             say(
                 dispatcher,
@@ -45,7 +56,7 @@ async def order_status(
                 "status_delayed",
                 order_number=number,
                 delay_reason=lower_first(
-                    (tracking.delay_reason if tracking else None) or "a delay"
+                    tracking_event(lang, tracking.delay_reason if tracking else None, delay=True)
                 ),
                 eta=(tracking.eta if tracking else None) or order.eta,
                 carrier=order.carrier,
@@ -74,14 +85,20 @@ async def order_status(
     elif status == "pending":
         say(dispatcher, tracker, "status_pending", order_number=number)
     elif status in {"paid", "packed"}:
-        say(dispatcher, tracker, "status_preparing", order_number=number, eta=order.eta or "soon")
+        say(
+            dispatcher,
+            tracker,
+            "status_preparing",
+            order_number=number,
+            eta=order.eta or text(lang, "eta_soon"),
+        )
     elif status == "cancelled":
         say(
             dispatcher,
             tracker,
             "status_cancelled",
             order_number=number,
-            refund_status=order.refund_status,
+            refund_status=refund_state(lang, order.refund_status),
         )
     else:
         say(
@@ -89,8 +106,8 @@ async def order_status(
             tracker,
             "status_return",
             order_number=number,
-            status=status.replace("_", " "),
-            refund_status=order.refund_status,
+            status=order_state(lang, status),
+            refund_status=refund_state(lang, order.refund_status),
         )
     events.append(task_result("order_status", "success", order_number=number))
     return events + ask_anything_else(dispatcher, tracker)
@@ -121,9 +138,9 @@ async def confirm_cancel(
             task_result("cancel_order", "failure", code=code, order_number=number),
             *refusal(dispatcher, tracker, response, order_number=number),
         ]
-    language = str(tracker.get_slot("language") or "en")
+    lang = language(tracker)
     fee_note = (
-        text(language, "fee_note_packed", **policy_values(await client.policies(), language))
+        text(lang, "fee_note_packed", **policy_values(await client.policies(), lang))
         if order.status == "packed"
         else ""
     )
@@ -161,8 +178,8 @@ async def execute_cancel(
         order_number=number,
         fee=money(result.fee, cur),
         refund_amount=money(result.refund_amount, cur),
-        refund_date=result.refund_date or "within 5 business days",
-        refund_method=(result.refund_method or "your original payment method").replace("_", " "),
+        refund_date=result.refund_date or "–",
+        refund_method=payment_method(language(tracker), result.refund_method),
     )
     return [
         snapshot(result.order),
@@ -172,6 +189,10 @@ async def execute_cancel(
 
 
 def format_address(address: dict[str, str]) -> str:
+    """The address as it is written in its country: "(06234) 서울특별시 강남구 테헤란로 123"
+    in Korea (postcode first), "Hauptstr. 5, 10115 Berlin" elsewhere."""
+    if address.get("country") == "KR" and HANGUL.search(str(address.get("city") or "")):
+        return f"({address.get('postcode')}) {address.get('city')} {address.get('street')}"
     return f"{address.get('street')}, {address.get('postcode')} {address.get('city')}"
 
 
@@ -222,7 +243,7 @@ async def execute_address(
         "address_changed",
         order_number=number,
         address=format_address(data),
-        eta=result.new_eta or result.order.eta or "unchanged",
+        eta=result.new_eta or result.order.eta or text(language(tracker), "eta_unchanged"),
     )
     return [
         snapshot(result.order),

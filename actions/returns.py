@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import OrderClient, Refused
-from actions.common import ask_anything_else, money, refusal, snapshot, task_result
-from actions.messages import say
+from actions.common import ask_anything_else, language, money, refusal, snapshot, task_result
+from actions.messages import payment_method, say
 from actions.policies import policy_values
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ async def refund_status(
 ) -> list[EventType]:
     order = await client.get_order(number)
     refund = await client.refund(number)
-    method = (refund.method or "your original payment method").replace("_", " ")
+    method = payment_method(language(tracker), refund.method)
     amount = money(refund.amount, refund.currency)
     if refund.status == "paid":
         say(

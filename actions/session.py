@@ -19,7 +19,7 @@ from actions.common import (
     session_events,
     session_intents,
 )
-from actions.messages import say
+from actions.messages import say, text, tracking_event
 from actions.orders import lower_first
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,24 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
                 meta = event["metadata"]
                 break
     return dict(meta) if isinstance(meta, dict) else {}
+
+
+class ActionSetLanguage(Action):
+    """Every message: the language the gateway detected for it (metadata `language`) becomes the
+    `language` slot, so the bot answers a customer who switches language in the new one.
+    Runs inside `action_extract_slots` (the slot's custom mapping in domain.yml)."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        meta = (tracker.latest_message or {}).get("metadata") or {}
+        language = str(meta.get("language") or "")[:2].lower() if isinstance(meta, dict) else ""
+        if language in LANGUAGES and language != tracker.get_slot("language"):
+            return [SlotSet("language", language)]
+        return []
 
 
 class ActionSessionStart(Action):
@@ -85,10 +103,10 @@ class ActionSessionStart(Action):
         problem = next((o for o in orders if o.status == "delayed"), None)
         if problem is None:
             return []
-        reason = "a carrier delay"
+        reason = tracking_event(language, None, delay=True)
         try:
             tracking = await get_client().tracking(problem.order_number)
-            reason = lower_first(tracking.delay_reason or reason)
+            reason = lower_first(tracking_event(language, tracking.delay_reason, delay=True))
             eta = tracking.eta or problem.eta
         except OrderApiError:
             eta = problem.eta
@@ -99,7 +117,7 @@ class ActionSessionStart(Action):
             language=language,
             order_number=problem.order_number,
             delay_reason=reason,
-            eta=eta or "soon",
+            eta=eta or text(language, "eta_soon"),
         )
         return [
             SlotSet("order_snapshot", problem.to_json()),

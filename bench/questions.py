@@ -121,8 +121,11 @@ def classify(text: str | None, buttons: Sequence[dict[str, Any]] | None = None) 
         found = {kind for kind, pattern in _KIND_PATTERNS.items() if pattern.search(sentence)}
         if "choose_order" in found:
             found.discard("order_number")
-        if re.search(r"\bstreet\b", sentence, re.IGNORECASE):
-            # "street and number, postcode city" describes the address format
+        if found & {"items", "choose_order"}:
+            found.discard("confirm")  # "어떤 상품을 반품하시겠어요?" asks which, not yes/no
+        if re.search(r"\bstreet\b|도로명", sentence, re.IGNORECASE):
+            # "street and number, postcode city" ("도로명 주소와 우편번호") describes the address
+            # format
             found = (found - {"postcode", "email"}) | {"address"}
         elif found & {"postcode", "email"}:
             found.discard("address")

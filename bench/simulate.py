@@ -40,6 +40,7 @@ from bench.client import (
     customer_token,
     set_faults,
 )
+from bench.english import english_fragments
 from bench.facts import Policies, load_policies, wrong_facts
 from bench.questions import AskedTwiceDetector, is_fallback
 from bench.report import print_table, write_report
@@ -114,6 +115,24 @@ class Result:
     error: str | None = None
     transcript: list[Turn] = field(default_factory=list)
     asked_twice_detail: list[dict[str, Any]] = field(default_factory=list)
+    english_in_korean: list[str] = field(default_factory=list)  # Korean customers only
+
+
+def product_names() -> list[str]:
+    """The shop's product names: data, like carrier names, not English sentences."""
+    try:
+        from shop.seed import CATALOG
+    except ImportError:  # pragma: no cover - the simulator can run without the demo shop
+        return []
+    return [name for _, name, _ in CATALOG]
+
+
+PRODUCT_NAMES = product_names()
+
+
+def english_replies(results: Sequence[Result]) -> list[str]:
+    """Every English fragment in a reply to a Korean customer ("scenario: fragment")."""
+    return [f"{r.scenario}: {fragment}" for r in results for fragment in r.english_in_korean]
 
 
 def _handoff_in(messages: Sequence[dict[str, Any]]) -> tuple[bool, str | None]:
@@ -226,6 +245,12 @@ class Player:
                 state = await self.customers.state(conv)
                 handed = state.get("mode") in ("queued", "agent")
             bots = [m for m in replies if m.get("role") == "bot" and m.get("text")]
+            if self.s.language == "ko":
+                for message in replies:
+                    titles = " ".join(str(b.get("title")) for b in message.get("buttons") or [])
+                    r.english_in_korean += english_fragments(
+                        f"{message.get('text') or ''} {titles}", PRODUCT_NAMES
+                    )
             kinds: set[str] = set()
             for message in bots:
                 kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
@@ -481,6 +506,7 @@ def summarise(results: Sequence[Result]) -> dict[str, Any]:
             "asked_twice_total": sum(r.asked_twice for r in group),
             "conversations_with_asked_twice": sum(1 for r in group if r.asked_twice),
             "fallbacks": sum(r.fallbacks for r in group),
+            "english_in_korean_replies": sum(len(r.english_in_korean) for r in group),
             "mean_ces": round(sum(ces) / len(ces), 2) if ces else None,
             "handoff_reasons": dict(
                 Counter(r.handoff_reason or "?" for r in group if r.outcome == "escalated")
@@ -536,8 +562,11 @@ def print_results(results: Sequence[Result], summary: dict[str, Any]) -> None:
         f"(in {o['conversations_with_asked_twice']} conversations), mean CES {o['mean_ces']}, "
         f"errors {o['errors']}; self-service containment {o['self_service_containment']}, "
         f"must-handoff handed off within 2 failures {o['must_handoff_within_2_failures']}/"
-        f"{o['must_handoff']}, wrong facts {o['wrong_facts']}"
+        f"{o['must_handoff']}, wrong facts {o['wrong_facts']}, English fragments in replies "
+        f"to Korean customers {o['english_in_korean_replies']}"
     )
+    for line in english_replies(results)[:20]:
+        print(f"  English to a Korean customer: {line}")
 
 
 def result_json(results: Sequence[Result], summary: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from typing import Any
 
 import regex
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
 
 EMOJI = regex.compile(
     "["
@@ -26,6 +28,8 @@ EMOJI = regex.compile(
     "\u200d\u200c\ufe0f"  # joiners, variation selector
     "]+"
 )
+HANGUL = regex.compile(r"[\p{Hangul}]")
+PUNCTUATION_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -35,3 +39,54 @@ class UnicodeWhitespaceTokenizer(WhitespaceTokenizer):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.emoji_pattern = EMOJI
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class KoreanMorphemeTokenizer(UnicodeWhitespaceTokenizer):
+    """Whitespace tokens, with every word that contains Hangul split into its morphemes by Kiwi
+    (kiwipiepy; its model ships in the kiwipiepy-model package, so it works offline).
+
+    "환불언제들어와요" becomes 환불 · 언제 · 들어오 · 어요: spacing mistakes and verb endings no
+    longer hide the content words. A token's text is the surface span, its lemma the morpheme
+    (들어오), which CountVectorsFeaturizer uses. Latin words are left exactly as the whitespace
+    tokenizer makes them, so English is not affected. Token spans stay inside their word, so
+    entity annotations that end at whitespace stay aligned.
+    """
+
+    _kiwi: Any = None
+
+    @classmethod
+    def kiwi(cls) -> Any:
+        if cls._kiwi is None:
+            from kiwipiepy import Kiwi
+
+            cls._kiwi = Kiwi()
+        return cls._kiwi
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        if not any(HANGUL.search(t.text) for t in tokens):
+            return tokens
+        result: list[Token] = []
+        for token in tokens:
+            if not HANGUL.search(token.text):
+                result.append(token)
+                continue
+            result += self._morphemes(token)
+        return result
+
+    def _morphemes(self, word: Token) -> list[Token]:
+        start, end = word.start, word.end
+        pieces: list[Token] = []
+        for morph in self.kiwi().tokenize(word.text):
+            if morph.tag in PUNCTUATION_TAGS:
+                continue
+            a = min(max(start + morph.start, start), end)
+            b = min(max(a + morph.len, a), end)
+            surface = word.text[a - start : b - start] or morph.form
+            pieces.append(Token(surface, a, b, lemma=morph.form))
+        if not pieces:
+            return [word]
+        # the word's first and last piece touch its edges (entity alignment)
+        pieces[0].start, pieces[-1].end = start, end
+        return pieces

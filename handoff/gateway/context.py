@@ -204,7 +204,8 @@ def build_context(
         "summary": summary,
         "bot_summary": bot_payload.get("summary"),
         "bot_task": bot_payload.get("task"),
-        "language": slots.get("language") or facts.language,
+        # the gateway detects the language of every customer message (handoff/language.py)
+        "language": facts.language or slots.get("language"),
         "identity": identity,
         "slots": slots,
         "task": task,

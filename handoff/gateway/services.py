@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff import language as languages
 from handoff import texts
 from handoff.attachments import images, records
 from handoff.config import LANGUAGES, Settings
@@ -207,16 +208,27 @@ async def store_customer_message(
     existing = await repo.message_by_client_id(session, conversation_id, client_message_id)
     if existing is not None:
         return Posted(existing, False, conversation.mode, None)
+    language = languages.detect(text, previous=conversation.language)
+    handoff = await repo.open_handoff(session, conversation_id)
+    if language != conversation.language:
+        # The customer switched language: the bot answers in it (Rasa metadata), notices and
+        # the queue follow it (a queued handoff is routed to agents who speak it).
+        log.info(
+            "conversation language changed",
+            extra={"conversation_id": conversation_id, "language": language},
+        )
+        conversation.language = language
+        if handoff is not None and handoff.status == "queued":
+            handoff.language = language
     score = ces.parse_answer(text)
     message = await repo.add_message(
         session,
         conversation_id=conversation_id,
         role="customer",
         text=text,
-        payload={"text": text},
+        payload={"text": text, "language": language},
         client_message_id=client_message_id,
     )
-    handoff = await repo.open_handoff(session, conversation_id)
     if score is not None:
         # The answer to the service's own question (after an agent) stays with the service;
         # an answer to the bot's question goes on to the bot.
@@ -372,6 +384,8 @@ def _transcript_entry(message: Message) -> dict[str, Any]:
         "text": text,
         "created_at": iso(message.created_at),
     }
+    if message.role == "customer" and (message.payload or {}).get("language"):
+        entry["language"] = message.payload["language"]
     if (message.payload or {}).get("buttons"):
         entry["buttons"] = [b.get("title") for b in message.payload["buttons"]]
     return entry

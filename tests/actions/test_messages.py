@@ -1,26 +1,144 @@
-"""The action text catalogue: every translation uses only placeholders the English text has."""
+"""The text catalogues (action texts, domain responses, gateway notices): every language has
+every text with the same placeholders (and buttons), and Korean texts contain no English."""
 
 from __future__ import annotations
 
 import string
+from pathlib import Path
+from typing import Any
 
-from actions.messages import MESSAGES, text
+import pytest
+import yaml
+
+from actions.messages import (
+    MESSAGES,
+    ORDER_STATES,
+    REFUND_STATES,
+    date_text,
+    order_state,
+    payment_method,
+    text,
+    tracking_event,
+)
+from bench.english import english_fragments
+from handoff.texts import TEXTS
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("en", "ko")
+ORDER_STATUSES = {
+    "pending", "paid", "packed", "shipped", "in_transit", "delayed", "delivered", "cancelled",
+    "return_requested", "return_received",
+}  # fmt: skip
 
 
 def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def test_translations_use_known_placeholders_only() -> None:
-    for language, messages in MESSAGES.items():
-        for key, template in messages.items():
-            assert key in MESSAGES["en"], f"{language}:{key} has no English original"
-            assert placeholders(template) <= placeholders(MESSAGES["en"][key]), (language, key)
+def domain_variations() -> dict[str, dict[str, dict[str, Any]]]:
+    """response name → language → variation (the unconditioned one is English)."""
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, variations in responses.items():
+        for variation in variations:
+            language = "en"
+            for condition in variation.get("condition") or []:
+                if condition.get("name") == "language":
+                    language = str(condition.get("value"))
+            result.setdefault(name, {})[language] = variation
+    return result
 
 
-def test_missing_values_and_languages_fall_back() -> None:
-    assert text("ko", "cancel_refused_delivered", order_number="EF-1").startswith("Order EF-1")
+def catalogues() -> dict[str, dict[str, dict[str, str]]]:
+    """catalogue → language → key → text, for the three catalogues customers read."""
+    domain: dict[str, dict[str, str]] = {}
+    for name, by_language in domain_variations().items():
+        for language, variation in by_language.items():
+            domain.setdefault(language, {})[name] = str(variation.get("text") or "")
+            for n, button in enumerate(variation.get("buttons") or []):
+                domain[language][f"{name}.button{n}"] = str(button.get("title"))
+    return {"actions/messages.py": MESSAGES, "domain.yml": domain, "handoff/texts.py": TEXTS}
+
+
+@pytest.mark.parametrize("catalogue", sorted(catalogues()))
+def test_every_language_has_every_text_with_the_same_placeholders(catalogue: str) -> None:
+    texts = catalogues()[catalogue]
+    assert set(texts) == set(LANGUAGES), f"{catalogue}: languages {sorted(texts)}"
+    english = texts["en"]
+    for language in LANGUAGES:
+        missing = sorted(set(english) - set(texts[language]))
+        extra = sorted(set(texts[language]) - set(english))
+        assert not missing, f"{catalogue}: {language} lacks {missing}"
+        assert not extra, f"{catalogue}: {language} has texts English lacks: {extra}"
+        for key, template in texts[language].items():
+            assert template.strip(), f"{catalogue}: {language}:{key} is empty"
+            assert placeholders(template) == placeholders(english[key]), (
+                f"{catalogue}: {language}:{key} placeholders differ from English"
+            )
+
+
+def test_domain_buttons_send_the_same_payloads_in_every_language() -> None:
+    for name, by_language in domain_variations().items():
+        payloads = {
+            language: [b["payload"] for b in variation.get("buttons") or []]
+            for language, variation in by_language.items()
+        }
+        assert payloads["ko"] == payloads["en"], name
+
+
+@pytest.mark.parametrize("catalogue", sorted(catalogues()))
+def test_korean_texts_contain_no_english(catalogue: str) -> None:
+    leaks = {
+        key: english_fragments(template)
+        for key, template in catalogues()[catalogue]["ko"].items()
+        if english_fragments(template)
+    }
+    assert leaks == {}
+
+
+def test_the_english_detector_finds_english_and_spares_names_numbers_and_links() -> None:
+    assert english_fragments("최근 상태: Parcel handed to carrier.") == ["Parcel handed to carrier"]
+    assert english_fragments("도착 예정일: soon.") == ["soon"]
+    assert english_fragments("주문 EF-100001: return requested.") == ["return requested"]
+    assert (
+        english_fragments(
+            "주문 EF-100001은(는) CJ Logistics로 배송 중이에요. 인보이스 INV-100001: "
+            "https://shop.example/invoices/INV-100001.pdf, 문의: help@effortless.example, "
+            "Visa, PayPal, Apple Pay"
+        )
+        == []
+    )
+    assert english_fragments("반품: Canvas tote bag", allowed=["Canvas tote bag"]) == []
+
+
+def test_order_system_values_are_translated() -> None:
+    assert set(ORDER_STATES["ko"]) == ORDER_STATUSES
+    assert set(REFUND_STATES["ko"]) == {"none", "pending", "paid"}
+    assert order_state("ko", "return_requested") == "반품 접수됨"
+    assert order_state("en", "return_requested") == "return requested"
+    assert payment_method("ko", "card") == "카드"
+    assert payment_method("ko", None) == "원래 결제 수단"
+    assert tracking_event("ko", "Parcel handed to carrier") == "택배사에 인계됨"
+    assert tracking_event("en", "Parcel handed to carrier") == "Parcel handed to carrier"
+    # an event the catalogue does not know is not passed through in English
+    assert tracking_event("ko", "Customs clearance pending") == "배송 상태 업데이트"
+    assert tracking_event("ko", "Storm over the Alps", delay=True) == "택배사 사정"
+
+
+def test_dates_are_written_the_language_s_way() -> None:
+    assert date_text("ko", "2026-12-04") == "2026년 12월 4일"
+    assert date_text("ko", "2026-12-04T09:30:00Z") == "2026년 12월 4일"
+    assert date_text("en", "2026-12-04") == "2026-12-04"
+    assert date_text("ko", "soon") == "soon"
+    delivered = text(
+        "ko", "status_delivered", order_number="EF-1", delivered_at="2026-11-21", return_until=None
+    )
+    assert "2026년 11월 21일" in delivered and "–" in delivered
+
+
+def test_unknown_languages_get_english_and_missing_values_a_dash() -> None:
     assert "–" in text("en", "order_not_found")
     assert text("fr", "task_declined", order_number="EF-1") == text(
         "en", "task_declined", order_number="EF-1"
     )
+    assert text("ko", "cancel_refused_delivered", order_number="EF-1").startswith("주문 EF-1")

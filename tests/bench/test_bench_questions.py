@@ -33,6 +33,11 @@ from bench.questions import AskedTwiceDetector, classify, facts_in, is_fallback,
             "city (e.g. Hauptstr. 5, 10115 Berlin).",
             {"address"},
         ),
+        (
+            "새 배송지 주소를 알려주세요. 도로명 주소와 우편번호를 함께 적어 주세요 "
+            "(예: 서울특별시 강남구 테헤란로 123, 06234).",
+            {"address"},
+        ),
         ("Shall I connect you with a colleague who can sort it out?", {"confirm"}),
         ("해결해 드릴 수 있는 상담원에게 연결해 드릴까요?", {"confirm"}),
         ("더 도와드릴 일이 있을까요?", {"anything_else"}),

@@ -15,12 +15,16 @@ from handoff.store import repositories as repo
 ROOT = Path(__file__).resolve().parents[2]
 
 
+TEXTS_FOR_HUMAN = {"en": "I need a human", "ko": "상담원(human) 연결해 주세요"}
+
+
 async def queued_conversation(service: Service, language: str = "en") -> dict[str, str]:
     conv = await service.conversation(language=language)
     r = await service.http.post(
         f"/api/conversations/{conv['conversation_id']}/messages",
         headers=auth(conv["token"]),
-        json={"client_message_id": "1", "text": "I need a human"},
+        # the gateway detects the language per message: a Korean customer writes Korean
+        json={"client_message_id": "1", "text": TEXTS_FOR_HUMAN[language]},
     )
     assert r.status_code == 201
     return conv

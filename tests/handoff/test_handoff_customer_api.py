@@ -21,7 +21,7 @@ async def test_signed_in_customer_is_forwarded_to_the_bot(service: Service) -> N
     r = await service.http.post(
         f"/api/conversations/{conv['conversation_id']}/messages",
         headers=auth(conv["token"]),
-        json={"client_message_id": "x1", "text": "I want to cancel"},
+        json={"client_message_id": "x1", "text": "주문 cancel 하고 싶어요"},
     )
     assert r.status_code == 201, r.text
     metadata = dict(service.fake.received[-1]["metadata"])

@@ -32,7 +32,10 @@ def _events(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def _queue_one(service: Service, conv: dict[str, Any]) -> int:
-    await _post(service, conv, 1, "I want to talk to a human please")
+    text = "I want to talk to a human please"
+    if conv.get("language") == "ko":  # the gateway detects the language of every message
+        text = "상담원(human)이랑 얘기하고 싶어요"
+    await _post(service, conv, 1, text)
     async with service.hub.db.session() as session:
         handoff = await repo.open_handoff(session, conv["conversation_id"])
         assert handoff is not None

@@ -143,7 +143,13 @@ def test_context_from_tracker() -> None:
     ctx = build_context(
         facts=facts, reason="task_failed", tracker=_tracker(), bot_payload={"summary": "s"}
     )
-    assert ctx["language"] == "ko"
+    # the gateway's detection of the latest customer message wins over the bot's slot
+    assert ctx["language"] == "en"
+    korean = ConversationFacts(
+        conversation_id="c1", language="ko", customer_id=None, customer_name=None, email=None
+    )
+    ko_ctx = build_context(facts=korean, reason="task_failed", tracker=_tracker(), bot_payload=None)
+    assert ko_ctx["language"] == "ko"
     assert ctx["identity"]["verification"] == "verified"
     assert ctx["identity"]["customer_id"] == "C0002"
     assert ctx["task"]["code"] == "already_shipped"

@@ -1085,8 +1085,10 @@
     }
     const who = role === "agent" ? (message.agent_name || payload.agent_name || t("roleAgent"))
       : role === "customer" ? t("roleCustomer") : role === "bot" ? t("roleAssistant") : t("roleSystem");
+    // the language the gateway detected for this customer message (handoff/language.py)
+    const lang = role === "customer" && payload.language ? ` · ${payload.language.toUpperCase()}` : "";
     const item = el("li", { class: `m ${role}`, "data-seq": message.seq },
-      el("span", { class: "who", text: who }),
+      el("span", { class: "who", text: who + lang }),
       el("span", { class: "when muted small", text: time(message.created_at) }),
       el("div", { class: "text" + (answer ? " answer" : ""), text }));
     const buttons = message.buttons || payload.buttons;
