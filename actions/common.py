@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import Order
-from actions.messages import say
+from actions.messages import say, text
 
 ORDER_NUMBER_RE = re.compile(r"\b(?:ef)?\s*-?\s*(\d{6})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -47,6 +47,7 @@ SMALL_TALK = {
     "bot_challenge",
     "ces",
     "nlu_fallback",
+    "out_of_scope",  # gibberish or off-topic alone is not a request (no CES after it)
     "EXTERNAL_handback",
 }
 
@@ -115,9 +116,57 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message or {}).get("intent", {}).get("name")
 
 
+# A second request inside the same message ("the invoice, and can the mug still go back?"):
+# keywords → intent. Checked on the message that started a task; offered once it is done.
+SECOND_REQUESTS = (
+    ("get_invoice", re.compile(r"\b(?:invoice|receipt|bill)\b", re.IGNORECASE)),
+    ("return_item", re.compile(r"\breturn|\bsend (?:it|them|\w+) back|\bgo back\b", re.I)),
+    ("cancel_order", re.compile(r"\bcancel", re.IGNORECASE)),
+    ("refund_status", re.compile(r"\brefund|\bmoney back", re.IGNORECASE)),
+    ("change_address", re.compile(r"\baddress\b", re.IGNORECASE)),
+    (
+        "order_status",
+        re.compile(
+            r"\bwhere\b(?!\s+(?:can|do|does|should|to|would|will))|\bstatus\b|\btracking\b", re.I
+        ),
+    ),
+)
+
+
+# Mild disappointment with a request the bot can do: do it, and offer a person as a button.
+MILD_DISAPPOINTMENT = re.compile(
+    r"\bdisappoint|\blet ?down\b|\bnot (?:really )?(?:happy|satisfied)\b|\bunhappy\b|"
+    r"\bannoy|\bfrustrat|\bshame\b|\bpity\b|아쉽|실망",
+    re.IGNORECASE,
+)
+OFFER_PERSON = "request_human"
+
+
+def second_request(text: Any, current_task: str) -> str | None:
+    """What to offer after the task: another request in the message, or a person."""
+    for intent, pattern in SECOND_REQUESTS:
+        if TASK_INTENTS.get(intent) != current_task and pattern.search(str(text or "")):
+            return intent
+    if MILD_DISAPPOINTMENT.search(str(text or "")):
+        return OFFER_PERSON
+    return None
+
+
 def ask_anything_else(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Task done: the dialogue rules ask "anything else?" next (utter_anything_else)."""
-    return [SlotSet("pending_question", Q_ANYTHING_ELSE)]
+    """Task done: the dialogue rules ask "anything else?" next (utter_anything_else).
+
+    If the customer's message also asked for something else, say that it comes next, with
+    one button to start it.
+    """
+    nxt = tracker.get_slot("next_request")
+    if nxt:
+        language = str(tracker.get_slot("language") or "en")
+        key = "offer_person" if nxt == OFFER_PERSON else "next_request"
+        dispatcher.utter_message(
+            text=text(language, key, request=text(language, f"choice_{nxt}")),
+            buttons=[{"title": text(language, f"choice_{nxt}"), "payload": f"/{nxt}"}],
+        )
+    return [SlotSet("pending_question", Q_ANYTHING_ELSE), SlotSet("next_request", None)]
 
 
 def offer_handoff(

@@ -34,6 +34,7 @@ from actions.common import (
     language,
     latest_intent,
     normalise_order_number,
+    second_request,
 )
 from actions.messages import order_state, say, text
 
@@ -43,6 +44,18 @@ MAX_ATTEMPTS = 3
 NOT_UNDERSTOOD_ATTEMPTS = 2  # replies to "what's your order number?" without any number
 ADDRESS_RE = re.compile(
     r"^(?P<street>[^,]+?),\s*(?P<postcode>\d{4,6})\s+(?P<city>[^,]+?)(?:,\s*(?P<country>[A-Za-z]{2}))?\s*$"
+)
+# an address inside a longer message: "... to Gartenstraße 8, 10115 Berlin instead"
+ADDRESS_IN_TEXT_RE = re.compile(
+    r"(?P<street>[^\W\d_][\w.\- ]{1,40}?\s\d+\s?[a-zA-Z]?),\s*(?P<postcode>\d{4,6})\s+"
+    r"(?P<city>[^\W\d_][\w\-]+(?:\s(?=[A-ZÄÖÜ])[\w\-]+)?)(?:,\s*(?P<country>[A-Z]{2})\b)?"
+)
+STREET_LEAD_RE = re.compile(r"^.*\b(?:to|at|address is|address:|into|for)\s+", re.IGNORECASE)
+# a follow-up about the order in focus: "and when does it arrive now?", "can that one still …"
+FOLLOW_UP_RE = re.compile(
+    r"\b(?:it|it's|its|that one|this one|that order|this order|the same (?:one|order)|"
+    r"same order|then|now)\b|^\s*(?:and|so|ok(?:ay)?|also)\b",
+    re.IGNORECASE,
 )
 ALL_ITEMS = {
     "all", "all items", "everything", "both", "all of them",
@@ -76,10 +89,23 @@ class ActionStartTask(Action):
             e.get("entity") == "order_number"
             for e in (tracker.latest_message or {}).get("entities", [])
         )
+        focus = tracker.get_slot("order_number") or (tracker.get_slot("order_snapshot") or {}).get(
+            "order_number"
+        )
+        said = str(tracker.latest_message.get("text") or "")
+        # a follow-up about the same order, or the click on the offered next request
+        follow_up = bool(FOLLOW_UP_RE.search(said)) or said.startswith("/")
         if tracker.get_slot("customer_id") and not named:
-            # A verified customer picks the order of a new task with one click ("which order?"),
-            # so a new task never silently runs on the previous task's order.
-            events.append(SlotSet("order_number", None))
+            if focus and follow_up:
+                # "and when does it arrive now?" after a hand-back or the proactive notice:
+                # the order in focus stays in focus, never "which order?" again
+                events.append(SlotSet("order_number", focus))
+            else:
+                # A verified customer picks the order of a new task with one click ("which
+                # order?"), so a new task never silently runs on the previous task's order.
+                events.append(SlotSet("order_number", None))
+        message = tracker.latest_message.get("text")
+        address = find_address(message) if task == "change_address" else None
         return [
             *events,
             SlotSet("pending_task", task),
@@ -87,7 +113,8 @@ class ActionStartTask(Action):
             SlotSet("handoff_reason", None),
             SlotSet("lookup_error", None),
             SlotSet("lookup_attempts", 0.0),
-            SlotSet("new_address", None),
+            SlotSet("new_address", address),  # given with the request: never asked again
+            SlotSet("next_request", second_request(message, task) if intent != "inform" else None),
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
@@ -101,6 +128,22 @@ def _attempt_failed(
     if attempts >= limit:
         values["lookup_error"] = code
     return values
+
+
+def find_address(text: Any) -> dict[str, str] | None:
+    """An address written inside a longer message (the request), or None."""
+    match = ADDRESS_IN_TEXT_RE.search(" ".join(str(text or "").split()))
+    if not match:
+        return None
+    street = STREET_LEAD_RE.sub("", match.group("street")).strip()
+    if not street or street[0].isdigit():
+        return None
+    return {
+        "street": street,
+        "postcode": match.group("postcode"),
+        "city": match.group("city").strip(),
+        "country": (match.group("country") or "DE").upper(),
+    }
 
 
 # Korean road-name addresses: "서울특별시 강남구 테헤란로 123, 06234",

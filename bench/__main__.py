@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
@@ -29,7 +30,7 @@ from typing import Any
 
 import psutil
 
-from bench import load, nlu_eval, simulate
+from bench import faults, load, nlu_eval, simulate
 from bench.labelled import DatasetError
 from bench.report import ROOT, print_table, write_report
 from bench.scenarios import ScenarioError, load_all
@@ -214,6 +215,16 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
         report["nlu"] = await run_nlu(stack)
     if stack is not None and "simulate" in args.parts:
         report["simulate"] = await run_simulator(stack, args.only, args.concurrency)
+    if stack is not None and "faults" in args.parts:
+        report["faults"] = await faults.run(stack, args.customers, args.only)
+        print("\n=== faults ===")
+        print_table(faults.HEADERS, faults.rows(report["faults"]))
+        print(
+            "lost {lost} · duplicated {duplicated} · unanswered {unanswered}".format(
+                **report["faults"]
+            )
+        )
+        write_report("faults", report["faults"])
     if stack is not None and "load" in args.parts:
         report["load"] = await run_load(stack, args.customers, args.think)
         print("\n=== load ===")
@@ -231,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--parts",
         default="nlu,simulate,load",
-        help="comma-separated: nlu, simulate, load, analytics",
+        help="comma-separated: nlu, simulate, load, analytics, faults (the last two: on request)",
     )
     parser.add_argument("--analytics-sessions", type=int, default=100_000)
     parser.add_argument(
@@ -246,11 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (load)")
     parser.add_argument("--think", type=float, default=0.0, help="think time in s (load)")
-    parser.add_argument("--only", help="regex on scenario names (simulate)")
+    parser.add_argument("--only", help="regex on scenario names (simulate, faults)")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(args.parts) - {"nlu", "simulate", "load", "analytics"}
+    unknown = set(args.parts) - {"nlu", "simulate", "load", "analytics", "faults"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
     logging.basicConfig(
@@ -263,12 +274,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
-    needs_stack = bool({"simulate", "load"} & set(args.parts))
+    needs_stack = bool({"simulate", "load", "faults"} & set(args.parts))
     stack = Stack() if needs_stack else None
     started = time.perf_counter()
     try:
         if stack is not None:
-            stack.start()
+            stack.start(timeout=float(os.environ.get("BENCH_START_TIMEOUT", "240")))
         report = asyncio.run(run_all(args, stack))
     except StackError as exc:
         print(f"bench: {exc}", file=sys.stderr)

@@ -137,7 +137,10 @@ def classify(text: str | None, buttons: Sequence[dict[str, Any]] | None = None) 
     elif any(STRICT_ORDER_NUMBER.search(p) for p in payloads) and len(payloads) > 1:
         kinds.add("choose_order")
         kinds.discard("order_number")
-    elif {p.split("{")[0] for p in payloads} & {"/affirm", "/deny"}:
+    elif {p.split("{")[0] for p in payloads} & {
+        "/affirm",
+        "/deny",
+    } and "anything_else" not in kinds:
         kinds.add("confirm")
         kinds.discard("other")
     return kinds

@@ -250,7 +250,7 @@ class Stack:
                     f"{done.stderr.decode(errors='replace')[-500:]}"
                 )
 
-    def start(self, only: set[str] | None = None, timeout: float = 240.0) -> None:
+    def start(self, only: set[str] | None = None, timeout: float = 600.0) -> None:
         if not self.model.exists() and (only is None or "rasa" in only):
             raise StackError(f"no trained model at {self.model}: run `make train` first")
         for component in self.plan():
@@ -281,6 +281,48 @@ class Stack:
                     )
                 time.sleep(0.5)
             log.info("%s is up (%.0f MB)", component.name, component.rss() / 2**20)
+
+    def component(self, name: str) -> Component:
+        for component in self.components:
+            if component.name == name:
+                return component
+        raise StackError(f"no running component {name!r}")
+
+    def send_signal(self, name: str, sig: int) -> None:
+        """Send a signal to a component's whole process group (SIGKILL, SIGSTOP, SIGCONT)."""
+        component = self.component(name)
+        if component.proc is None:
+            return
+        try:
+            os.killpg(component.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        if sig == signal.SIGKILL:
+            component.proc.wait()
+
+    def restart(self, name: str, timeout: float = 600.0) -> float:
+        """Start a (killed) component again with the same command and settings; the seconds it
+        took to answer its health check."""
+        component = self.component(name)
+        if component.proc is not None and component.proc.poll() is None:
+            raise StackError(f"{name} is still running")
+        if component._log is not None:
+            component._log.close()
+        component._log = component.log_path.open("ab")
+        started = time.monotonic()
+        component.proc = subprocess.Popen(
+            component.argv,
+            cwd=ROOT,
+            env=component.env,
+            stdout=component._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        while not healthy(component.health):
+            if component.proc.poll() is not None or time.monotonic() - started > timeout:
+                raise StackError(f"{name} failed to restart (log {component.log_path})")
+            time.sleep(0.2)
+        return time.monotonic() - started
 
     def _sample(self) -> None:
         while not self._stop_sampling.is_set():

@@ -23,6 +23,7 @@ from handoff.hub import Hub
 from handoff.locks import make_locks
 from handoff.mail import Mailer
 from handoff.openapi import openapi_document
+from handoff.presence_registry import make_registry
 from handoff.pubsub import make_pubsub
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
@@ -31,6 +32,16 @@ from handoff.web.routes import bp as web_bp
 from handoff.web.routes import demo_bp
 
 log = logging.getLogger(__name__)
+
+
+async def _heartbeat(hub: Hub) -> None:
+    """Tell the other instances this one is alive (its customers' sockets count)."""
+    while True:
+        try:
+            await hub.presence.heartbeat()
+        except Exception:
+            log.warning("presence heartbeat failed", exc_info=True)
+        await asyncio.sleep(5)
 
 
 def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
@@ -73,6 +84,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
             pubsub=make_pubsub(settings.pubsub_url),
             limits=RateLimits.from_settings(settings),
             locks=make_locks(settings.pubsub_url),
+            presence=make_registry(settings.pubsub_url, settings.instance),
             mailer=Mailer(settings),
             attachments=FileStorage(settings.attachments_dir),
         )
@@ -91,6 +103,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         # Unfinished bot turns (this instance's before a crash, or any instance's that died)
         # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
         app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
+        app.ctx.hub.spawn(_heartbeat(app.ctx.hub), name="presence-heartbeat")
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
@@ -111,6 +124,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
         await hub.pubsub.close()
         await hub.limits.close()
         await hub.locks.close()
+        await hub.presence.close()
         await hub.rasa.close()
         await hub.db.close()
         log.info("handoff service stopped")

@@ -11,6 +11,7 @@ from handoff.config import Settings
 from handoff.gateway.rasa import RasaClient
 from handoff.locks import ConversationLocks, LocalLocks
 from handoff.mail import Mailer
+from handoff.presence_registry import LocalRegistry, PresenceRegistry
 from handoff.pubsub import PubSub
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
@@ -29,6 +30,8 @@ class Hub:
     locks: ConversationLocks = field(default_factory=LocalLocks)
     customer_sockets: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # open customer sockets per conversation, shared by instances with a redis:// URL
+    presence: PresenceRegistry = field(default_factory=LocalRegistry)
     # conversations whose abandoned bot turns this instance is re-driving now
     redriving: set[str] = field(default_factory=set)
 

@@ -13,7 +13,12 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_chal
 NOT_CUSTOMER_INTENTS = frozenset({"ces"})
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset(
-    {"action_default_fallback", "action_two_stage_fallback", "utter_default"}
+    {
+        "action_default_fallback",
+        "action_two_stage_fallback",
+        "utter_default",
+        "action_fallback_options",
+    }
 )
 # Bot answers that meet an informational goal (the FAQ responses and account help).
 INFO_ACTIONS = frozenset(

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 async def customer_connected(hub: Hub, conversation_id: str) -> None:
     hub.customer_sockets[conversation_id] += 1
+    await hub.presence.connected(conversation_id)
     async with hub.db.session() as session:
         conversation = await repo.get_conversation(session, conversation_id)
         if conversation is None or conversation.customer_present:
@@ -38,12 +39,16 @@ def customer_disconnected(hub: Hub, conversation_id: str) -> None:
     hub.customer_sockets[conversation_id] -= 1
     if hub.customer_sockets[conversation_id] <= 0:
         del hub.customer_sockets[conversation_id]
-        hub.spawn(_grace(hub, conversation_id), name=f"leave-grace-{conversation_id}")
+    hub.spawn(_grace(hub, conversation_id), name=f"leave-grace-{conversation_id}")
 
 
 async def _grace(hub: Hub, conversation_id: str) -> None:
+    """Left = no socket of this conversation open on any instance after the grace period."""
+    await hub.presence.disconnected(conversation_id)
+    if await hub.presence.count(conversation_id) > 0:
+        return
     await asyncio.sleep(hub.settings.leave_grace_seconds)
-    if hub.customer_sockets.get(conversation_id, 0) == 0:
+    if await hub.presence.count(conversation_id) == 0:
         await customer_left(hub, conversation_id, explicit=False)
 
 

@@ -257,6 +257,38 @@ async def test_return_questions_offer_buttons(domain, dispatcher, client) -> Non
     assert len(reasons) == 4
 
 
+async def test_an_address_given_with_the_request_is_kept(domain) -> None:
+    from actions.forms import ActionStartTask
+
+    text = "please send EF-100002 to Gartenstraße 8, 10115 Berlin instead"
+    tracker = make_tracker(domain, intent="change_address", text=text, slots=ALICE)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["new_address"] == {
+        "street": "Gartenstraße 8",
+        "postcode": "10115",
+        "city": "Berlin",
+        "country": "DE",
+    }
+    tracker = make_tracker(domain, intent="order_status", text=text, slots=ALICE)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["new_address"] is None  # only an address change uses it
+
+
+async def test_a_follow_up_keeps_the_order_in_focus(domain) -> None:
+    from actions.forms import ActionStartTask
+
+    snapshot = {"order_number": "EF-100004", "status": "delayed"}
+    slots = {**ALICE, "order_snapshot": snapshot}  # e.g. after the proactive delay notice
+    tracker = make_tracker(
+        domain, intent="delivery_time", text="ok and when will it arrive now?", slots=slots
+    )
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] == "EF-100004"
+    tracker = make_tracker(domain, intent="get_invoice", text="I need an invoice", slots=slots)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] is None  # a new request: which order? (one click)
+
+
 async def test_signed_in_customer_hears_of_the_outage_not_which_order(
     domain, dispatcher, client, faults
 ) -> None:

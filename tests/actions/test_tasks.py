@@ -225,3 +225,44 @@ async def test_not_understood_lookup_offers_a_human_as_repeated_fallback(
     assert slots["pending_question"] == "handoff_offer"
     assert slots["handoff_reason"] == "repeated_fallback"
     assert "not understanding" in texts(dispatcher)
+
+
+async def test_a_second_request_in_the_message_is_offered_next(domain, client) -> None:
+    from rasa_sdk.executor import CollectingDispatcher as Dispatcher
+
+    from actions.forms import ActionStartTask
+
+    text = "can I get the receipt for EF-100003, and can the mug from it still go back?"
+    entities = [{"entity": "order_number", "value": "EF-100003"}]
+    tracker = make_tracker(domain, intent="get_invoice", text=text, entities=entities, slots=ALICE)
+    started = slot_events(await ActionStartTask().run(Dispatcher(), tracker, domain))
+    assert started["next_request"] == "return_item"
+    dispatcher = Dispatcher()
+    slots = await run_task(domain, dispatcher, "get_invoice", "EF-100003", **started)
+    assert "INV-" in texts(dispatcher) and "You also asked about this" in texts(dispatcher)
+    assert dispatcher.messages[-1]["buttons"] == [
+        {"title": "Return an item", "payload": "/return_item"}
+    ]
+    assert slots["next_request"] is None and slots["pending_question"] == "anything_else"
+    tracker = make_tracker(domain, intent="get_invoice", text="I need an invoice", slots=ALICE)
+    assert (
+        slot_events(await ActionStartTask().run(Dispatcher(), tracker, domain))["next_request"]
+        is None
+    )
+
+
+async def test_mild_disappointment_gets_the_task_and_a_person_as_a_button(domain, client) -> None:
+    from rasa_sdk.executor import CollectingDispatcher as Dispatcher
+
+    from actions.forms import ActionStartTask
+
+    text = "a bit disappointed tbh, EF-100001 is slow, where is it"
+    entities = [{"entity": "order_number", "value": "EF-100001"}]
+    tracker = make_tracker(domain, intent="order_status", text=text, entities=entities, slots=ALICE)
+    started = slot_events(await ActionStartTask().run(Dispatcher(), tracker, domain))
+    dispatcher = Dispatcher()
+    await run_task(domain, dispatcher, "order_status", "EF-100001", **started)
+    assert "colleague can take a look" in texts(dispatcher)
+    assert dispatcher.messages[-1]["buttons"] == [
+        {"title": "Talk to a person", "payload": "/request_human"}
+    ]

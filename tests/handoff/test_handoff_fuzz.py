@@ -83,6 +83,18 @@ def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     log.close()
 
 
+# What schemathesis does not generate itself (it draws valid Unicode): a lone surrogate in a
+# JSON body ("\ud800" escape) and undecodable header bytes. Most cases stay as generated.
+HOSTILE = ("none", "none", "none", "surrogate", "header")
+
+
+def hostile_case(case: schemathesis.Case, hostile: str) -> bool:
+    """Make the case hostile in place; True when the headers should be undecodable."""
+    if hostile == "surrogate" and isinstance(case.body, dict):
+        case.body = {**case.body, "text": "\ud800", "\udfff": "x"}
+    return hostile == "header"
+
+
 def test_generated_requests_never_get_a_5xx(handoff_url: dict[str, Any]) -> None:
     schema = schemathesis.openapi.from_dict(openapi_document())
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -109,14 +121,21 @@ def test_generated_requests_never_get_a_5xx(handoff_url: dict[str, Any]) -> None
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=st.one_of(strategies), who=st.sampled_from(sorted(credentials)))
-    def run(case: schemathesis.Case, who: str) -> None:
+    @given(
+        case=st.one_of(strategies),
+        who=st.sampled_from(sorted(credentials)),
+        hostile=st.sampled_from(HOSTILE),
+    )
+    def run(case: schemathesis.Case, who: str, hostile: str) -> None:
         token = credentials[who]
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers: dict[str, Any] = {"Authorization": f"Bearer {token}"} if token else {}
+        hostile_header = hostile_case(case, hostile)
         if case.path.startswith("/api/conversations") and who == "admin":
             headers = {"Authorization": f"Bearer {conv['token']}"}
         if case.path == "/api/auth/logout":
             headers = {}  # keep the admin session for the rest of the run
+        if hostile_header:
+            headers = {"Authorization": b"Bearer \xff", "Cookie": b"handoff_session=\xff"}
         response = case.call(
             base_url=handoff_url["url"], session=session, headers=headers, timeout=10
         )
