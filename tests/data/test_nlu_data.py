@@ -27,7 +27,7 @@ INTENTS = {
     "registration_problem", "switch_account", "newsletter", "place_order", "leave_feedback",
 }  # fmt: skip
 ENTITIES = {"order_number", "email", "postcode", "item", "reason"}
-ORDER_NUMBER = re.compile(r"^(?:[Ee][Ff][- ]?)?1\d{5}$")
+ORDER_NUMBER = re.compile(r"^#?(?:[Ee][Ff][- ]?)?1\d{5}$")  # as typed, "#" included
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 POSTCODE = re.compile(r"^(?:\d{5}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$")
 
@@ -90,7 +90,8 @@ def test_no_duplicates(which: str, request: pytest.FixtureRequest) -> None:
     seen: dict[str, str] = {}
     clashes = []
     for message in data.intent_examples:
-        key = _norm(message.get("text"))
+        # Lines without a word (emoji, punctuation) are compared as written.
+        key = _norm(message.get("text")) or message.get("text")
         if key in seen:
             clashes.append((message.get("text"), seen[key], message.get("intent")))
         seen[key] = message.get("intent")
@@ -98,9 +99,11 @@ def test_no_duplicates(which: str, request: pytest.FixtureRequest) -> None:
 
 
 def test_no_overlap_between_training_and_held_out(train: Any, held_out: Any) -> None:
-    train_texts = {_norm(m.get("text")) for m in train.intent_examples}
+    train_texts = {_norm(m.get("text")) or m.get("text") for m in train.intent_examples}
     overlap = [
-        m.get("text") for m in held_out.intent_examples if _norm(m.get("text")) in train_texts
+        m.get("text")
+        for m in held_out.intent_examples
+        if (_norm(m.get("text")) or m.get("text")) in train_texts
     ]
     assert not overlap
 
@@ -122,7 +125,10 @@ def test_entities_are_known_and_well_formed(which: str, request: pytest.FixtureR
             start, end = entity["start"], entity["end"]
             if start > 0 and not text[start - 1].isspace():
                 problems.append((text, "starts inside a token", value))
-            if end < len(text) and not (text[end].isspace() or text[end] in ",.?!:;"):
+            # A Korean particle may follow directly (EF-100056이요, 48058입니다).
+            if end < len(text) and not (
+                text[end].isspace() or text[end] in ",.?!:;" or "가" <= text[end] <= "힣"
+            ):
                 problems.append((text, "ends inside a token", value))
     assert not problems
 
