@@ -307,13 +307,16 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
                 closed_after=60,
                 agent_id=sam.id,
             )
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60  # the promise: within 60 s
             found: dict[str, Any] = {}
             while time.monotonic() < deadline:
                 listing = (await client.get("/api/analytics/sessions", headers=headers)).json()
                 found = {s["conversation_id"]: s for s in listing["sessions"]}
-                if {"live-rated", "live-agent"} <= set(found) and all(
-                    s["outcome"] != "open" for s in found.values()
+                # The run records its time after it stored the sessions: wait for both.
+                if (
+                    {"live-rated", "live-agent"} <= set(found)
+                    and all(s["outcome"] != "open" for s in found.values())
+                    and listing["updated_at"] is not None
                 ):
                     break
                 await asyncio.sleep(0.3)
