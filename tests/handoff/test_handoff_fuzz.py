@@ -136,9 +136,12 @@ def test_generated_requests_never_get_a_5xx(handoff_url: dict[str, Any]) -> None
             headers = {}  # keep the admin session for the rest of the run
         if hostile_header:
             headers = {"Authorization": b"Bearer \xff", "Cookie": b"handoff_session=\xff"}
-        response = case.call(
-            base_url=handoff_url["url"], session=session, headers=headers, timeout=10
-        )
+        try:
+            response = case.call(
+                base_url=handoff_url["url"], session=session, headers=headers, timeout=10
+            )
+        except UnicodeEncodeError:  # a non-JSON body can't carry the surrogate: nothing sent
+            return
         sent.append(response.status_code)
         if response.status_code >= 500:
             server_errors.append(f"{case.method} {case.formatted_path} -> {response.status_code}")

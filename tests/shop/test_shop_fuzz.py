@@ -94,9 +94,12 @@ def test_generated_requests_never_get_a_5xx(shop_url: str) -> None:
             case.body = {**case.body, "reason": "\ud800", "\udfff": "x"}
         elif hostile == "header":
             key = b"\xff"
-        response = case.call(
-            base_url=shop_url, session=session, headers={"X-API-Key": key}, timeout=10
-        )
+        try:
+            response = case.call(
+                base_url=shop_url, session=session, headers={"X-API-Key": key}, timeout=10
+            )
+        except UnicodeEncodeError:  # a non-JSON body can't carry the surrogate: nothing sent
+            return
         sent.append(response.status_code)
         if response.status_code >= 500:
             server_errors.append(f"{case.method} {case.formatted_path} -> {response.status_code}")
