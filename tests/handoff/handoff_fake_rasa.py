@@ -138,7 +138,7 @@ class FakeRasa:
             self._user(d, text, "greet", 0.99)
             self._bot(d, cid, out, "Good morning! How can I help?")
             return out
-        if any(w in lowered for w in ("human", "agent", "person")):
+        if any(w in lowered for w in ("human", "agent", "person", "상담원", "사람")):
             self._user(d, text, "request_human", 0.97)
             self._event(d, event="action", name="action_handoff")
             self._bot(d, cid, out, "I'll connect you with a colleague now.")

@@ -77,7 +77,13 @@ async def post(service: Service, conv: dict[str, Any], cid: str, text: str) -> d
 
 
 async def queued(service: Service, conv: dict[str, Any], n: int = 1) -> int:
-    await post(service, conv, f"h{n}", "I want to talk to a human please")
+    # The customer writes in the conversation's language (each message sets the language).
+    text = (
+        "상담원 연결해 주세요"
+        if conv.get("language") == "ko"
+        else "I want to talk to a human please"
+    )
+    await post(service, conv, f"h{n}", text)
     async with service.hub.db.session() as session:
         handoff = await repo.open_handoff(session, conv["conversation_id"])
         assert handoff is not None
