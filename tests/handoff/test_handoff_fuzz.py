@@ -6,6 +6,7 @@ conversation. No response may be a 5xx. `FUZZ_HANDOFF_EXAMPLES` sets the number 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from handoff_served import free_port
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from websockets.sync import client as ws_client
 
 from handoff.openapi import openapi_document
 
@@ -76,8 +78,17 @@ def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
     )
     conversation = httpx.post(url + "/api/conversations", json={})
+    # The WebSocket test's own conversation, made before the generated requests use up the
+    # address's conversation limit.
+    for_frames = httpx.post(url + "/api/conversations", json={})
     assert login.status_code == 200 and conversation.status_code == 201
-    yield {"url": url, "admin": login.json()["token"], "conversation": conversation.json()}
+    assert for_frames.status_code == 201
+    yield {
+        "url": url,
+        "admin": login.json()["token"],
+        "conversation": conversation.json(),
+        "ws_conversation": for_frames.json(),
+    }
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
@@ -150,3 +161,74 @@ def test_generated_requests_never_get_a_5xx(handoff_url: dict[str, Any]) -> None
     print(f"handoff fuzz: {len(sent)} requests, {len(server_errors)} responses >= 500")
     assert len(sent) >= EXAMPLES * 0.9
     assert server_errors == []
+
+
+# --- WebSocket frames (hypothesis) ---------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+CUSTOMER_FRAMES = st.one_of(
+    st.binary(max_size=40),  # a binary frame, often not UTF-8
+    st.text(max_size=60),  # rarely JSON
+    st.builds(lambda v: json.dumps(v), JSON_VALUES.filter(lambda v: not isinstance(v, dict))),
+    st.builds(  # an object with a known or unknown type and fields of any kind
+        lambda kind, fields: json.dumps({**fields, "type": kind}),
+        st.sampled_from(["message", "typing", "ping", "nope", ""]) | JSON_VALUES,
+        st.dictionaries(
+            st.sampled_from(["client_message_id", "text", "typing", "x"]), JSON_VALUES, max_size=3
+        ),
+    ),
+)
+
+
+def _is_object(frame: str | bytes) -> bool:
+    try:
+        return isinstance(json.loads(frame), dict)
+    except ValueError:
+        return False
+
+
+def test_generated_websocket_frames_get_an_error_and_the_socket_stays_usable(
+    handoff_url: dict[str, Any],
+) -> None:
+    """Any frame: never an internal error, never a closed socket; a frame that is not a JSON
+    object always gets an error frame; afterwards a ping still gets its pong."""
+    conv = handoff_url["ws_conversation"]
+    ws_url = handoff_url["url"].replace("http://", "ws://")
+    url = f"{ws_url}/ws/conversations/{conv['conversation_id']}?token={conv['token']}"
+    with ws_client.connect(url, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+        sent: list[int] = []
+
+        @settings(
+            max_examples=int(os.environ.get("FUZZ_WS_EXAMPLES", "300")),
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(frame=CUSTOMER_FRAMES)
+        def run(frame: str | bytes) -> None:
+            if frame == json.dumps({"type": "leave"}):
+                return  # ends the conversation: not a bad frame
+            ws.send(frame)
+            ws.send(json.dumps({"type": "ping"}))
+            # A generated ping (whatever else it carries) is answered with its own pong.
+            pongs = 2 if _is_object(frame) and json.loads(frame).get("type") == "ping" else 1
+            replies = []
+            while pongs:
+                reply = json.loads(ws.recv(timeout=10))
+                if reply["type"] == "pong":
+                    pongs -= 1
+                else:
+                    replies.append(reply)
+            errors = [r for r in replies if r["type"] == "error"]
+            assert all(e.get("code") != "internal_error" and e.get("message") for e in errors)
+            if not _is_object(frame):
+                assert errors, (frame, replies)
+            sent.append(1)
+
+        run()
+    assert len(sent) >= 100
