@@ -101,6 +101,8 @@ def conversation_token(
         "aud": CONVERSATION_AUDIENCE,
         "iat": issued,
         "exp": issued + ttl_seconds,
+        # Unique per issue: a token refreshed within the same second is still a new token.
+        "jti": secrets.token_urlsafe(12),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 

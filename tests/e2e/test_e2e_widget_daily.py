@@ -31,6 +31,23 @@ VIEWPORTS = {
     "mobile": {"width": 390, "height": 844},
 }
 LANGUAGE = {"desktop": "en", "mobile": "ko"}  # both languages, one per size
+# What the customer types, in the page's language: every message sets the conversation's
+# language, so a Korean page's customer writes Korean.
+KOREAN = {
+    "Where is my parcel EF-100001?": "EF-100001 택배 어디쯤 왔나요?",
+    "One more question": "질문이 하나 더 있어요",
+    "My parcel arrived damaged": "택배가 파손되어 도착했어요",
+    "I was charged twice": "결제가 두 번 됐어요",
+    "Can I change the size of my order?": "주문한 상품 사이즈를 바꿀 수 있나요?",
+    "Hello, is anyone there?": "안녕하세요, 누구 계세요?",
+    "Where is my refund?": "환불은 언제 되나요?",
+}
+
+
+def typed(size: str, text: str) -> str:
+    return KOREAN[text] if LANGUAGE[size] == "ko" else text
+
+
 SHOP = "Lumen"
 
 
@@ -239,7 +256,7 @@ def test_end_chat_keeps_the_transcript_and_emails_it(
 ) -> None:
     box, _ = inbox
     page = customer_page(new_context, stack, size)
-    widget_send(page, "Where is my parcel EF-100001?")
+    widget_send(page, typed(size, "Where is my parcel EF-100001?"))
     expect(page.locator(".notice[data-event]").first).to_be_visible()
     header = page.locator("#effortless-chat-widget header")
     before = header.bounding_box()
@@ -254,7 +271,7 @@ def test_end_chat_keeps_the_transcript_and_emails_it(
     shot(page, screenshots, "end-confirm", size)
     confirm.locator("button.yes").click()
     log = page.locator(".log")
-    expect(log).to_contain_text("Where is my parcel EF-100001?")  # still readable
+    expect(log).to_contain_text(typed(size, "Where is my parcel EF-100001?"))  # still readable
     form = page.locator(".mailform.transcript")
     expect(form).to_be_visible()
     address = page.locator(".mailform.transcript input[type=email]")
@@ -271,13 +288,13 @@ def test_end_chat_keeps_the_transcript_and_emails_it(
     shot(page, screenshots, "ended-transcript-sent", size)
     mail = box.wait_for(to)
     body = text_of(mail)
-    assert "Where is my parcel EF-100001?" in body
+    assert typed(size, "Where is my parcel EF-100001?") in body
     if LANGUAGE[size] == "ko":
         assert mail["Subject"] == "Lumen 상담 내역" and "나: Where is my parcel" in body
     else:
         assert mail["Subject"] == "Your conversation with Lumen" and "You: Where is my" in body
     # The next message starts a new conversation below the old transcript.
-    widget_send(page, "One more question")
+    widget_send(page, typed(size, "One more question"))
     expect(page.locator(".msg.customer:not(.pending)")).to_have_count(2)
     expect(page.locator(".ended-mark")).to_have_count(1)
 
@@ -287,7 +304,7 @@ def test_photo_reaches_the_agent_and_nobody_else(
 ) -> None:
     agent_api = AgentApi(stack)
     page = customer_page(new_context, stack, size)
-    widget_send(page, "My parcel arrived damaged")
+    widget_send(page, typed(size, "My parcel arrived damaged"))
     conv = stored_conversation(page)
     hid = agent_api.handoff_id(conv["id"])
     # Refused in the widget before any upload: too big, not a photo by type.
@@ -364,7 +381,7 @@ def test_ces_is_asked_after_the_agent_resolves_and_rated_by_keyboard(
 ) -> None:
     agent_api = AgentApi(stack)
     page = customer_page(new_context, stack, size)
-    widget_send(page, "I was charged twice")
+    widget_send(page, typed(size, "I was charged twice"))
     conv = stored_conversation(page)
     hid = agent_api.handoff_id(conv["id"])
     agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
@@ -417,7 +434,7 @@ def test_offline_customer_gets_the_agents_reply_by_email(
     box, _ = inbox
     ko = LANGUAGE[size] == "ko"
     page = customer_page(new_context, stack, size)
-    widget_send(page, "Can I change the size of my order?")
+    widget_send(page, typed(size, "Can I change the size of my order?"))
     form = page.locator(".mailform.reply")
     expect(form).to_be_visible()
     expect(form).to_contain_text("이메일 주소를 남겨 주시면" if ko else "Leave your e-mail address")
@@ -504,7 +521,7 @@ def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str)
         " new MutationObserver(() => { if (r.textContent) window.__said.push(r.textContent); })"
         ".observe(r, { childList: true, characterData: true, subtree: true }); }"
     )
-    widget_send(page, "Hello, is anyone there?")
+    widget_send(page, typed(size, "Hello, is anyone there?"))
     notices = page.locator(".notice[data-event] .body")
     expect(notices).to_have_count(2)  # bot_unavailable, nobody_online
     page.wait_for_timeout(500)
@@ -526,7 +543,7 @@ def test_real_queue_wait_is_said_with_the_right_plural(
     agent_api.call("PUT", "/api/agent/status", {"available": True})
     try:
         page = customer_page(new_context, stack, size)
-        widget_send(page, "Where is my refund?")
+        widget_send(page, typed(size, "Where is my refund?"))
         notice = page.locator('.notice[data-event="queued"] .body')
         expect(notice).to_have_count(1)
         said = notice.inner_text()

@@ -334,3 +334,15 @@ async def test_messages_are_limited_per_address(service_factory: Any) -> None:
         )
         statuses.append(r.status_code)
     assert statuses == [201] * 4 + [429] * 2
+
+
+def test_a_refreshed_conversation_token_differs_even_within_the_same_second() -> None:
+    from handoff.security import conversation_from_token, conversation_token
+
+    secret = "a-long-enough-conversation-secret-0123456789"
+    first = conversation_token(secret, "c_1", ttl_seconds=60, now=1_000_000_000.0)
+    second = conversation_token(secret, "c_1", ttl_seconds=60, now=1_000_000_000.0)
+    assert first != second
+    now = 1_000_000_001.0
+    assert conversation_from_token(secret, first, now=now) == "c_1"
+    assert conversation_from_token(secret, second, now=now) == "c_1"
