@@ -290,7 +290,7 @@ def test_end_chat_keeps_the_transcript_and_emails_it(
     body = text_of(mail)
     assert typed(size, "Where is my parcel EF-100001?") in body
     if LANGUAGE[size] == "ko":
-        assert mail["Subject"] == "Lumen 상담 내역" and "나: Where is my parcel" in body
+        assert mail["Subject"] == "Lumen 상담 내역" and "나: EF-100001 택배" in body
     else:
         assert mail["Subject"] == "Your conversation with Lumen" and "You: Where is my" in body
     # The next message starts a new conversation below the old transcript.
