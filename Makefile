@@ -62,7 +62,7 @@ train: install-assistant
 	@scripts/train.sh
 
 demo: install train
-	$(PY) scripts/demo.py
+	$(PY) -m launcher.demo
 
 lint: install-service
 	$(VENV)/bin/ruff check .
