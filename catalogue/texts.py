@@ -64,13 +64,14 @@ def entries(data: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
 @cache
 def table(part: str, language: str, group: str | None = None) -> dict[str, str]:
     """key → text in `language` for a flat part (or one group of a nested part). A language
-    the catalogue does not have gets the default language."""
+    the catalogue does not have gets the default language (and so would a text lacking the
+    language, which tests/catalogue does not let through)."""
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     data = load(part)
     if group is not None:
         data = data[group]
-    return {key: entry[language] for key, entry in data.items()}
+    return {key: entry.get(language, entry[DEFAULT_LANGUAGE]) for key, entry in data.items()}
 
 
 def tables(part: str, group: str | None = None) -> dict[str, dict[str, str]]:
