@@ -11,10 +11,12 @@ import itertools
 from datetime import datetime
 from typing import Any
 
-from handoff.analytics.events import (
+from catalogue.vocabulary import (
     FALLBACK_INTENT,
     SMALL_TALK,
     TASK_INTENTS,
+)
+from handoff.analytics.events import (
     confidence_of,
     likely_intent,
     timestamp,

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handoff.analytics.events import (
+from catalogue.vocabulary import (
     COMPLAINT_INTENTS,
     FALLBACK_ACTIONS,
     FALLBACK_INTENT,
     INFO_ACTIONS,
+)
+from handoff.analytics.events import (
     confidence_of,
     intent_of,
     is_customer_turn,
