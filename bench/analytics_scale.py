@@ -197,6 +197,70 @@ async def replicate(db: Database, target: int) -> float:
     return time.perf_counter() - started
 
 
+FILTER_SETS = {
+    "all": Filters(),
+    "last 30 days": Filters(since=(NOW - timedelta(days=30)).date()),
+    "ko": Filters(language="ko"),
+    "cancel_order, 7 days": Filters(since=(NOW - timedelta(days=7)).date(), task="cancel_order"),
+    "agent 1": Filters(agent=1),
+    "ko, agent 9, 30 days": Filters(
+        since=(NOW - timedelta(days=30)).date(), language="ko", agent=9
+    ),
+}
+
+
+def _load() -> str:
+    """The machine's load average (1, 5, 15 min): other work shares the cores."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+async def _scale_up(db: Database, stored: int) -> tuple[float, float]:
+    """Copy the log to `stored` sessions, rebuild every day's figures, VACUUM ANALYZE."""
+    replicate_s = await replicate(db, stored)
+    r0 = time.perf_counter()  # the daily figures of every day, from the whole log
+    async with db.session() as session:
+        days = [
+            r[0] for r in await session.execute(text("SELECT DISTINCT day FROM analytics_sessions"))
+        ]
+        await daily.refresh(session, days)
+    return replicate_s, time.perf_counter() - r0
+
+
+async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
+    """Every dashboard query (summary and agents' side) `repeat` times per filter set."""
+    if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+        async with db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(
+                text(
+                    "VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily, "
+                    "analytics_utterance_daily"
+                )
+            )
+    per_query: dict[str, list[float]] = {}
+    totals: dict[str, list[float]] = {}
+    load = _load()
+    for _ in range(repeat):
+        for label, filters in FILTER_SETS.items():
+            async with db.session() as session:
+                s0 = time.perf_counter()
+                data = await dashboard(session, filters)
+                data.update(await agents(session, filters))
+                totals.setdefault(label, []).append((time.perf_counter() - s0) * 1000)
+            for name, ms in {**data["query_ms"], **data["agent_query_ms"]}.items():
+                per_query.setdefault(f"{name} [{label}]", []).append(ms)
+    p95 = {name: _p95(values) for name, values in per_query.items()}
+    slowest = max(p95.items(), key=lambda item: item[1])
+    return {
+        "sessions_stored_for_dashboard": await _count_sessions(db),
+        "dashboard_load_avg_before_after": f"{load} → {_load()}",
+        "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
+        "slowest_query_p95_ms": slowest[1],
+        "slowest_query": slowest[0],
+        "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
+    }
+
+
 async def bench(
     url: str, sessions: int, repeat: int = 3, stored: int | None = None
 ) -> dict[str, Any]:
@@ -204,6 +268,7 @@ async def bench(
     try:
         await upgrade(db.engine)
         gen = await generate(db, sessions)
+        load = _load()
         t0 = time.perf_counter()
         stats = await compute(
             db,
@@ -214,6 +279,7 @@ async def bench(
             progress=sys.stderr.isatty(),
         )
         compute_s = time.perf_counter() - t0
+        compute_load = f"{load} → {_load()}"
         t1 = time.perf_counter()
         again = await compute(db, BrokerSource(), rules=Rules(), now=NOW, batch_size=1000)
         assert again.sessions_written == 0, "a second run must not change rows"
@@ -221,63 +287,19 @@ async def bench(
         mix = await _mix(db)
         replicate_s = refresh_s = 0.0
         if stored and db.engine.dialect.name == "postgresql":
-            replicate_s = await replicate(db, stored)
-            r0 = time.perf_counter()  # the daily figures of every day, from the whole log
-            async with db.session() as session:
-                days = [
-                    r[0]
-                    for r in await session.execute(
-                        text("SELECT DISTINCT day FROM analytics_sessions")
-                    )
-                ]
-                await daily.refresh(session, days)
-            refresh_s = time.perf_counter() - r0
-        if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
-            async with db.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(
-                    text("VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily")
-                )
-        filter_sets = {
-            "all": Filters(),
-            "last 30 days": Filters(since=(NOW - timedelta(days=30)).date()),
-            "ko": Filters(language="ko"),
-            "cancel_order, 7 days": Filters(
-                since=(NOW - timedelta(days=7)).date(), task="cancel_order"
-            ),
-            "agent 1": Filters(agent=1),
-            "ko, agent 9, 30 days": Filters(
-                since=(NOW - timedelta(days=30)).date(), language="ko", agent=9
-            ),
-        }
-        per_query: dict[str, list[float]] = {}
-        totals: dict[str, list[float]] = {}
-        for _ in range(repeat):
-            for label, filters in filter_sets.items():
-                async with db.session() as session:
-                    s0 = time.perf_counter()
-                    data = await dashboard(session, filters)
-                    data.update(await agents(session, filters))
-                    totals.setdefault(label, []).append((time.perf_counter() - s0) * 1000)
-                for name, ms in {**data["query_ms"], **data["agent_query_ms"]}.items():
-                    per_query.setdefault(f"{name} [{label}]", []).append(ms)
-        p95 = {name: _p95(values) for name, values in per_query.items()}
-        slowest = max(p95.items(), key=lambda item: item[1])
+            replicate_s, refresh_s = await _scale_up(db, stored)
         return {
             "sessions": sessions,
             "generate_s": round(gen, 1),
             "compute_s": round(compute_s, 1),
             "sessions_per_s": round(stats.sessions_written / compute_s) if compute_s else None,
+            "compute_load_avg_before_after": compute_load,
             "rows_written": stats.sessions_written,
             "recompute_noop_s": round(again_s, 2),
             "computed_mix": mix,
-            "sessions_stored_for_dashboard": await _count_sessions(db),
             "replicate_s": round(replicate_s, 1),
             "daily_refresh_all_days_s": round(refresh_s, 1),
-            "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
-            "slowest_query_p95_ms": slowest[1],
-            "slowest_query": slowest[0],
-            "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
+            **await _time_dashboard(db, repeat),
         }
     finally:
         await db.close()

@@ -103,6 +103,45 @@ async def mark_all_dirty(db: Database) -> int:
 Heartbeat = Callable[[], Awaitable[bool]]
 
 
+async def _batch(
+    db: Database,
+    source: EventSource,
+    part: list[tuple[str, bool]],
+    rules: Rules,
+    now: datetime,
+    stats: ComputeStats,
+    *,
+    refresh_daily: bool,
+) -> set[str]:
+    """Fetch, analyse and write one batch in one transaction; returns the days it touched
+    (with `refresh_daily`, their daily figures are rebuilt in the same transaction, so the
+    log and the dashboard's figures change together)."""
+    batch = [cid for cid, _ in part]
+    to_fetch = [cid for cid, fetch in part if fetch]
+    fetched = await source.fetch(to_fetch) if to_fetch else {}
+    failures = getattr(source, "failures", {})
+    fetch_ok = {cid for cid in batch if cid not in failures}
+    stats.fetch_failures.extend(cid for cid in to_fetch if cid in failures)
+    async with db.session() as session:
+        if fetched:
+            stats.events_stored += await store.store_events(session, fetched, source.name)
+        events = await store.load_events(session, batch)
+        facts = await load_facts(session, batch)
+        rows = [
+            analyse(inp, rules, now)
+            for cid in batch
+            for inp in session_inputs(cid, events.get(cid, []), facts)
+        ]
+        changed_others = await link(session, rows, batch)
+        stats.sessions_written += len(changed_others)
+        touched = {o["day"] for o in changed_others}
+        touched.update(await write(session, batch, rows, stats))
+        await update_state(session, batch, rows, fetch_ok, facts)
+        if refresh_daily:
+            stats.days_refreshed += await daily.refresh(session, touched)
+    return touched
+
+
 async def compute(
     db: Database,
     source: EventSource,
@@ -125,33 +164,16 @@ async def compute(
     async with db.session() as session:
         fetch_ids, recompute_ids = await changed_conversations(session)
     work = [(cid, True) for cid in fetch_ids] + [(cid, False) for cid in recompute_ids]
-    touched: set[str] = set()
     stats.conversations = len(work)
+    # One batch (the live loop's usual run): its daily figures in its own transaction.
+    # Several: every touched day once, at the end.
+    single = len(work) <= batch_size and not full
+    touched: set[str] = set()
     bar = Progress(len(work), "analytics compute", enabled=progress)
     for start in range(0, len(work), batch_size):
         part = work[start : start + batch_size]
-        batch = [cid for cid, _ in part]
-        to_fetch = [cid for cid, fetch in part if fetch]
-        fetched = await source.fetch(to_fetch) if to_fetch else {}
-        failures = getattr(source, "failures", {})
-        fetch_ok = {cid for cid in batch if cid not in failures}
-        stats.fetch_failures.extend(cid for cid in to_fetch if cid in failures)
-        async with db.session() as session:
-            if fetched:
-                stats.events_stored += await store.store_events(session, fetched, source.name)
-            events = await store.load_events(session, batch)
-            facts = await load_facts(session, batch)
-            rows = [
-                analyse(inp, rules, now)
-                for cid in batch
-                for inp in session_inputs(cid, events.get(cid, []), facts)
-            ]
-            changed_others = await link(session, rows, batch)
-            stats.sessions_written += len(changed_others)
-            touched.update(o["day"] for o in changed_others)
-            touched.update(await write(session, batch, rows, stats))
-            await update_state(session, batch, rows, fetch_ok, facts)
-        bar.advance(len(batch))
+        touched |= await _batch(db, source, part, rules, now, stats, refresh_daily=single)
+        bar.advance(len(part))
         if heartbeat is not None and not await heartbeat():
             log.warning("analytics compute stopped: the lease was lost")
             break
@@ -161,6 +183,8 @@ async def compute(
             touched.update(
                 r[0] for r in await session.execute(select(AnalyticsSession.day).distinct())
             )
-        stats.days_refreshed = await daily.refresh(session, touched)
+            single = False
+        if not single:
+            stats.days_refreshed = await daily.refresh(session, touched)
     log.info("analytics computed", extra=stats.as_dict())
     return stats
