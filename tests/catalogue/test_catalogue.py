@@ -114,7 +114,7 @@ def test_served_scripts_get_every_text_in_every_language(script: str, tmp_path: 
     markers = catalogue.SCRIPT_MARKER.findall(source)
     assert markers, f"{script} takes no texts from the catalogue"
     served = catalogue.script_texts(source)
-    assert "/*catalogue:" not in served
+    assert "/*catalogue:" not in served and "/*vocabulary:" not in served
     for language in catalogue.LANGUAGES:
         assert f'"{language}":{{' in served
     # No text object left in the script itself: every {en: …, ko: …} table comes from here.

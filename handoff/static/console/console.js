@@ -20,7 +20,8 @@
   // The business fields an agent may see from the assistant's slots, in this order; every other
   // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
   const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
-  const SMALL_TALK = new Set(["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "ces", "nlu_fallback"]);
+  // Intents that are no topic (catalogue/vocabulary.py NOT_A_TOPIC, filled in when served).
+  const SMALL_TALK = new Set(/*vocabulary:NOT_A_TOPIC*/ []);
   const LANGS = Object.keys(STRINGS);
   const LANG_KEY = "effortless:console:language";
   const SIDE_KEY = "effortless:console:side";
