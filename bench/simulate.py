@@ -37,7 +37,6 @@ from bench.client import (
     ApiError,
     Conversation,
     CustomerClient,
-    customer_token,
     set_faults,
 )
 from bench.english import english_fragments
@@ -45,6 +44,7 @@ from bench.facts import Policies, load_policies, wrong_facts
 from bench.questions import AskedTwiceDetector, is_fallback
 from bench.report import print_table, write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
+from handoff.security import demo_customer_token
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ class Player:
 
     async def _play(self) -> None:
         token = (
-            customer_token(self.settings.shop_secret, self.s.signed_in)
+            demo_customer_token(self.settings.shop_secret, self.s.signed_in)
             if self.s.signed_in
             else None
         )
