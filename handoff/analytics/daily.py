@@ -9,20 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Integer,
-    String,
-    bindparam,
-    case,
-    cast,
-    delete,
-    func,
-    insert,
-    literal_column,
-    select,
-    text,
-)
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Integer, String, case, cast, delete, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.models import (
@@ -168,39 +155,6 @@ def _utterances(days: list[str]) -> Any:
     )
 
 
-def _sql(expression: Any) -> str:
-    return str(
-        expression.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-    )
-
-
-def one_scan_sql() -> str:
-    """PostgreSQL: every figure in one pass over the log — each session row yields one
-    candidate row per figure (a LATERAL VALUES list), the aggregate groups them. The same
-    rows as the per-figure statements (`_select`)."""
-    values = []
-    for figure in figures():
-        ok = _sql(figure.where) if figure.where is not None else "true"
-        k1 = f"coalesce({_sql(figure.k1)}, '')" if figure.k1 is not None else "''"
-        k2 = f"coalesce({_sql(figure.k2)}, -1)" if figure.k2 is not None else "-1"
-        total = _sql(figure.total) if figure.total is not None else "0"
-        values.append(
-            f"('{figure.metric}', {ok}, CAST({k1} AS VARCHAR), CAST({k2} AS INTEGER), "
-            f"CAST({total} AS INTEGER))"
-        )
-    return (
-        "INSERT INTO analytics_daily (day, language, task, agent_id, metric, k1, k2, n, total) "
-        "SELECT analytics_sessions.day, analytics_sessions.language, "
-        "coalesce(analytics_sessions.task, ''), coalesce(analytics_sessions.agent_id, 0), "
-        "f.metric, f.k1, f.k2, count(*), coalesce(sum(f.t), 0) "
-        "FROM analytics_sessions CROSS JOIN LATERAL (VALUES "
-        + ", ".join(values)
-        + ") AS f(metric, ok, k1, k2, t) "
-        "WHERE analytics_sessions.day = ANY(:days) AND f.ok "
-        "GROUP BY 1, 2, 3, 4, 5, 6, 7"
-    )
-
-
 async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
     """Rebuild the daily figures of these days from the containment log."""
     wanted = sorted({d for d in days if d})
@@ -209,16 +163,10 @@ async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
     for start in range(0, len(wanted), 100):
         chunk = wanted[start : start + 100]
         await session.execute(delete(AnalyticsDaily).where(AnalyticsDaily.day.in_(chunk)))
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
-            statement = text(one_scan_sql()).bindparams(
-                bindparam("days", chunk, type_=postgresql.ARRAY(String))
+        for figure in figures():
+            await session.execute(
+                insert(table).from_select(columns, _select(figure, chunk))  # type: ignore[arg-type]
             )
-            await session.execute(statement)
-        else:
-            for figure in figures():
-                await session.execute(
-                    insert(table).from_select(columns, _select(figure, chunk))  # type: ignore[arg-type]
-                )
         ud = AnalyticsUtteranceDaily
         await session.execute(delete(ud).where(ud.day.in_(chunk)))
         await session.execute(
