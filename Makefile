@@ -72,7 +72,7 @@ lint: install-service
 test: install lint test-service test-assistant test-e2e
 	@echo "make test: all checks passed"
 
-SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/shop tests/handoff tests/analytics tests/bench tests/deploy)
+SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/settings tests/launcher tests/shop tests/handoff tests/analytics tests/bench tests/deploy)
 
 # One pytest run per folder: each folder's conftest is its own module.
 test-service: install train services

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -41,13 +40,16 @@ from actions.clients.models import (
     TrackingEvent,
     Verification,
 )
+from actions.settings import (
+    DEFAULT_DEADLINE,
+    DEFAULT_KEY,
+    DEFAULT_TIMEOUT,
+    DEFAULT_URL,
+    ActionSettings,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_URL = "http://127.0.0.1:8081"
-DEFAULT_KEY = "demo-order-key"
-DEFAULT_TIMEOUT = 1.0  # seconds per attempt
-DEFAULT_DEADLINE = 2.0  # seconds for one call including retries (customer hears back < 3 s)
 POLICIES_TTL = 300.0  # seconds the policies are cached (GET /v1/policies)
 
 __all__ = [
@@ -87,14 +89,13 @@ class OrderApiSettings:
 
     @classmethod
     def from_env(cls) -> OrderApiSettings:
-        timeout = float(os.environ.get("ORDER_API_TIMEOUT", DEFAULT_TIMEOUT))
-        if timeout <= 0:
-            raise ValueError("ORDER_API_TIMEOUT must be positive")
+        """From the action server's settings (actions.settings); SettingsError if invalid."""
+        env = ActionSettings.from_env()
         return cls(
-            base_url=os.environ.get("ORDER_API_URL", DEFAULT_URL).rstrip("/"),
-            api_key=os.environ.get("ORDER_API_KEY", DEFAULT_KEY),
-            timeout=timeout,
-            deadline=max(timeout, float(os.environ.get("ORDER_API_DEADLINE", DEFAULT_DEADLINE))),
+            base_url=env.order_api_url,
+            api_key=env.order_api_key,
+            timeout=env.order_api_timeout,
+            deadline=max(env.order_api_timeout, env.order_api_deadline),
         )
 
 
@@ -227,19 +228,7 @@ class OrderClient:
 
     async def tracking(self, order_number: str) -> Tracking:
         body = await self._request("GET", f"/v1/orders/{order_number}/tracking")
-        return Tracking(
-            order_number=body.get("order_number", order_number),
-            status=body.get("status", ""),
-            carrier=body.get("carrier"),
-            tracking_number=body.get("tracking_number"),
-            eta=body.get("eta"),
-            delayed=bool(body.get("delayed")),
-            delay_reason=body.get("delay_reason"),
-            events=[
-                TrackingEvent(e.get("at", ""), e.get("location"), e.get("description", ""))
-                for e in body.get("events") or []
-            ],
-        )
+        return Tracking.from_json(body, order_number)
 
     async def cancel(self, order_number: str, reason: str | None = None) -> Cancellation:
         payload = {"reason": reason} if reason else {}
@@ -276,15 +265,7 @@ class OrderClient:
 
     async def refund(self, order_number: str) -> Refund:
         body = await self._request("GET", f"/v1/orders/{order_number}/refund")
-        return Refund(
-            order_number=body.get("order_number", order_number),
-            status=body.get("status", "none"),
-            amount=body.get("amount"),
-            currency=body.get("currency", "EUR"),
-            expected_date=body.get("expected_date"),
-            paid_at=body.get("paid_at"),
-            method=body.get("method"),
-        )
+        return Refund.from_json(body, order_number)
 
     async def invoice(self, order_number: str) -> Invoice:
         body = await self._request("GET", f"/v1/orders/{order_number}/invoice")
