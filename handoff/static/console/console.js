@@ -44,6 +44,12 @@
     const template = S[key] ?? STRINGS.en[key] ?? key;
     return String(template).replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
   }
+  /** What to tell the agent when a request failed: the server's own message is English, so a
+   *  console in another language says what failed in its words (catalogue). */
+  function failure(response, key) {
+    const message = response && response.data && response.data.message;
+    return LANG === "en" && message ? String(message) : t(key);
+  }
   function word(group, code) {
     if (code === null || code === undefined || code === "") return "";
     const table = W[group] || {};
@@ -317,7 +323,7 @@
       email: $("login-email").value, password: $("login-password").value,
     });
     if (!response.ok) {
-      $("login-error").textContent = (response.data && response.data.message) || t("loginFailed");
+      $("login-error").textContent = failure(response, "loginFailed");
       return;
     }
     $("login-password").value = "";
@@ -332,7 +338,7 @@
 
   $("available").addEventListener("change", async (event) => {
     const response = await api("PUT", "/api/agent/status", { available: event.target.checked });
-    if (!response.ok) toast(response.data ? response.data.message : t("couldNotChangeStatus"), "error");
+    if (!response.ok) toast(failure(response, "couldNotChangeStatus"), "error");
   });
 
   // ------------------------------------------------------------------ notifications
@@ -525,7 +531,7 @@
   async function claim(id) {
     const response = await api("POST", `/api/handoffs/${id}/claim`, {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("couldNotClaim"), "error");
+      toast(failure(response, "couldNotClaim"), "error");
       refreshQueue();
       if (state.tabs.has(id)) loadTab(id);
       return;
@@ -538,7 +544,7 @@
   $("take-next").addEventListener("click", async () => {
     const response = await api("POST", "/api/queue/next", {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("nothingToTake"), "info");
+      toast(failure(response, "nothingToTake"), "info");
       return;
     }
     await refreshQueue();
@@ -611,7 +617,7 @@
     const tab = state.tabs.get(id);
     if (!tab) return;
     if (!response.ok) {
-      tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : t("cannotLoad") }));
+      tab.panel.replaceChildren(el("p", { class: "error", text: failure(response, "cannotLoad") }));
       return;
     }
     const agentOf = (data) => (data && data.agent ? data.agent.id : null);
@@ -919,7 +925,7 @@
         if (!text) return;
         const response = await api("POST", `/api/handoffs/${data.id}/notes`, { text });
         if (response.ok) { noteInput.value = ""; addNote(tab, response.data); }
-        else toast(response.data ? response.data.message : t("noteNotSaved"), "error");
+        else toast(failure(response, "noteNotSaved"), "error");
       } }, el("label", { for: `note-${data.id}`, class: "sr-only", text: t("newNote") }), noteInput,
       el("button", { type: "submit", class: "secondary", text: t("addNote") })));
     }
@@ -962,7 +968,7 @@
         input.value = "";
         saveDraft(data.id, "");
         addMessage(tab, response.data.message, false);
-      } else toast(response.data ? response.data.message : t("notSent"), "error");
+      } else toast(failure(response, "notSent"), "error");
       input.focus();
     };
     input.addEventListener("keydown", (event) => {
@@ -1026,7 +1032,7 @@
     }
     const body = note ? { note } : {};
     const response = await api("POST", `/api/handoffs/${data.id}/${kind}`, body);
-    if (!response.ok) { toast(response.data ? response.data.message : t("failed"), "error"); return; }
+    if (!response.ok) { toast(failure(response, "failed"), "error"); return; }
     toast(kind === "resolve" ? t("resolvedToast") : t("handedBackToast"), "info");
     saveDraft(data.id, "");
     renderTab(tab, response.data);
@@ -1052,7 +1058,7 @@
       const body = { agent_id: agentId };
       if (transferNote.value.trim()) body.note = transferNote.value.trim();
       const response = await api("POST", `/api/handoffs/${data.id}/transfer`, body);
-      if (!response.ok) { toast(response.data ? response.data.message : t("transferFailed"), "error"); return; }
+      if (!response.ok) { toast(failure(response, "transferFailed"), "error"); return; }
       toast(t("transferredToast"), "info");
       renderTab(tab, response.data);
       refreshMine();
