@@ -32,8 +32,8 @@ from typing import Any
 
 import httpx
 
-from bench.client import customer_token
 from bench.report import write_report
+from handoff.security import demo_customer_token as customer_token
 
 log = logging.getLogger("bench.prod.capacity")
 
