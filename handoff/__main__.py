@@ -26,7 +26,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
-    from handoff.console.auth import create_user
+    from handoff.accounts import create_user
     from handoff.store.db import Database
 
     await _migrate(settings)

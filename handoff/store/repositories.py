@@ -19,9 +19,7 @@ from handoff.store.models import (
     User,
     utcnow,
 )
-
-OPEN_STATUSES = ("queued", "claimed")
-
+from handoff.values import OPEN_STATUSES, BotStatus
 
 # --- conversations & messages --------------------------------------------------------------
 
@@ -77,6 +75,15 @@ async def add_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def mark_turn_done(session: AsyncSession, message_id: int) -> None:
+    """The customer message's bot turn is over (handoff.gateway.turns)."""
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(bot_status=BotStatus.DONE, bot_lease_until=None)
+    )
 
 
 async def list_messages(

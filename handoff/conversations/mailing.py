@@ -7,8 +7,8 @@ import logging
 from collections.abc import Sequence
 
 from handoff import texts
-from handoff.gateway import ces
-from handoff.gateway.services import require_conversation
+from handoff.conversations import ces
+from handoff.conversations.state import require_conversation
 from handoff.hub import Hub
 from handoff.mail import MailUnavailable, validate_address
 from handoff.pubsub import InMemoryPubSub
@@ -48,10 +48,15 @@ def transcript_text(conversation: Conversation, messages: Sequence[Message], sho
     return "\n".join(lines) + "\n"
 
 
-async def send_transcript(hub: Hub, *, conversation_id: str, address: object) -> str:
+def _address(hub: Hub, address: object) -> str:
     to = validate_address(address)
     if not hub.mailer.enabled:
         raise MailUnavailable("E-mail is not available.")
+    return to
+
+
+async def send_transcript(hub: Hub, *, conversation_id: str, address: object) -> str:
+    to = _address(hub, address)
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
         messages = await repo.list_messages(session, conversation_id)
@@ -66,9 +71,7 @@ async def send_transcript(hub: Hub, *, conversation_id: str, address: object) ->
 
 
 async def set_reply_address(hub: Hub, *, conversation_id: str, address: object) -> str:
-    to = validate_address(address)
-    if not hub.mailer.enabled:
-        raise MailUnavailable("E-mail is not available.")
+    to = _address(hub, address)
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
         conversation.reply_email = to
