@@ -62,7 +62,7 @@ train: install-assistant
 	@scripts/train.sh
 
 demo: install train
-	$(PY) scripts/demo.py
+	$(PY) -m launcher.demo
 
 lint: install-service
 	$(VENV)/bin/ruff check .
@@ -73,7 +73,7 @@ lint: install-service
 test: install lint test-service test-assistant test-e2e
 	@echo "make test: all checks passed"
 
-SERVICE_TESTS := $(wildcard tests/repo tests/shop tests/handoff tests/analytics tests/bench)
+SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/settings tests/launcher tests/shop tests/handoff tests/analytics tests/bench tests/deploy)
 
 # One pytest run per folder: each folder's conftest is its own module.
 test-service: install train services
