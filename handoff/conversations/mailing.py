@@ -14,6 +14,7 @@ from handoff.mail import MailUnavailable, validate_address
 from handoff.pubsub import InMemoryPubSub
 from handoff.store import repositories as repo
 from handoff.store.models import Conversation, Message
+from handoff.values import Sender
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,11 @@ def transcript_text(conversation: Conversation, messages: Sequence[Message], sho
         text = message.text or ""
         if not text:
             continue
-        if message.role == "customer":
+        if message.role == Sender.CUSTOMER:
             score = ces.parse_answer(text)
             text = str(score) if score is not None else titles.get(text, text)
             who = texts.text(lang, "you")
-        elif message.role == "agent":
+        elif message.role == Sender.AGENT:
             who = str((message.payload or {}).get("agent_name") or texts.text(lang, "agent"))
         else:
             who = texts.text(lang, "bot" if message.role == "bot" else "system")
