@@ -17,6 +17,9 @@
   const STRINGS = /*catalogue:console.strings*/ {};
   // Codes from the service, the assistant and the shop, in words.
   const WORDS = /*catalogue:console.words*/ {};
+  // Order and refund states in the words the assistant tells the customer (order_values.yml).
+  const ORDER_STATES = /*catalogue:order_values.order_states*/ {};
+  const REFUND_STATES = /*catalogue:order_values.refund_states*/ {};
   // The business fields an agent may see from the assistant's slots, in this order; every other
   // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
   const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
@@ -43,6 +46,16 @@
   function t(key, values) {
     const template = S[key] ?? STRINGS.en[key] ?? key;
     return String(template).replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
+  }
+  /** What to tell the agent when a request failed: the server's own message is English, so a
+   *  console in another language says what failed in its words (catalogue). */
+  function failure(response, key) {
+    const message = response && response.data && response.data.message;
+    return LANG === "en" && message ? String(message) : t(key);
+  }
+  function stateWord(table, code) {
+    if (!code) return "";
+    return (table[LANG] || table.en)[code] || String(code).replace(/_/g, " ");
   }
   function word(group, code) {
     if (code === null || code === undefined || code === "") return "";
@@ -317,7 +330,7 @@
       email: $("login-email").value, password: $("login-password").value,
     });
     if (!response.ok) {
-      $("login-error").textContent = (response.data && response.data.message) || t("loginFailed");
+      $("login-error").textContent = failure(response, "loginFailed");
       return;
     }
     $("login-password").value = "";
@@ -332,7 +345,7 @@
 
   $("available").addEventListener("change", async (event) => {
     const response = await api("PUT", "/api/agent/status", { available: event.target.checked });
-    if (!response.ok) toast(response.data ? response.data.message : t("couldNotChangeStatus"), "error");
+    if (!response.ok) toast(failure(response, "couldNotChangeStatus"), "error");
   });
 
   // ------------------------------------------------------------------ notifications
@@ -525,7 +538,7 @@
   async function claim(id) {
     const response = await api("POST", `/api/handoffs/${id}/claim`, {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("couldNotClaim"), "error");
+      toast(failure(response, "couldNotClaim"), "error");
       refreshQueue();
       if (state.tabs.has(id)) loadTab(id);
       return;
@@ -538,7 +551,7 @@
   $("take-next").addEventListener("click", async () => {
     const response = await api("POST", "/api/queue/next", {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("nothingToTake"), "info");
+      toast(failure(response, "nothingToTake"), "info");
       return;
     }
     await refreshQueue();
@@ -611,7 +624,7 @@
     const tab = state.tabs.get(id);
     if (!tab) return;
     if (!response.ok) {
-      tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : t("cannotLoad") }));
+      tab.panel.replaceChildren(el("p", { class: "error", text: failure(response, "cannotLoad") }));
       return;
     }
     const agentOf = (data) => (data && data.agent ? data.agent.id : null);
@@ -711,11 +724,11 @@
         ? [order.shipping_address.street, order.shipping_address.postcode, order.shipping_address.city].filter(Boolean).join(", ")
         : "";
       orderBox.append(el("div", { class: "order" }, dl([
-        [t("order"), order.order_number], [t("status"), word("orderStatus", order.status)],
+        [t("order"), order.order_number], [t("status"), stateWord(ORDER_STATES, order.status)],
         [t("total"), order.total ? `${order.total} ${order.currency || ""}`.trim() : ""],
         [t("items"), items], [t("carrier"), [order.carrier, order.tracking_number].filter(Boolean).join(" ")],
         [t("eta"), order.eta], [t("delivered"), order.delivered_at ? dateTime(order.delivered_at) : ""], [t("shipTo"), address],
-        [t("refund"), order.refund_status && order.refund_status !== "none" ? word("orderStatus", order.refund_status) : ""],
+        [t("refund"), order.refund_status && order.refund_status !== "none" ? stateWord(REFUND_STATES, order.refund_status) : ""],
         [t("canCancel"), order.can_cancel], [t("canChangeAddress"), order.can_change_address], [t("canReturn"), order.can_return],
       ])));
     }
@@ -919,7 +932,7 @@
         if (!text) return;
         const response = await api("POST", `/api/handoffs/${data.id}/notes`, { text });
         if (response.ok) { noteInput.value = ""; addNote(tab, response.data); }
-        else toast(response.data ? response.data.message : t("noteNotSaved"), "error");
+        else toast(failure(response, "noteNotSaved"), "error");
       } }, el("label", { for: `note-${data.id}`, class: "sr-only", text: t("newNote") }), noteInput,
       el("button", { type: "submit", class: "secondary", text: t("addNote") })));
     }
@@ -962,7 +975,7 @@
         input.value = "";
         saveDraft(data.id, "");
         addMessage(tab, response.data.message, false);
-      } else toast(response.data ? response.data.message : t("notSent"), "error");
+      } else toast(failure(response, "notSent"), "error");
       input.focus();
     };
     input.addEventListener("keydown", (event) => {
@@ -1026,7 +1039,7 @@
     }
     const body = note ? { note } : {};
     const response = await api("POST", `/api/handoffs/${data.id}/${kind}`, body);
-    if (!response.ok) { toast(response.data ? response.data.message : t("failed"), "error"); return; }
+    if (!response.ok) { toast(failure(response, "failed"), "error"); return; }
     toast(kind === "resolve" ? t("resolvedToast") : t("handedBackToast"), "info");
     saveDraft(data.id, "");
     renderTab(tab, response.data);
@@ -1052,7 +1065,7 @@
       const body = { agent_id: agentId };
       if (transferNote.value.trim()) body.note = transferNote.value.trim();
       const response = await api("POST", `/api/handoffs/${data.id}/transfer`, body);
-      if (!response.ok) { toast(response.data ? response.data.message : t("transferFailed"), "error"); return; }
+      if (!response.ok) { toast(failure(response, "transferFailed"), "error"); return; }
       toast(t("transferredToast"), "info");
       renderTab(tab, response.data);
       refreshMine();
