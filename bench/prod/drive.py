@@ -29,7 +29,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from bench.client import customer_token
+from handoff.security import demo_customer_token as customer_token
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from handoff_fake_rasa import FakeRasa
 from handoff_served import Served, free_port
 from websockets.asyncio.client import ClientConnection, connect
 
+from handoff.accounts import create_user
 from handoff.app import create_app
 from handoff.config import Settings
-from handoff.console.auth import create_user
 from handoff.hub import Hub
 
 
