@@ -15,7 +15,7 @@ EFFORTLESS_CACHE ?= $(HOME)/.cache/effortless
 export EFFORTLESS_CACHE
 
 .PHONY: help install install-service install-assistant system-deps services train demo \
-	test lint test-service test-assistant test-rasa test-e2e bench clean
+	test lint test-service test-assistant test-rasa test-e2e prod-check bench clean
 
 help:
 	@echo "make demo    install what is missing, train if the data changed, start everything"
@@ -62,17 +62,18 @@ train: install-assistant
 	@scripts/train.sh
 
 demo: install train
-	$(PY) scripts/demo.py
+	$(PY) -m launcher.demo
 
 lint: install-service
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache --no-logo
 
-test: install lint test-service test-assistant test-e2e
+test: install lint test-service test-assistant test-e2e prod-check
 	@echo "make test: all checks passed"
 
-SERVICE_TESTS := $(wildcard tests/shop tests/handoff tests/analytics tests/bench)
+SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/settings tests/launcher tests/shop tests/handoff tests/analytics tests/bench tests/deploy)
 
 # One pytest run per folder: each folder's conftest is its own module.
 test-service: install train services
@@ -85,6 +86,12 @@ test-assistant: install train
 
 test-e2e: install train system-deps
 	$(VENV)/bin/pytest -q tests/e2e
+
+# The production profile (deploy/compose.yml: two Rasa, action and handoff instances behind
+# HAProxy, PostgreSQL, Redis, RabbitMQ, the analytics consumer) under 100 live conversations while
+# one instance of each kind is killed; fails on any lost, duplicated or unanswered message.
+prod-check: install train services system-deps
+	scripts/with-services.sh $(PY) -m bench.prod
 
 bench: install train
 	$(PY) -m bench

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import Order
 from actions.messages import say, text
+from catalogue.vocabulary import TASK_INTENTS
 
 ORDER_NUMBER_RE = re.compile(r"\b(?:ef)?\s*-?\s*(\d{6})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -26,30 +27,6 @@ Q_REFUSAL = "refusal"
 Q_HANDOFF_OFFER = "handoff_offer"
 Q_ANYTHING_ELSE = "anything_else"
 Q_CES = "ces"
-
-TASK_INTENTS = {
-    "order_status": "order_status",
-    "delivery_time": "order_status",
-    "cancel_order": "cancel_order",
-    "change_address": "change_address",
-    "return_item": "return_item",
-    "refund_request": "refund_status",
-    "refund_status": "refund_status",
-    "get_invoice": "get_invoice",
-}
-
-SMALL_TALK = {
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "ces",
-    "nlu_fallback",
-    "out_of_scope",  # gibberish or off-topic alone is not a request (no CES after it)
-    "EXTERNAL_handback",
-}
 
 
 def normalise_order_number(value: Any) -> str | None:
@@ -113,7 +90,8 @@ def language(tracker: Tracker) -> str:
 
 
 def latest_intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message or {}).get("intent", {}).get("name")
+    name = (tracker.latest_message or {}).get("intent", {}).get("name")
+    return str(name) if name else None
 
 
 # A second request inside the same message ("the invoice, and can the mug still go back?"):

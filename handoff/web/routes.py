@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, raw
 
+from catalogue.texts import script_texts
 from handoff.errors import NotFound
 from handoff.http import hub_of
-from handoff.security import shop_customer_token
+from handoff.security import DEMO_CUSTOMERS, demo_customer_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web")
@@ -36,13 +36,6 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".json": "application/json",
 }
-# The demo shop's signed-in customers (seed data of the order API, see docs/contracts.md).
-DEMO_CUSTOMERS = {
-    "C0001": "Alice Example",
-    "C0002": "Minji Kim",
-    "C0003": "Carlos Demo",
-}
-DEMO_TOKEN_TTL = 3600
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
@@ -72,6 +65,12 @@ def _page(name: str, **values: Any) -> HTTPResponse:
     )
 
 
+@lru_cache(maxsize=32)
+def _script(path: Path, mtime_ns: int) -> bytes:
+    """A script with the catalogue's texts filled in (cached until the file changes)."""
+    return script_texts(path.read_text(encoding="utf-8")).encode("utf-8")
+
+
 def static_file(relative: str) -> HTTPResponse:
     """One file under handoff/static with its content type; 404 for anything outside it."""
     try:
@@ -84,8 +83,12 @@ def static_file(relative: str) -> HTTPResponse:
     content_type = CONTENT_TYPES.get(path.suffix.lower()) or (
         mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     )
+    if path.suffix == ".js":  # the widget and the console get their texts from the catalogue
+        body = _script(path, path.stat().st_mtime_ns)
+    else:
+        body = path.read_bytes()
     return raw(
-        path.read_bytes(),
+        body,
         content_type=content_type,
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
     )
@@ -109,14 +112,6 @@ async def console(request: Request) -> HTTPResponse:
     return _page("console.html")
 
 
-def demo_token(secret: str, customer_id: str, *, now: float | None = None) -> str:
-    issued = int(time.time() if now is None else now)
-    return shop_customer_token(
-        secret,
-        {"sub": customer_id, "name": DEMO_CUSTOMERS[customer_id], "exp": issued + DEMO_TOKEN_TTL},
-    )
-
-
 @demo_bp.get("/demo")
 async def demo(request: Request) -> HTTPResponse:
     settings = hub_of(request).settings
@@ -126,7 +121,7 @@ async def demo(request: Request) -> HTTPResponse:
     language = request.args.get("lang") or ""
     if language not in ("en", "ko"):
         language = "ko" if customer_id == "C0002" else "en"
-    token = demo_token(settings.shop_secret, customer_id) if customer_id else ""
+    token = demo_customer_token(settings.shop_secret, customer_id) if customer_id else ""
     return _page(
         "demo.html",
         customer_id=customer_id,

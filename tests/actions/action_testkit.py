@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from launcher import free_port as free_port  # the one free_port, re-exported
 
 
 def user_event(intent: str, text: str = "", entities: list[dict[str, Any]] | None = None) -> dict:

@@ -23,11 +23,11 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from handoff.accounts import create_user
 from handoff.analytics.cli import build_parser, run
 from handoff.analytics.pipeline import compute
 from handoff.analytics.settings import AnalyticsSettings
 from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
-from handoff.console.auth import create_user
 from handoff.store.db import Database
 
 ROOT = Path(__file__).parents[2]

@@ -14,11 +14,11 @@ from analytics_fixtures import NOW
 from analytics_scenarios import build
 from analytics_served import Served
 
+from handoff.accounts import create_user
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.app import create_app
 from handoff.config import Settings
-from handoff.console.auth import create_user
 
 PASSWORD = "correct horse battery"
 

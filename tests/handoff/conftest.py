@@ -7,7 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,9 @@ from handoff_fake_rasa import FakeRasa
 from handoff_served import Served, free_port
 from websockets.asyncio.client import ClientConnection, connect
 
+from handoff.accounts import create_user
 from handoff.app import create_app
 from handoff.config import Settings
-from handoff.console.auth import create_user
 from handoff.hub import Hub
 
 
@@ -44,7 +44,7 @@ def base_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
         analytics_live_seconds=0,  # the live analytics loop has its own tests (tests/analytics)
         attachments_dir=str(tmp_path / "attachments"),
     )
-    return replace(settings, **overrides)
+    return settings.replace(**overrides)
 
 
 @dataclass

@@ -5,18 +5,13 @@ in its own pytest invocation, so this module has a name no other folder uses).""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from sanic import Sanic
 
+from launcher import free_port as free_port  # the one free_port, re-exported
+
 Sanic.test_mode = True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:

@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import requests
 import schemathesis
-from handoff_served import free_port
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from websockets.sync import client as ws_client
 
 from handoff.openapi import openapi_document
+from launcher import Launcher, components, free_port
+from launcher.components import create_user
 
 EXAMPLES = int(os.environ.get("FUZZ_HANDOFF_EXAMPLES", "1300"))
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "fuzzing-password-1"
 
 
@@ -37,61 +33,31 @@ def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     tmp = tmp_path_factory.mktemp("handoff-fuzz")
     port = free_port()
     env = {
-        **os.environ,
         "HANDOFF_ENV": "test",
-        "HANDOFF_PORT": str(port),
         "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'handoff.db'}",
         "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: bot unavailable
         "HANDOFF_RASA_TIMEOUT": "1",
         "HANDOFF_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
     }
-    subprocess.run(
-        [sys.executable, "-m", "handoff", "migrate"], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "handoff", "create-user", "--email", "admin@fuzz.example"),
-            *("--name", "Admin", "--role", "admin", "--password", PASSWORD),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    log = (tmp / "handoff.log").open("wb")  # a file: a full pipe would block the server
-    proc = subprocess.Popen([sys.executable, "-m", "handoff"], env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError(
-                "handoff service did not start: " + (tmp / "handoff.log").read_text()
-            )
-        time.sleep(0.2)
-    login = httpx.post(
-        url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
-    )
-    conversation = httpx.post(url + "/api/conversations", json={})
-    # The WebSocket test's own conversation, made before the generated requests use up the
-    # address's conversation limit.
-    for_frames = httpx.post(url + "/api/conversations", json={})
-    assert login.status_code == 200 and conversation.status_code == 201
-    assert for_frames.status_code == 201
-    yield {
-        "url": url,
-        "admin": login.json()["token"],
-        "conversation": conversation.json(),
-        "ws_conversation": for_frames.json(),
-    }
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    create_user(env, "admin@fuzz.example", "Admin", "admin", PASSWORD)
+    with Launcher() as launcher:
+        launcher.start(components.handoff(port, env, log=tmp / "handoff.log"), timeout=60)
+        url = f"http://127.0.0.1:{port}"
+        login = httpx.post(
+            url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
+        )
+        conversation = httpx.post(url + "/api/conversations", json={})
+        # The WebSocket test's own conversation, made before the generated requests use up the
+        # address's conversation limit.
+        for_frames = httpx.post(url + "/api/conversations", json={})
+        assert login.status_code == 200 and conversation.status_code == 201
+        assert for_frames.status_code == 201
+        yield {
+            "url": url,
+            "admin": login.json()["token"],
+            "conversation": conversation.json(),
+            "ws_conversation": for_frames.json(),
+        }
 
 
 # What schemathesis does not generate itself (it draws valid Unicode): a lone surrogate in a

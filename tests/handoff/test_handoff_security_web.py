@@ -18,9 +18,9 @@ from conftest import Service, auth, recv_until, ws_connect
 from handoff_served import Served, free_port
 from websockets.exceptions import ConnectionClosed
 
+from handoff.accounts import create_user
 from handoff.app import create_app
 from handoff.config import Settings, SettingsError
-from handoff.console.auth import create_user
 
 EVIL = "http://evil.example"
 SHOP = "https://shop.example.com"

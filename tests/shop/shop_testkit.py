@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from launcher import free_port as free_port  # the one free_port, re-exported
 from shop import db, seed
 from shop.app import create_app
 from shop.config import Settings
@@ -28,12 +28,6 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def seed_database(url: str, now: datetime = NOW) -> None:
@@ -57,7 +51,7 @@ async def running_server(
     settings: Settings, clock: Callable[[], datetime] | None = None
 ) -> AsyncIterator[Server]:
     """Start the real Sanic server on a free port in the current event loop."""
-    settings = replace(settings, port=free_port())
+    settings = settings.replace(port=free_port())
     app = create_app(settings, clock=clock, name=f"shop_test_{uuid.uuid4().hex}")
     # TouchUp recompiles Sanic internals once per process; a second app in the same process
     # then fails, so tests (many apps, one process) switch it off.

@@ -17,17 +17,16 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.vocabulary import CES_INTENT, SMALL_TALK
 from handoff import texts
 from handoff.errors import BotUnavailable
 from handoff.hub import Hub
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating, Conversation, Handoff, Message, utcnow
+from handoff.values import Mode, Sender
 
 log = logging.getLogger(__name__)
 ANSWER = re.compile(r'^/ces\{"ces_score":\s*([1-7])\}$')
-# The metrics' definition (docs/metrics.md, handoff.analytics.events.SMALL_TALK): a session is
-# substantive with one intent outside these (a test keeps the two equal).
-SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
 BUTTONS = [{"title": str(n), "payload": f'/ces{{"ces_score": {n}}}'} for n in range(1, 8)]
 SESSION = timedelta(hours=1)
 
@@ -61,7 +60,7 @@ def substantive_session(tracker: dict[str, object]) -> bool:
         parse = event.get("parse_data")
         intent = parse.get("intent") if isinstance(parse, dict) else None
         name = intent.get("name") if isinstance(intent, dict) else None
-        if isinstance(name, str) and name not in SMALL_TALK and name != "ces":
+        if isinstance(name, str) and name not in SMALL_TALK and name != CES_INTENT:
             if not name.startswith("EXTERNAL_"):
                 return True
     return False
@@ -97,7 +96,7 @@ async def ask_on_leave(hub: Hub, conversation_id: str) -> Message | None:
         return None
     async with hub.db.session() as session:
         conversation = await repo.get_conversation(session, conversation_id)
-        if conversation is None or conversation.mode not in ("bot", "closed"):
+        if conversation is None or conversation.mode not in (Mode.BOT, Mode.CLOSED):
             return None
         if await asked_recently(session, conversation_id=conversation_id):
             return None
@@ -121,7 +120,7 @@ async def ask(
     message = await repo.add_message(
         session,
         conversation_id=conversation.id,
-        role="system",
+        role=Sender.SYSTEM,
         text=question,
         payload={"event": "ces", "custom": {"event": "ces"}, "buttons": BUTTONS},
     )
@@ -158,7 +157,7 @@ async def record_answer(
     return await repo.add_message(
         session,
         conversation_id=conversation.id,
-        role="system",
+        role=Sender.SYSTEM,
         text=texts.text(conversation.language, "ces_thanks"),
         payload={"event": "ces_thanks", "custom": {"event": "ces_thanks", "score": score}},
     )
