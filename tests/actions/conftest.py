@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.support.environments import require_assistant
+
+require_assistant("rasa_sdk")
+
 import httpx
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clients import orders as orders_client
+from actions.clients.orders import OrderApiSettings, OrderClient
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `pytest tests/actions` from anywhere, installed or not
-    sys.path.insert(0, str(ROOT))
-
-from action_testkit import free_port  # noqa: E402
-
-from actions.clients import orders as orders_client  # noqa: E402
-from actions.clients.orders import OrderApiSettings, OrderClient  # noqa: E402
 
 SHOP_PYTHON = Path(os.environ.get("SHOP_PYTHON", ROOT / ".venv" / "bin" / "python"))
 API_KEY = "demo-order-key"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from action_testkit import make_tracker, slot_events, texts
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import OrderClient
@@ -17,6 +16,7 @@ from actions.forms import (
     match_items,
     parse_address,
 )
+from tests.support.action_testkit import make_tracker, slot_events, texts
 
 ALICE = {"customer_id": "C0001", "verified": True}
 FORM = ValidateOrderLookupForm()

@@ -9,19 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from analytics_fixtures import NOW, dump, rows
-from analytics_scenarios import build
-from analytics_served import Served
-from sanic import Request, Sanic
-from sanic.response import HTTPResponse
-from sanic.response import json as json_response
 
 from handoff.analytics.cli import build_parser, run
 from handoff.analytics.pipeline import compute
@@ -29,22 +22,12 @@ from handoff.analytics.settings import AnalyticsSettings
 from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
 from handoff.console.auth import create_user
 from handoff.store.db import Database
+from tests.support.analytics_fixtures import NOW, dump, rows
+from tests.support.analytics_scenarios import build
+from tests.support.rasa_trackers import tracker_server
+from tests.support.served import Served
 
 ROOT = Path(__file__).parents[2]
-
-
-def tracker_server(trackers: dict[str, Any], token: str) -> Sanic:
-    app = Sanic(f"trackers-{uuid.uuid4().hex[:8]}", configure_logging=False)
-
-    @app.get("/conversations/<cid:str>/tracker")
-    async def tracker(request: Request, cid: str) -> HTTPResponse:
-        if request.args.get("token") != token:
-            return json_response({"status": "failure", "reason": "NotAuthenticated"}, status=401)
-        if cid == "c-broken":
-            return json_response({"status": "failure"}, status=500)
-        return json_response(trackers.get(cid) or {"sender_id": cid, "events": []})
-
-    return app
 
 
 async def test_compute_from_rasa_http_api(db: Database) -> None:

@@ -7,10 +7,10 @@ import time
 import uuid
 from typing import Any
 
-from conftest import Admin
 from playwright.sync_api import expect
 
 from bench.stack import Stack, http_json
+from tests.support.e2e_pages import Admin
 
 
 def escalated_and_resolved(service: Stack, admin: Admin) -> str:

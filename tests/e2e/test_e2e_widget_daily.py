@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import widget_open, widget_send
-from e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
-from test_e2e_buttons import start_with_bot_message
 
 from bench.stack import Stack, free_port, http_json
+from tests.support.e2e_pages import start_with_bot_message, widget_open, widget_send
+from tests.support.e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Service, auth, ws_connect
-from handoff_served import free_port
 from sqlalchemy import select
 
 from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating
+from tests.support.handoff_service import Service, auth, ws_connect
+from tests.support.ports import free_port
 
 
 class Inbox:

@@ -19,13 +19,13 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from handoff_served import free_port
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from websockets.sync import client as ws_client
 
 from handoff.openapi import openapi_document
+from tests.support.ports import free_port
 
 EXAMPLES = int(os.environ.get("FUZZ_HANDOFF_EXAMPLES", "1300"))
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Service, auth
 
 from handoff.language import detect
+from tests.support.handoff_service import Service, auth
 
 
 @pytest.mark.parametrize(

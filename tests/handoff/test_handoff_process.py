@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import free_port
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

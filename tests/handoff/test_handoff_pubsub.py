@@ -80,9 +80,8 @@ async def test_redis_delivers_across_instances_in_order(redis_buses) -> None:  #
 async def test_service_instances_share_live_events_through_redis(  # type: ignore[no-untyped-def]
     redis_buses, service_factory
 ) -> None:
-    from conftest import auth, frame, is_msg, recv_until, ws_connect
+    from tests.support.handoff_service import auth, frame, is_msg, recv_until, ws_connect
 
-    # Two service instances on one database: the agent is on instance A, the customer on B.
     a = await service_factory(pubsub_url=REDIS_URL)
     b = await service_factory(pubsub_url=REDIS_URL)
     agent = await a.user("sam@shop.example")

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import Service, auth, frame, recv_until, ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from handoff.config import DEFAULT_SECRET, DEFAULT_SHOP_SECRET
@@ -31,6 +30,7 @@ from handoff.security import (
     verify_password,
     verify_shop_token,
 )
+from tests.support.handoff_service import Service, auth, frame, recv_until, ws_connect
 
 PASSWORD = "correct horse battery"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

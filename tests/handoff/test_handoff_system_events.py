@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Service, auth, ws_connect
-
 from handoff.store import repositories as repo
+from tests.support.handoff_service import Service, auth, ws_connect
 
 
 async def _post(service: Service, conv: dict[str, Any], n: int, text: str) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import Service, auth, free_port
 from sqlalchemy import select, update
 
 from handoff.gateway import turns
 from handoff.store.models import Message, utcnow
+from tests.support.handoff_service import Service, auth
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,9 +18,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from shop_testkit import API_KEY
 
 from shop.openapi import openapi_document
+from tests.support.shop_testkit import API_KEY
 
 EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
 ROOT = Path(__file__).resolve().parents[2]

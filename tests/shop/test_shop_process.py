@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from shop_testkit import free_port
+
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

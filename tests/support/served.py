@@ -1,22 +1,14 @@
-"""A real Sanic server on a free port, for the handoff and the analytics tests.
-
-The analytics tests import it through tests/analytics/analytics_served.py (each test folder runs
-in its own pytest invocation, so this module has a name no other folder uses)."""
+"""A real Sanic server on a free port, for the handoff and the analytics tests."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from sanic import Sanic
 
+from tests.support.ports import free_port
+
 Sanic.test_mode = True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Served:

@@ -1,18 +1,11 @@
-"""Helpers shared by the action tests (a uniquely named module, importable from tests)."""
+"""Helpers shared by the action tests: trackers as the action server receives them."""
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def user_event(intent: str, text: str = "", entities: list[dict[str, Any]] | None = None) -> dict:

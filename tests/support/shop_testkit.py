@@ -1,8 +1,7 @@
-"""Helpers shared by the order API tests (a uniquely named module, importable from tests)."""
+"""Helpers shared by the order API tests: a fixed clock, a seeded database, a real server."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,6 +12,7 @@ from typing import Any
 from shop import db, seed
 from shop.app import create_app
 from shop.config import Settings
+from tests.support.ports import free_port
 
 # A fixed "now" so the suite is deterministic; the seed is relative to it.
 NOW = datetime(2026, 11, 23, 10, 0, 0)
@@ -28,12 +28,6 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def seed_database(url: str, now: datetime = NOW) -> None:
