@@ -185,7 +185,9 @@ async def generate(db: Database, sessions: int, seed: int = 7) -> float:
 
 async def _count_sessions(db: Database) -> int:
     async with db.engine.connect() as conn:
-        return int((await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one())
+        return int(
+            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
+        )
 
 
 def _p95(values: list[float]) -> float:
@@ -202,7 +204,9 @@ async def replicate(db: Database, target: int) -> float:
     without generating and computing every one of them in Python)."""
     started = time.perf_counter()
     async with db.engine.begin() as conn:
-        have = int((await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one())
+        have = int(
+            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
+        )
         copies = max(0, -(-target // max(have, 1)) - 1)
         if copies == 0:
             return 0.0

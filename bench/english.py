@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.report import RESULTS
     from bench.scenarios import load_all
-    from bench.simulate import PRODUCT_NAMES
+    from bench.sim_model import PRODUCT_NAMES
 
     args = sys.argv[1:] if argv is None else argv
     paths = [Path(args[0]) if args else RESULTS / "simulate-latest.json"]

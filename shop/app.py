@@ -62,7 +62,9 @@ def error_response(exc: BaseException) -> HTTPResponse:
     return json({"code": "internal_error", "message": "Something went wrong on our side."}, 500)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, name: str | None = None) -> ShopApp:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, name: str | None = None
+) -> ShopApp:
     app = Sanic(name or f"shop{next(_app_ids)}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"

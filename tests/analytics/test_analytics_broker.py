@@ -17,7 +17,7 @@ from handoff.analytics.sources import BrokerSource
 from handoff.store.db import Database
 from tests.support.analytics_fixtures import NOW, rows
 from tests.support.analytics_scenarios import build
-from tests.support.analytics_services import RABBITMQ_URL, need
+from tests.support.services import RABBITMQ_URL, need
 
 pytestmark = pytest.mark.rabbitmq
 

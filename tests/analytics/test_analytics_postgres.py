@@ -17,7 +17,7 @@ from handoff.store.db import Database
 from handoff.store.migrate import upgrade
 from tests.support.analytics_fixtures import NOW, rows
 from tests.support.analytics_scenarios import EXPECTED, build
-from tests.support.analytics_services import POSTGRES_URL, need
+from tests.support.services import POSTGRES_URL, need
 
 pytestmark = pytest.mark.postgres
 

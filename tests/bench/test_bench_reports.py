@@ -6,7 +6,8 @@ import pytest
 
 from bench.client import customer_token
 from bench.nlu_eval import predicted_intent
-from bench.simulate import Result, summarise
+from bench.sim_model import Result
+from bench.sim_report import summarise
 from handoff.errors import Unauthorized
 from handoff.security import verify_shop_token
 

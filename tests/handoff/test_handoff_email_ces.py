@@ -17,7 +17,7 @@ from sqlalchemy import select
 from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating
-from tests.support.handoff_service import Service, auth, ws_connect
+from tests.support.handoff_service import Service, auth, post_message, ws_connect
 from tests.support.ports import free_port
 
 
@@ -67,13 +67,7 @@ def body(message: EmailMessage) -> str:
 
 
 async def post(service: Service, conv: dict[str, Any], cid: str, text: str) -> dict[str, Any]:
-    r = await service.http.post(
-        f"/api/conversations/{conv['conversation_id']}/messages",
-        headers=auth(conv["token"]),
-        json={"client_message_id": cid, "text": text},
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return await post_message(service, conv, cid, text)
 
 
 async def queued(service: Service, conv: dict[str, Any], n: int = 1) -> int:

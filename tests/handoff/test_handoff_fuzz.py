@@ -10,9 +10,7 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,9 +24,9 @@ from websockets.sync import client as ws_client
 
 from handoff.openapi import openapi_document
 from tests.support.ports import free_port
+from tests.support.processes import module_env, start_module, wait_healthy
 
 EXAMPLES = int(os.environ.get("FUZZ_HANDOFF_EXAMPLES", "1300"))
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "fuzzing-password-1"
 
 
@@ -36,16 +34,14 @@ PASSWORD = "fuzzing-password-1"
 def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("handoff-fuzz")
     port = free_port()
-    env = {
-        **os.environ,
-        "HANDOFF_ENV": "test",
-        "HANDOFF_PORT": str(port),
-        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'handoff.db'}",
-        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: bot unavailable
-        "HANDOFF_RASA_TIMEOUT": "1",
-        "HANDOFF_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = module_env(
+        HANDOFF_ENV="test",
+        HANDOFF_PORT=str(port),
+        HANDOFF_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'handoff.db'}",
+        RASA_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: bot unavailable
+        HANDOFF_RASA_TIMEOUT="1",
+        HANDOFF_LOG_LEVEL="WARNING",
+    )
     subprocess.run(
         [sys.executable, "-m", "handoff", "migrate"], env=env, check=True, capture_output=True
     )
@@ -59,21 +55,9 @@ def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         capture_output=True,
     )
     log = (tmp / "handoff.log").open("wb")  # a file: a full pipe would block the server
-    proc = subprocess.Popen([sys.executable, "-m", "handoff"], env=env, stdout=log, stderr=log)
+    proc = start_module("handoff", env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError(
-                "handoff service did not start: " + (tmp / "handoff.log").read_text()
-            )
-        time.sleep(0.2)
+    wait_healthy(url + "/health", proc, log=tmp / "handoff.log")
     login = httpx.post(
         url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
     )

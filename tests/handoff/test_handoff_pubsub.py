@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
 
 from handoff.pubsub import InMemoryPubSub, PubSub, RedisPubSub
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.support.services import REDIS_URL, need_redis
 
 
 async def _next(sub, timeout: float = 3.0):  # type: ignore[no-untyped-def]
@@ -37,17 +35,7 @@ async def test_in_memory_fan_out_and_unsubscribe() -> None:
 
 @pytest.fixture
 async def redis_buses():  # type: ignore[no-untyped-def]
-    from redis import asyncio as aioredis
-
-    probe = aioredis.from_url(REDIS_URL)
-    try:
-        await asyncio.wait_for(probe.ping(), 3)
-    except Exception as exc:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-    finally:
-        await probe.aclose()
+    await need_redis()
     one, two = RedisPubSub(REDIS_URL), RedisPubSub(REDIS_URL)
     yield one, two
     await one.close()

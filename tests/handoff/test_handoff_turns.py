@@ -4,10 +4,8 @@ second send to the bot, answered within the deadline whatever hangs, resends get
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +18,7 @@ from handoff.gateway import turns
 from handoff.store.models import Message, utcnow
 from tests.support.handoff_service import Service, auth
 from tests.support.ports import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import module_env, start_module
 
 
 async def _post(service: Service, conv: dict[str, Any], cid_: str, text: str) -> httpx.Response:
@@ -204,23 +201,16 @@ async def test_a_live_lease_is_not_taken(service: Service) -> None:
 
 
 def _start(port: int, db: Path, rasa_url: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "HANDOFF_PORT": str(port),
-        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
-        "RASA_URL": rasa_url,
-        "RASA_TOKEN": "rasa-token",
-        "HANDOFF_LOG_FORMAT": "json",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "handoff"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = module_env(
+        HANDOFF_PORT=str(port),
+        HANDOFF_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        RASA_URL=rasa_url,
+        RASA_TOKEN="rasa-token",
+        HANDOFF_LOG_FORMAT="json",
     )
-    return proc
+    return start_module(
+        "handoff", env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
 
 
 async def _until_healthy(url: str, proc: subprocess.Popen[str]) -> None:

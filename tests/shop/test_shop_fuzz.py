@@ -5,13 +5,8 @@ No response may be a 5xx. `FUZZ_SHOP_EXAMPLES` sets the number of requests (defa
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 import requests
 import schemathesis
@@ -20,47 +15,26 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from shop.openapi import openapi_document
+from tests.support.ports import free_port
+from tests.support.processes import module_env, start_module, wait_healthy
 from tests.support.shop_testkit import API_KEY
 
 EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     db_path = tmp_path_factory.mktemp("shop-fuzz") / "shop.db"
-    env = {
-        **os.environ,
-        "SHOP_PORT": str(port),
-        "SHOP_API_KEY": API_KEY,
-        "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = module_env(
+        SHOP_PORT=str(port),
+        SHOP_API_KEY=API_KEY,
+        SHOP_DATABASE_URL=f"sqlite+aiosqlite:///{db_path}",
+    )
     log = (db_path.parent / "shop.log").open("wb")  # a file: a full pipe would block the server
-    proc = subprocess.Popen([sys.executable, "-m", "shop"], env=env, stdout=log, stderr=log)
+    proc = start_module("shop", env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError(
-                "order API did not start: " + (db_path.parent / "shop.log").read_text()
-            )
-        time.sleep(0.2)
+    wait_healthy(url + "/v1/health", proc, log=db_path.parent / "shop.log")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

@@ -13,45 +13,21 @@ import httpx
 import pytest
 
 from tests.support.ports import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import module_env, start_module, wait_healthy
 
 
 def shop_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited early with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
+    return module_env({k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}, **extra)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serves_seeded_data_and_stops_quickly(tmp_path: Path, sig: signal.Signals) -> None:
     port = free_port()
     env = shop_env(tmp_path, SHOP_PORT=str(port), SHOP_API_KEY="proc-key")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shop"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_module("shop", env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc)
+        wait_healthy(f"{url}/v1/health", proc, timeout=20)
         assert (tmp_path / "var" / "shop.db").exists()  # default URL, relative to the CWD
         response = httpx.get(f"{url}/v1/orders/EF-100003", headers={"X-API-Key": "proc-key"})
         assert response.status_code == 200 and response.json()["status"] == "delivered"

@@ -70,6 +70,19 @@ class Service:
         return dict(r.json())
 
 
+async def post_message(
+    service: Service, conv: dict[str, Any], client_message_id: str, text: str
+) -> dict[str, Any]:
+    """The customer sends `text` over REST (`conv` as `Service.conversation` returns it)."""
+    r = await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": client_message_id, "text": text},
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -4,20 +4,12 @@ unreachable, failed instead when REQUIRE_SERVICES=1 (CI)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pytest
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+from tests.support.services import POSTGRES_URL as PG_URL
+from tests.support.services import skip_or_fail
 
 
 def _admin_dsn() -> str:
