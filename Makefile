@@ -76,7 +76,7 @@ train: install-assistant
 	@scripts/train.sh
 
 demo: install train
-	$(PY) scripts/demo.py
+	$(PY) -m launcher.demo
 
 lint: install-service
 	$(PY) scripts/check_locks.py

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import Order
 from actions.messages import say, text
+from catalogue.vocabulary import NOT_A_REQUEST, TASK_INTENTS
 
 ORDER_NUMBER_RE = re.compile(r"\b(?:ef)?\s*-?\s*(\d{6})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -27,29 +28,8 @@ Q_HANDOFF_OFFER = "handoff_offer"
 Q_ANYTHING_ELSE = "anything_else"
 Q_CES = "ces"
 
-TASK_INTENTS = {
-    "order_status": "order_status",
-    "delivery_time": "order_status",
-    "cancel_order": "cancel_order",
-    "change_address": "change_address",
-    "return_item": "return_item",
-    "refund_request": "refund_status",
-    "refund_status": "refund_status",
-    "get_invoice": "get_invoice",
-}
-
-SMALL_TALK = {
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "ces",
-    "nlu_fallback",
-    "out_of_scope",  # gibberish or off-topic alone is not a request (no CES after it)
-    "EXTERNAL_handback",
-}
+# Intents that alone are not a request (no CES after a session of only these).
+SMALL_TALK = NOT_A_REQUEST
 
 
 def normalise_order_number(value: Any) -> str | None:

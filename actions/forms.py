@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,10 +17,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.asks import remember_recent_orders
 from actions.clients.orders import (
     Locked,
     NotFound,
-    Order,
     OrderApiError,
     Unavailable,
     VerificationFailed,
@@ -31,43 +30,23 @@ from actions.common import (
     TASK_INTENTS,
     find_email,
     find_postcode,
-    language,
     latest_intent,
     normalise_order_number,
     second_request,
 )
-from actions.messages import order_state, say, text
+from actions.messages import say
+from actions.parsing import find_address, match_items, parse_address
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 NOT_UNDERSTOOD_ATTEMPTS = 2  # replies to "what's your order number?" without any number
-ADDRESS_RE = re.compile(
-    r"^(?P<street>[^,]+?),\s*(?P<postcode>\d{4,6})\s+(?P<city>[^,]+?)(?:,\s*(?P<country>[A-Za-z]{2}))?\s*$"
-)
-# an address inside a longer message: "... to Gartenstraße 8, 10115 Berlin instead"
-ADDRESS_IN_TEXT_RE = re.compile(
-    r"(?P<street>[^\W\d_][\w.\- ]{1,40}?\s\d+\s?[a-zA-Z]?),\s*(?P<postcode>\d{4,6})\s+"
-    r"(?P<city>[^\W\d_][\w\-]+(?:\s(?=[A-ZÄÖÜ])[\w\-]+)?)(?:,\s*(?P<country>[A-Z]{2})\b)?"
-)
-STREET_LEAD_RE = re.compile(r"^.*\b(?:to|at|address is|address:|into|for)\s+", re.IGNORECASE)
 # a follow-up about the order in focus: "and when does it arrive now?", "can that one still …"
 FOLLOW_UP_RE = re.compile(
     r"\b(?:it|it's|its|that one|this one|that order|this order|the same (?:one|order)|"
     r"same order|then|now)\b|^\s*(?:and|so|ok(?:ay)?|also)\b",
     re.IGNORECASE,
 )
-ALL_ITEMS = {
-    "all", "all items", "everything", "both", "all of them",
-    "전부", "모두", "다", "둘 다", "전부 다",
-}  # fmt: skip
-# What Korean customers call the shop's products (the order system's names are English).
-KO_ITEM_WORDS = {
-    "후드티": "hoodie", "후드": "hoodie", "티셔츠": "t-shirt", "양말": "socks",
-    "머그컵": "mug", "머그": "mug", "컵": "mug", "물병": "bottle", "텀블러": "bottle",
-    "보틀": "bottle", "자켓": "jacket", "재킷": "jacket", "우비": "jacket", "스카프": "scarf",
-    "목도리": "scarf", "모자": "cap", "캡": "cap", "가방": "bag", "에코백": "bag", "토트백": "bag",
-}  # fmt: skip
 
 
 class ActionStartTask(Action):
@@ -128,108 +107,6 @@ def _attempt_failed(
     if attempts >= limit:
         values["lookup_error"] = code
     return values
-
-
-def find_address(text: Any) -> dict[str, str] | None:
-    """An address written inside a longer message (the request), or None."""
-    match = ADDRESS_IN_TEXT_RE.search(" ".join(str(text or "").split()))
-    if not match:
-        return None
-    street = STREET_LEAD_RE.sub("", match.group("street")).strip()
-    if not street or street[0].isdigit():
-        return None
-    return {
-        "street": street,
-        "postcode": match.group("postcode"),
-        "city": match.group("city").strip(),
-        "country": (match.group("country") or "DE").upper(),
-    }
-
-
-# Korean road-name addresses: "서울특별시 강남구 테헤란로 123, 06234",
-# "06234 서울 중구 세종대로 110", "우편번호 06234 …", "… (우편번호: 06234)":
-# the postcode (5 digits) first or last.
-KO_POSTCODE_RE = re.compile(
-    r"[(\[]?\s*(?:우편\s*번호\s*(?:는|은)?|우\))?\s*[:：]?\s*[(\[]?\s*"
-    r"(?<![\d-])(\d{5})(?![\d-])(?:이고|이며|이에요|입니다)?\s*[)\]]?"
-)
-KO_ROAD_RE = re.compile(
-    r"^(?P<city>(?:[가-힣]+\s+)+?)"  # 시/도 and 구/군/시: at least one word before the road
-    r"(?P<street>[가-힣0-9.]+(?:로|길|대로)\s*\d+(?:-\d+)?(?:\s*(?:번길|길)\s*\d+(?:-\d+)?)?)"
-    r"(?:으로|로|이요|요|입니다|이에요)?(?P<detail>[\s,]+.*)?$"
-)
-KO_FILLER = frozenset(
-    {"새", "주소", "주소는", "주소:", "배송지", "배송지는", "배송지:", "이고", "이며", "그리고"}
-)
-KO_POLITE_END = re.compile(r"(?:으로|로)?\s*(?:보내|바꿔|변경해)\s*주세요\.?|[.!]$")
-HANGUL_RE = re.compile(r"[가-힣]")
-
-
-def parse_korean_address(text: str) -> dict[str, str] | None:
-    """A Korean road-name address with its 5-digit postcode (first or last, with or without
-    "우편번호") → address dict (country KR); None if it is not one."""
-    flat = " ".join(str(text).split())
-    if not HANGUL_RE.search(flat):
-        return None
-    postcodes = KO_POSTCODE_RE.findall(flat)
-    if len(postcodes) != 1:
-        return None
-    rest = KO_POLITE_END.sub("", KO_POSTCODE_RE.sub(" ", flat, count=1))
-    words = [w for w in rest.replace(",", " ").split() if w not in KO_FILLER]
-    match = KO_ROAD_RE.match(" ".join(words).strip(" ,."))
-    if not match:
-        return None
-    detail = " ".join((match.group("detail") or "").split())
-    street = " ".join(match.group("street").split())
-    return {
-        "street": f"{street}, {detail}" if detail else street,
-        "postcode": postcodes[0],
-        "city": match.group("city").strip(),
-        "country": "KR",
-    }
-
-
-def parse_address(text: str) -> dict[str, str] | None:
-    """ "Hauptstr. 5, 10115 Berlin" (optionally ", DE") or a Korean road-name address
-    ("서울특별시 강남구 테헤란로 123, 06234") → address dict; None if unparsable."""
-    korean = parse_korean_address(text)
-    if korean:
-        return korean
-    match = ADDRESS_RE.match(" ".join(str(text).split()))
-    if not match:
-        return None
-    return {
-        "street": match.group("street").strip(),
-        "postcode": match.group("postcode"),
-        "city": match.group("city").strip(),
-        "country": (match.group("country") or "DE").upper(),
-    }
-
-
-def match_items(text: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The order items a customer's answer refers to (all of them for "all")."""
-    if isinstance(text, list):
-        text = " ".join(str(t) for t in text)
-    wanted = str(text or "").strip().lower()
-    if not wanted:
-        return []
-    for korean, english in KO_ITEM_WORDS.items():
-        if korean in wanted:
-            wanted = f"{wanted} {english}"
-    if wanted in ALL_ITEMS:
-        chosen = items
-    else:
-        chosen = []
-        for item in items:
-            name = str(item.get("name", "")).lower()
-            sku = str(item.get("sku", "")).lower()
-            words = [w for w in re.findall(r"\w+", name) if len(w) > 2]
-            if wanted in name or name in wanted or sku == wanted or any(w in wanted for w in words):
-                chosen.append(item)
-    return [
-        {"sku": i.get("sku"), "name": i.get("name"), "quantity": int(i.get("quantity", 1))}
-        for i in chosen
-    ]
 
 
 class ValidateOrderLookupForm(FormValidationAction):
@@ -421,134 +298,3 @@ class ValidateOrderLookupForm(FormValidationAction):
             return {"return_reason": reason[:200]}
         say(dispatcher, tracker, "ask_return_reason")
         return {"return_reason": None}
-
-
-# The recent orders the form just loaded, reused by the question that follows in the same turn
-# (one order-API call per turn, not two). Bounded and short-lived.
-RECENT_TTL_SECONDS = 10.0
-_recent: dict[str, tuple[float, list[Order]]] = {}
-
-
-def remember_recent_orders(customer_id: str, orders: list[Order]) -> None:
-    now = time.monotonic()
-    for key in [k for k, (at, _) in _recent.items() if now - at > RECENT_TTL_SECONDS]:
-        del _recent[key]
-    if len(_recent) >= 1000:
-        _recent.clear()
-    _recent[customer_id] = (now, list(orders))
-
-
-async def recent_orders(customer_id: str) -> list[Order]:
-    cached = _recent.pop(customer_id, None)
-    if cached is not None and time.monotonic() - cached[0] <= RECENT_TTL_SECONDS:
-        return list(cached[1])
-    return await get_client().recent_orders(customer_id, limit=5)
-
-
-class ActionAskOrderNumber(Action):
-    """Asks for the order number; a verified/signed-in customer picks from recent orders."""
-
-    def name(self) -> str:
-        return "action_ask_order_number"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        customer_id = tracker.get_slot("customer_id")
-        if customer_id:
-            try:
-                orders = await recent_orders(str(customer_id))
-            except OrderApiError as exc:
-                logger.warning("recent orders failed: %s", exc)
-                orders = []
-            last = (tracker.get_slot("order_snapshot") or {}).get("order_number")
-            orders.sort(key=lambda o: o.order_number != last)  # the order just discussed first
-            if orders:
-                lang = language(tracker)
-                buttons = [
-                    {
-                        "title": f"{o.order_number} · {order_state(lang, o.status)} · "
-                        f"{o.items[0].name if o.items else ''}",
-                        "payload": f'/inform{{"order_number":"{o.order_number}"}}',
-                    }
-                    for o in orders
-                ]
-                say(dispatcher, tracker, "which_order", buttons=buttons)
-                return []
-        say(dispatcher, tracker, "ask_order_number")
-        return []
-
-
-class ActionAskReturnItems(Action):
-    """Asks which items go back, with one button per item of the order."""
-
-    def name(self) -> str:
-        return "action_ask_return_items"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        items = (tracker.get_slot("order_snapshot") or {}).get("items") or []
-        buttons = [
-            {"title": str(i.get("name")), "payload": f'/inform{{"item":"{i.get("name")}"}}'}
-            for i in items
-        ]
-        if len(items) > 1:
-            everything = text(language(tracker), "button_all_items")
-            buttons.append({"title": everything, "payload": '/inform{"item":"all"}'})
-        say(dispatcher, tracker, "ask_return_items", buttons=buttons)
-        return []
-
-
-class _AskAction(Action):
-    """Asks for one form slot in the conversation's language (optionally with buttons)."""
-
-    slot = ""
-    buttons: list[dict[str, str]] = []
-
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        say(dispatcher, tracker, f"ask_{self.slot}", buttons=self.buttons)
-        return []
-
-
-class ActionAskEmail(_AskAction):
-    slot = "email"
-
-
-class ActionAskPostcode(_AskAction):
-    slot = "postcode"
-
-
-class ActionAskNewAddress(_AskAction):
-    slot = "new_address"
-
-
-RETURN_REASONS = (
-    ("button_reason_fit", "does not fit"),
-    ("button_reason_damaged", "damaged"),
-    ("button_reason_described", "not as described"),
-    ("button_reason_mind", "changed my mind"),
-)
-
-
-class ActionAskReturnReason(Action):
-    """Asks why the items go back, with the common reasons as buttons in the customer's language."""
-
-    def name(self) -> str:
-        return "action_ask_return_reason"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        lang = language(tracker)
-        buttons = [
-            {"title": text(lang, key), "payload": f'/inform{{"reason":"{reason}"}}'}
-            for key, reason in RETURN_REASONS
-        ]
-        say(dispatcher, tracker, "ask_return_reason", buttons=buttons)
-        return []

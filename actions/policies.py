@@ -18,18 +18,9 @@ from rasa_sdk.types import DomainDict
 from actions.clients.orders import OrderApiError, Policies, get_client
 from actions.common import latest_intent, money
 from actions.messages import say
+from catalogue.vocabulary import POLICY_ANSWERS
 
 logger = logging.getLogger(__name__)
-
-# intent → message key (actions/messages.py)
-POLICY_ANSWERS = {
-    "delivery_options": "policy_delivery_options",
-    "cancellation_fee": "policy_cancellation_fee",
-    "refund_policy": "policy_refund_policy",
-    "payment_methods": "policy_payment_methods",
-    "payment_issue": "policy_payment_issue",
-    "delete_account": "policy_delete_account",
-}
 
 
 def join_list(items: tuple[str, ...], language: str) -> str:

@@ -136,11 +136,7 @@ class Player:
             else None
         )
         conv = await self.customers.create(self.s.language, token)
-        # a proactive greeting (e.g. a known delay) may already be there
-        for message in await self.customers.messages(conv):
-            if message.get("role") == "bot":
-                self.detector.bot(message.get("text"), message.get("buttons"), 0)
-                self.check_bot(message.get("text"))
+        await self._greeting(conv)
         text: str | None = self.pick(self.s.say)
         goal_met = False
         r = self.result
@@ -156,12 +152,7 @@ class Player:
                 state = await self.customers.state(conv)
                 handed = state.get("mode") in ("queued", "agent")
             bots = [m for m in replies if m.get("role") == "bot" and m.get("text")]
-            if self.s.language == "ko":
-                for message in replies:
-                    titles = " ".join(str(b.get("title")) for b in message.get("buttons") or [])
-                    r.english_in_korean += english_fragments(
-                        f"{message.get('text') or ''} {titles}", PRODUCT_NAMES
-                    )
+            self._note_english(replies)
             kinds: set[str] = set()
             for message in bots:
                 kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
@@ -175,18 +166,7 @@ class Player:
                 )
             )
             if handed and self.s.handback and not r.handed_back:
-                r.handoff_reason = reason or await self._lookup_reason(conv)
-                r.failures_before_handoff = r.failures
-                back = await self._hand_back(conv)
-                r.handed_back = True
-                for message in back:
-                    kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
-                    self.check_bot(message.get("text"))
-                r.transcript.append(
-                    Turn(
-                        "(agent hands back)", [str(m.get("text")) for m in back], sorted(kinds), 0.0
-                    )
-                )
+                await self._handback_turn(conv, reason, kinds)
                 text = self.pick(self.queue.pop(0)) if self.queue else None
                 continue
             if handed:
@@ -215,6 +195,37 @@ class Player:
             await self.customers.leave(conv)
         except httpx.HTTPError:
             pass
+
+    async def _greeting(self, conv: Conversation) -> None:
+        """A proactive greeting (e.g. a known delay) may already be there."""
+        for message in await self.customers.messages(conv):
+            if message.get("role") == "bot":
+                self.detector.bot(message.get("text"), message.get("buttons"), 0)
+                self.check_bot(message.get("text"))
+
+    def _note_english(self, replies: Sequence[dict[str, Any]]) -> None:
+        """English fragments in what a Korean customer reads (text and button titles)."""
+        if self.s.language != "ko":
+            return
+        for message in replies:
+            titles = " ".join(str(b.get("title")) for b in message.get("buttons") or [])
+            self.result.english_in_korean += english_fragments(
+                f"{message.get('text') or ''} {titles}", PRODUCT_NAMES
+            )
+
+    async def _handback_turn(self, conv: Conversation, reason: str | None, kinds: set[str]) -> None:
+        """A ``handback`` scenario: an agent hands the conversation straight back to the bot."""
+        r = self.result
+        r.handoff_reason = reason or await self._lookup_reason(conv)
+        r.failures_before_handoff = r.failures
+        back = await self._hand_back(conv)
+        r.handed_back = True
+        for message in back:
+            kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+            self.check_bot(message.get("text"))
+        r.transcript.append(
+            Turn("(agent hands back)", [str(m.get("text")) for m in back], sorted(kinds), 0.0)
+        )
 
     def _is_confirmation(self, message: dict[str, Any]) -> bool:
         payloads = {str(b.get("payload")) for b in message.get("buttons") or []}

@@ -1,4 +1,5 @@
-"""Start the whole stack on free ports with temporary databases; stop everything afterwards.
+"""The whole stack on free ports with temporary databases, started with the project's launcher
+(`launcher`); stopped with everything afterwards.
 
 Used by `python -m bench` and by the browser tests (tests/e2e). Each component runs in its own
 process group with its log in the run's temporary directory; ``Stack.stop()`` (also called on
@@ -14,47 +15,26 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
-import socket
-import subprocess
 import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import psutil
 
-from bench.report import ROOT
+from launcher import Launcher, LaunchError, Process, Spec, components, free_port, healthy
+from launcher.components import MODEL, RASA
 
 log = logging.getLogger(__name__)
 
-VENV_PY = ROOT / ".venv" / "bin" / "python"
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "models" / "current.tar.gz"
-
-
-class StackError(RuntimeError):
-    """A component could not be started; the message names it and its log file."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return 200 <= response.status < 500
-    except OSError:
-        return False
+__all__ = ["MODEL", "RASA", "Stack", "StackError", "free_port", "healthy", "http_json"]
+StackError = LaunchError
+"""A component could not be started; the message names it and its log file."""
 
 
 def http_json(
@@ -73,33 +53,22 @@ def http_json(
         return exc.code, json.loads(exc.read() or b"null")
 
 
-@dataclass
-class Component:
-    name: str
-    argv: list[str]
-    port: int
-    health: str
-    env: dict[str, str]
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = None
-    peak_rss: int = 0
-    _log: IO[bytes] | None = None
-
-    def rss(self) -> int:
-        if self.proc is None or self.proc.poll() is not None:
-            return 0
+def rss(process: Process) -> int:
+    """The resident memory of a process and all its children, in bytes (0 when not running)."""
+    if process.pid is None or not process.running:
+        return 0
+    try:
+        root = psutil.Process(process.pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
         try:
-            root = psutil.Process(self.proc.pid)
-            procs = [root, *root.children(recursive=True)]
+            total += proc.memory_info().rss
         except psutil.Error:
-            return 0
-        total = 0
-        for proc in procs:
-            try:
-                total += proc.memory_info().rss
-            except psutil.Error:
-                continue
-        return total
+            continue
+    return total
 
 
 @dataclass
@@ -119,10 +88,11 @@ class Stack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Accounts made with ``add_users``: the API's answer plus the password."""
     model: Path = MODEL
-    components: list[Component] = field(default_factory=list)
+    launcher: Launcher = field(default_factory=Launcher)
     workdir: Path = field(
         default_factory=lambda: Path(tempfile.mkdtemp(prefix="effortless-bench-"))
     )
+    peak_rss: dict[str, int] = field(default_factory=dict)
     _sampler: threading.Thread | None = None
     _stop_sampling: threading.Event = field(default_factory=threading.Event)
 
@@ -141,200 +111,102 @@ class Stack:
     def handoff_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['handoff']}"
 
+    @property
+    def components(self) -> list[Process]:
+        return list(self.launcher)
+
     def base_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "PYTHONUNBUFFERED": "1",
-                "SHOP_HOST": "127.0.0.1",
-                "SHOP_PORT": str(self.ports["shop"]),
-                "SHOP_API_KEY": self.shop_api_key,
-                "SHOP_ALLOW_FAULTS": "1",
-                "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'shop.db'}",
-                "ORDER_API_URL": self.shop_url,
-                "ORDER_API_KEY": self.shop_api_key,
-                "ACTION_PORT": str(self.ports["actions"]),
-                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
-                "RASA_PORT": str(self.ports["rasa"]),
-                "RASA_URL": self.rasa_url,
-                "RASA_TOKEN": self.rasa_token,
-                "HANDOFF_HOST": "127.0.0.1",
-                "HANDOFF_PORT": str(self.ports["handoff"]),
-                "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'handoff.db'}",
-                "HANDOFF_SHOP_SECRET": self.shop_secret,
-                "HANDOFF_LOG_LEVEL": "WARNING",
-                # Benchmarks and browser tests are many customers behind one address.
-                "HANDOFF_CONVERSATION_LIMIT_ADDRESS": "off",
-                "HANDOFF_MESSAGE_LIMIT_ADDRESS": "off",
-                "HANDOFF_MESSAGE_LIMIT_CONVERSATION": "off",
-                "TF_CPP_MIN_LOG_LEVEL": "3",
-            }
+        """What every component gets over the caller's environment."""
+        return {
+            "SHOP_API_KEY": self.shop_api_key,
+            "SHOP_ALLOW_FAULTS": "1",
+            "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'shop.db'}",
+            "ORDER_API_URL": self.shop_url,
+            "ORDER_API_KEY": self.shop_api_key,
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
+            "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'handoff.db'}",
+            "HANDOFF_SHOP_SECRET": self.shop_secret,
+            "HANDOFF_LOG_LEVEL": "WARNING",
+            # Benchmarks and browser tests are many customers behind one address.
+            "HANDOFF_CONVERSATION_LIMIT_ADDRESS": "off",
+            "HANDOFF_MESSAGE_LIMIT_ADDRESS": "off",
+            "HANDOFF_MESSAGE_LIMIT_CONVERSATION": "off",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            **self.extra_env,
+        }
+
+    def plan(self) -> list[Spec]:
+        env, p, logs = self.base_env(), self.ports, self.workdir
+        endpoints = components.endpoints_file(
+            logs / "endpoints.yml", env["ACTION_SERVER_URL"], template=None
         )
-        env.update(self.extra_env)
-        return env
-
-    def _endpoints(self) -> Path:
-        path = self.workdir / "endpoints.yml"
-        path.write_text(
-            f"action_endpoint:\n  url: http://127.0.0.1:{self.ports['actions']}/webhook\n",
-            encoding="utf-8",
-        )
-        return path
-
-    def plan(self) -> list[Component]:
-        env = self.base_env()
-        p = self.ports
-
-        def comp(name: str, argv: list[str], health: str) -> Component:
-            return Component(name, argv, p[name], health, env, self.workdir / f"{name}.log")
-
         return [
-            comp("shop", [str(VENV_PY), "-m", "shop"], f"{self.shop_url}/v1/health"),
-            comp(
-                "actions",
-                [str(RASA), "run", "actions", "--actions", "actions", "--port", str(p["actions"])],
-                f"http://127.0.0.1:{p['actions']}/health",
+            components.shop(p["shop"], env, log=logs / "shop.log"),
+            components.actions(p["actions"], env, log=logs / "actions.log"),
+            components.rasa(
+                p["rasa"],
+                token=self.rasa_token,
+                endpoints=endpoints,
+                model=self.model,
+                env=env,
+                log=logs / "rasa.log",
             ),
-            comp(
-                "rasa",
-                [
-                    str(RASA),
-                    "run",
-                    "--enable-api",
-                    "--auth-token",
-                    self.rasa_token,
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(p["rasa"]),
-                    "--model",
-                    str(self.model),
-                    "--endpoints",
-                    str(self._endpoints()),
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                ],
-                f"{self.rasa_url}/",
-            ),
-            comp("handoff", [str(VENV_PY), "-m", "handoff"], f"{self.handoff_url}/health"),
+            components.handoff(p["handoff"], env, log=logs / "handoff.log"),
         ]
 
     def _create_users(self, env: dict[str, str]) -> None:
         accounts = {"analyst": self.analyst, "agent": self.agent, "admin": self.admin}
         for role in self.cli_users:
             email, password = accounts[role]
-            done = subprocess.run(
-                [
-                    str(VENV_PY),
-                    "-m",
-                    "handoff",
-                    "create-user",
-                    "--email",
-                    email,
-                    "--name",
-                    f"Bench {role}",
-                    "--role",
-                    role,
-                    "--password",
-                    password,
-                ],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                timeout=120,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise StackError(
-                    f"handoff create-user ({role}) failed: "
-                    f"{done.stderr.decode(errors='replace')[-500:]}"
-                )
+            components.create_user(env, email, f"Bench {role}", role, password)
 
     def start(self, only: set[str] | None = None, timeout: float = 600.0) -> None:
         if not self.model.exists() and (only is None or "rasa" in only):
             raise StackError(f"no trained model at {self.model}: run `make train` first")
-        for component in self.plan():
-            if only is not None and component.name not in only:
+        for spec in self.plan():
+            if only is not None and spec.name not in only:
                 continue
-            if component.name == "handoff":
-                self._create_users(component.env)
-            log.info("starting %s on port %d", component.name, component.port)
-            component._log = component.log_path.open("wb")
-            component.proc = subprocess.Popen(
-                component.argv,
-                cwd=ROOT,
-                env=component.env,
-                stdout=component._log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.components.append(component)
+            if spec.name == "handoff":
+                self._create_users(dict(spec.env))
+            log.info("starting %s on port %s", spec.name, spec.port)
+            process = self.launcher.add(spec)
+            process.start()
             if self._sampler is None:
                 self._sampler = threading.Thread(target=self._sample, daemon=True)
                 self._sampler.start()
-            deadline = time.monotonic() + timeout
-            while not healthy(component.health):
-                if component.proc.poll() is not None or time.monotonic() > deadline:
-                    tail = component.log_path.read_text(errors="replace")[-1500:]
-                    raise StackError(
-                        f"{component.name} failed to start (log {component.log_path}):\n{tail}"
-                    )
-                time.sleep(0.5)
-            log.info("%s is up (%.0f MB)", component.name, component.rss() / 2**20)
+            process.wait_ready(timeout, self.launcher.stopping, interval=0.5)
+            log.info("%s is up (%.0f MB)", spec.name, rss(process) / 2**20)
 
-    def component(self, name: str) -> Component:
-        for component in self.components:
-            if component.name == name:
-                return component
-        raise StackError(f"no running component {name!r}")
+    def component(self, name: str) -> Process:
+        return self.launcher[name]
 
     def send_signal(self, name: str, sig: int) -> None:
         """Send a signal to a component's whole process group (SIGKILL, SIGSTOP, SIGCONT)."""
-        component = self.component(name)
-        if component.proc is None:
-            return
-        try:
-            os.killpg(component.proc.pid, sig)
-        except ProcessLookupError:
-            pass
+        process = self.component(name)
         if sig == signal.SIGKILL:
-            component.proc.wait()
+            if process.running:
+                process.kill()
+        else:
+            process.signal(sig)
 
     def restart(self, name: str, timeout: float = 600.0) -> float:
         """Start a (killed) component again with the same command and settings; the seconds it
         took to answer its health check."""
-        component = self.component(name)
-        if component.proc is not None and component.proc.poll() is None:
-            raise StackError(f"{name} is still running")
-        if component._log is not None:
-            component._log.close()
-        component._log = component.log_path.open("ab")
-        started = time.monotonic()
-        component.proc = subprocess.Popen(
-            component.argv,
-            cwd=ROOT,
-            env=component.env,
-            stdout=component._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        while not healthy(component.health):
-            if component.proc.poll() is not None or time.monotonic() - started > timeout:
-                raise StackError(f"{name} failed to restart (log {component.log_path})")
-            time.sleep(0.2)
-        return time.monotonic() - started
+        return self.component(name).restart(timeout)
 
     def _sample(self) -> None:
         while not self._stop_sampling.is_set():
-            for component in list(self.components):
-                component.peak_rss = max(component.peak_rss, component.rss())
+            for process in self.launcher:
+                self.peak_rss[process.name] = max(self.peak_rss.get(process.name, 0), rss(process))
             self._stop_sampling.wait(0.25)
 
     def peak_rss_mb(self) -> dict[str, float]:
-        return {c.name: round(c.peak_rss / 2**20, 1) for c in self.components}
+        return {p.name: round(self.peak_rss.get(p.name, 0) / 2**20, 1) for p in self.launcher}
 
     def pids(self) -> dict[str, int]:
-        return {c.name: c.proc.pid for c in self.components if c.proc is not None}
+        return {p.name: p.pid for p in self.launcher if p.pid is not None}
 
     def login(self, email: str, password: str) -> dict[str, Any]:
         """Log in to the handoff service; its answer (``token``, ``user``)."""
@@ -364,26 +236,7 @@ class Stack:
 
     def stop(self, grace: float = 10.0) -> None:
         self._stop_sampling.set()
-        for component in reversed(self.components):
-            if component.proc is not None and component.proc.poll() is None:
-                try:
-                    os.killpg(component.proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        deadline = time.monotonic() + grace
-        for component in self.components:
-            if component.proc is None:
-                continue
-            try:
-                component.proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(component.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                component.proc.wait()
-            if component._log is not None:
-                component._log.close()
+        self.launcher.stop(grace)
         log.info("stack stopped (logs in %s)", self.workdir)
 
     def __enter__(self) -> Stack:

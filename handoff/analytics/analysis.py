@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from handoff.analytics.events import (
+from catalogue.vocabulary import (
     COMPLAINT_INTENTS,
     FALLBACK_ACTIONS,
     FALLBACK_INTENT,
     INFO_ACTIONS,
     SMALL_TALK,
     TASK_INTENTS,
+)
+from handoff.analytics.events import (
     RasaSession,
     confidence_of,
     intent_of,

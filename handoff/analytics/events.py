@@ -7,53 +7,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-# Intents that alone do not make a session substantive (design.md, Metrics).
-SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
+from catalogue.vocabulary import CES_INTENT, FALLBACK_INTENT
+
 # User events that are not customer requests at all (button answers, external triggers).
-NOT_CUSTOMER_INTENTS = frozenset({"ces"})
-FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_ACTIONS = frozenset(
-    {
-        "action_default_fallback",
-        "action_two_stage_fallback",
-        "utter_default",
-        "action_fallback_options",
-    }
-)
-# Bot answers that meet an informational goal (the FAQ responses and account help).
-INFO_ACTIONS = frozenset(
-    {
-        "utter_delivery_options",
-        "utter_cancellation_fee",
-        "utter_change_order",
-        "utter_refund_policy",
-        "utter_payment_methods",
-        "utter_payment_issue",
-        "utter_create_account",
-        "utter_delete_account",
-        "utter_edit_account",
-        "utter_reset_password",
-        "utter_registration_problem",
-        "utter_switch_account",
-        "utter_newsletter",
-        "utter_place_order",
-        "utter_leave_feedback",
-        "action_account_help",
-        "action_answer_policy",
-    }
-)
-COMPLAINT_INTENTS = frozenset({"complaint"})
-# Same mapping as actions/common.py TASK_INTENTS (intent → task).
-TASK_INTENTS = {
-    "order_status": "order_status",
-    "delivery_time": "order_status",
-    "cancel_order": "cancel_order",
-    "change_address": "change_address",
-    "return_item": "return_item",
-    "refund_request": "refund_status",
-    "refund_status": "refund_status",
-    "get_invoice": "get_invoice",
-}
+NOT_CUSTOMER_INTENTS = frozenset({CES_INTENT})
 
 
 def event_key(event: dict[str, Any]) -> str:

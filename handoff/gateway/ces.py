@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.vocabulary import CES_INTENT, SMALL_TALK
 from handoff import texts
 from handoff.errors import BotUnavailable
 from handoff.hub import Hub
@@ -25,9 +26,6 @@ from handoff.store.models import CesRating, Conversation, Handoff, Message, utcn
 
 log = logging.getLogger(__name__)
 ANSWER = re.compile(r'^/ces\{"ces_score":\s*([1-7])\}$')
-# The metrics' definition (docs/metrics.md, handoff.analytics.events.SMALL_TALK): a session is
-# substantive with one intent outside these (a test keeps the two equal).
-SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
 BUTTONS = [{"title": str(n), "payload": f'/ces{{"ces_score": {n}}}'} for n in range(1, 8)]
 SESSION = timedelta(hours=1)
 
@@ -61,7 +59,7 @@ def substantive_session(tracker: dict[str, object]) -> bool:
         parse = event.get("parse_data")
         intent = parse.get("intent") if isinstance(parse, dict) else None
         name = intent.get("name") if isinstance(intent, dict) else None
-        if isinstance(name, str) and name not in SMALL_TALK and name != "ces":
+        if isinstance(name, str) and name not in SMALL_TALK and name != CES_INTENT:
             if not name.startswith("EXTERNAL_"):
                 return True
     return False

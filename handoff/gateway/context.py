@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalogue.vocabulary import FALLBACK_INTENT, NOT_A_TOPIC
+
 FALLBACK_ACTIONS = ("action_default_fallback", "action_two_stage_fallback")
 REASONS = {
     "customer_request": "the customer asked for a human",
@@ -26,9 +28,6 @@ TASK_LABELS = {
 }
 
 
-SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "ces")
-
-
 def topic_of(context: dict[str, Any]) -> str | None:
     """The topic of a handed-over conversation as a code (a task or an intent name): the task the
     bot worked on, else the customer's last substantive intent. The console puts it in words."""
@@ -38,7 +37,7 @@ def topic_of(context: dict[str, Any]) -> str | None:
     intents = context.get("intents")
     for item in reversed(intents if isinstance(intents, list) else []):
         name = item.get("intent") if isinstance(item, dict) else None
-        if isinstance(name, str) and name != "nlu_fallback" and name not in SMALL_TALK:
+        if isinstance(name, str) and name != FALLBACK_INTENT and name not in NOT_A_TOPIC:
             return name
     return None
 

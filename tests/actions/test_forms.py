@@ -6,16 +6,13 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.asks import ActionAskOrderNumber, ActionAskReturnItems, ActionAskReturnReason
 from actions.clients.orders import OrderClient
 from actions.forms import (
-    ActionAskOrderNumber,
-    ActionAskReturnItems,
-    ActionAskReturnReason,
     ActionStartTask,
     ValidateOrderLookupForm,
-    match_items,
-    parse_address,
 )
+from actions.parsing import match_items, parse_address
 from tests.support.action_testkit import make_tracker, slot_events, texts
 
 ALICE = {"customer_id": "C0001", "verified": True}

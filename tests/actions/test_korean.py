@@ -10,15 +10,12 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.asks import ActionAskOrderNumber, ActionAskReturnItems, ActionAskReturnReason
 from actions.clients.orders import OrderClient
 from actions.forms import (
-    ActionAskOrderNumber,
-    ActionAskReturnItems,
-    ActionAskReturnReason,
     ValidateOrderLookupForm,
-    match_items,
-    parse_address,
 )
+from actions.parsing import match_items, parse_address
 from actions.session import ActionSetLanguage
 from actions.tasks import ActionExecuteTask, ActionRunTask
 from bench.english import english_fragments

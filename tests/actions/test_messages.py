@@ -1,17 +1,9 @@
-"""The text catalogues (action texts, domain responses, gateway notices): every language has
-every text with the same placeholders (and buttons), and Korean texts contain no English."""
+"""Action texts as the customer reads them: order-system values and dates in the customer's
+language. (Every language having every text: tests/catalogue/test_catalogue.py.)"""
 
 from __future__ import annotations
 
-import string
-from pathlib import Path
-from typing import Any
-
-import pytest
-import yaml
-
 from actions.messages import (
-    MESSAGES,
     ORDER_STATES,
     REFUND_STATES,
     date_text,
@@ -21,79 +13,11 @@ from actions.messages import (
     tracking_event,
 )
 from bench.english import english_fragments
-from handoff.texts import TEXTS
 
-ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("en", "ko")
 ORDER_STATUSES = {
     "pending", "paid", "packed", "shipped", "in_transit", "delayed", "delivered", "cancelled",
     "return_requested", "return_received",
 }  # fmt: skip
-
-
-def placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
-
-
-def domain_variations() -> dict[str, dict[str, dict[str, Any]]]:
-    """response name → language → variation (the unconditioned one is English)."""
-    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    result: dict[str, dict[str, dict[str, Any]]] = {}
-    for name, variations in responses.items():
-        for variation in variations:
-            language = "en"
-            for condition in variation.get("condition") or []:
-                if condition.get("name") == "language":
-                    language = str(condition.get("value"))
-            result.setdefault(name, {})[language] = variation
-    return result
-
-
-def catalogues() -> dict[str, dict[str, dict[str, str]]]:
-    """catalogue → language → key → text, for the three catalogues customers read."""
-    domain: dict[str, dict[str, str]] = {}
-    for name, by_language in domain_variations().items():
-        for language, variation in by_language.items():
-            domain.setdefault(language, {})[name] = str(variation.get("text") or "")
-            for n, button in enumerate(variation.get("buttons") or []):
-                domain[language][f"{name}.button{n}"] = str(button.get("title"))
-    return {"actions/messages.py": MESSAGES, "domain.yml": domain, "handoff/texts.py": TEXTS}
-
-
-@pytest.mark.parametrize("catalogue", sorted(catalogues()))
-def test_every_language_has_every_text_with_the_same_placeholders(catalogue: str) -> None:
-    texts = catalogues()[catalogue]
-    assert set(texts) == set(LANGUAGES), f"{catalogue}: languages {sorted(texts)}"
-    english = texts["en"]
-    for language in LANGUAGES:
-        missing = sorted(set(english) - set(texts[language]))
-        extra = sorted(set(texts[language]) - set(english))
-        assert not missing, f"{catalogue}: {language} lacks {missing}"
-        assert not extra, f"{catalogue}: {language} has texts English lacks: {extra}"
-        for key, template in texts[language].items():
-            assert template.strip(), f"{catalogue}: {language}:{key} is empty"
-            assert placeholders(template) == placeholders(english[key]), (
-                f"{catalogue}: {language}:{key} placeholders differ from English"
-            )
-
-
-def test_domain_buttons_send_the_same_payloads_in_every_language() -> None:
-    for name, by_language in domain_variations().items():
-        payloads = {
-            language: [b["payload"] for b in variation.get("buttons") or []]
-            for language, variation in by_language.items()
-        }
-        assert payloads["ko"] == payloads["en"], name
-
-
-@pytest.mark.parametrize("catalogue", sorted(catalogues()))
-def test_korean_texts_contain_no_english(catalogue: str) -> None:
-    leaks = {
-        key: english_fragments(template)
-        for key, template in catalogues()[catalogue]["ko"].items()
-        if english_fragments(template)
-    }
-    assert leaks == {}
 
 
 def test_the_english_detector_finds_english_and_spares_names_numbers_and_links() -> None:

@@ -12,20 +12,15 @@ from typing import Any
 
 import pytest
 
+from catalogue.vocabulary import NLU_INTENTS
+
 loading = pytest.importorskip("rasa.shared.nlu.training_data.loading")
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = ROOT / "data" / "nlu"
 TEST_DIR = ROOT / "tests" / "nlu"
 
-INTENTS = {
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "inform",
-    "request_human", "complaint", "order_status", "delivery_time", "delivery_options",
-    "cancel_order", "cancellation_fee", "change_order", "change_address", "return_item",
-    "refund_request", "refund_status", "refund_policy", "payment_methods", "payment_issue",
-    "get_invoice", "create_account", "delete_account", "edit_account", "reset_password",
-    "registration_problem", "switch_account", "newsletter", "place_order", "leave_feedback",
-}  # fmt: skip
+INTENTS = NLU_INTENTS
 ENTITIES = {"order_number", "email", "postcode", "item", "reason"}
 ORDER_NUMBER = re.compile(r"^#?(?:[Ee][Ff][- ]?)?1\d{5}$")  # as typed, "#" included
 EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")

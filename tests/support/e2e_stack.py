@@ -1,4 +1,4 @@
-"""The browser tests' settings for bench.stack.Stack (the one launcher of real processes): the
+"""The browser tests' settings for bench.stack.Stack (the stack on the project's launcher): the
 handoff service alone with the bot down, or the full stack; and the accounts the tests use."""
 
 from __future__ import annotations

@@ -1,0 +1,120 @@
+"""A group of real processes started together and stopped together.
+
+with Launcher() as launcher:
+    stop_on_signals(launcher)                       # Ctrl-C / SIGTERM: stop waiting
+    launcher.start(Spec("shop", [...], health=...)) # start and wait for its health check
+    launcher.start_all([rasa_1, rasa_2])            # several at once, then wait for all
+    launcher["rasa-1"].kill(); launcher["rasa-1"].restart()
+    launcher.watch()                                # until Ctrl-C or a process dies
+# leaving the block stops every process group (SIGTERM, SIGKILL after the grace period)
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from types import FrameType, TracebackType
+
+from launcher.process import COLOURS, LaunchError, Process, Spec
+
+
+class Launcher:
+    """Processes by name, in start order; `stop()` (and leaving a `with` block) ends them all."""
+
+    def __init__(self, grace: float = 10.0) -> None:
+        self.grace = grace
+        self.processes: list[Process] = []
+        self.stopping = threading.Event()
+        """Set by `stop_on_signals` on Ctrl-C/SIGTERM: waits end with LaunchInterrupted."""
+
+    def __getitem__(self, name: str) -> Process:
+        for process in self.processes:
+            if process.name == name:
+                return process
+        raise LaunchError(f"no process named {name!r}")
+
+    def __contains__(self, name: object) -> bool:
+        return any(process.name == name for process in self.processes)
+
+    def __iter__(self) -> Iterator[Process]:
+        return iter(list(self.processes))
+
+    def group(self, prefix: str) -> list[Process]:
+        """The instances whose name is `prefix` or starts with `prefix-` (rasa, rasa-1, …)."""
+        return [p for p in self.processes if p.name == prefix or p.name.startswith(prefix + "-")]
+
+    def add(self, spec: Spec) -> Process:
+        """Register a process without starting it."""
+        if spec.name in self:
+            raise LaunchError(f"a process named {spec.name!r} is already there")
+        process = Process(spec, COLOURS[len(self.processes) % len(COLOURS)])
+        self.processes.append(process)
+        return process
+
+    def start(self, spec: Spec, timeout: float | None = None) -> Process:
+        """Start one process and wait for its health check (LaunchError if it fails)."""
+        process = self.add(spec)
+        process.start()
+        process.wait_ready(timeout, self.stopping)
+        return process
+
+    def start_all(self, specs: Iterable[Spec], timeout: float | None = None) -> list[Process]:
+        """Start several processes at once, then wait until every one is healthy."""
+        started = []
+        for spec in specs:
+            process = self.add(spec)
+            process.start()
+            started.append(process)
+        for process in started:
+            process.wait_ready(timeout, self.stopping)
+        return started
+
+    def exited(self) -> list[Process]:
+        """Processes that were started and are no longer running."""
+        return [p for p in self.processes if p.proc is not None and not p.running]
+
+    def watch(self, interval: float = 1.0) -> Process | None:
+        """Block until `stopping` is set (None) or a started process exits (that process)."""
+        while not self.stopping.is_set():
+            gone = self.exited()
+            if gone:
+                return gone[0]
+            self.stopping.wait(interval)
+        return None
+
+    def stop(self, grace: float | None = None) -> None:
+        """SIGTERM to every process group (last started first), then SIGKILL to what is still
+        there after the grace period; every process is reaped."""
+        grace = self.grace if grace is None else grace
+        for process in reversed(self.processes):
+            process.signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            process.reap(deadline)
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def stop_on_signals(launcher: Launcher) -> None:
+    """Ctrl-C and SIGTERM set `launcher.stopping` instead of raising mid-way (main thread only);
+    the children run in their own process groups, so the terminal's Ctrl-C reaches only us."""
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if launcher.stopping.is_set():
+            sys.stderr.write("stopping already; please wait\n")
+        launcher.stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
