@@ -1,5 +1,7 @@
 """Fails when pyproject.toml asks for something its lock file does not pin (run by `make lint`).
 
+    python scripts/check_locks.py [ROOT]
+
 Each environment installs only its lock file (`make install`), so a dependency added to
 pyproject.toml without `make lock` would be missing there. Checks names and version ranges."""
 
@@ -30,12 +32,12 @@ def pins(lock: Path) -> dict[str, str]:
     return found
 
 
-def problems() -> list[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+def problems(root: Path = ROOT) -> list[str]:
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
     out: list[str] = []
     for name, groups in LOCKS.items():
-        path = ROOT / name
+        path = root / name
         if not path.exists():
             out.append(f"{name} is missing: run `make lock`")
             continue
@@ -51,12 +53,12 @@ def problems() -> list[str]:
     return out
 
 
-def main() -> int:
-    found = problems()
+def main(argv: list[str]) -> int:
+    found = problems(Path(argv[0]) if argv else ROOT)
     for problem in found:
         print(problem, file=sys.stderr)
     return 1 if found else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -134,23 +134,14 @@ async def test_nlu_review_yaml(filled: Any, capsys: Any) -> None:
 
 def test_module_entry_point(tmp_path: Path) -> None:
     env = {**os.environ, "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "handoff.analytics", "report", "--since", "7d"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def report(since: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "handoff.analytics", "report", "--since", since]
+        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    done = report("7d")
     assert done.returncode == 0, done.stderr
     assert "contained rate" in done.stdout
-    done = subprocess.run(
-        [sys.executable, "-m", "handoff.analytics", "report", "--since", "soon"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = report("soon")
     assert done.returncode == 2 and "since must look like" in done.stderr
     assert "Traceback" not in done.stderr

@@ -6,24 +6,26 @@ agent's reply, and plurals. E-mail goes to a real local SMTP server (aiosmtpd)."
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
 
-from bench.stack import Stack, free_port, http_json
-from tests.support.e2e_pages import start_with_bot_message, widget_open, widget_send
+from bench.stack import Stack, http_json
+from tests.support.e2e_pages import (
+    start_with_bot_message,
+    stored_conversation,
+    widget_open,
+    widget_send,
+)
 from tests.support.e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
+from tests.support.mailbox import Inbox, running_inbox, text_of
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -50,41 +52,9 @@ def typed(size: str, text: str) -> str:
 SHOP = "Lumen"
 
 
-class Inbox:
-    """What the local SMTP server received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, to: str, timeout: float = 15.0) -> EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.messages:
-                if message["To"] == to:
-                    return message
-            time.sleep(0.1)
-        raise AssertionError(f"no e-mail to {to} (got {[m['To'] for m in self.messages]})")
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    yield from running_inbox()
 
 
 @pytest.fixture(scope="module")
@@ -114,19 +84,6 @@ def customer_page(new_context: Any, stack: Stack, size: str) -> Page:
     page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
     widget_open(page)
     return page
-
-
-def stored_conversation(page: Page) -> dict[str, str]:
-    page.wait_for_function(
-        "() => Object.keys(localStorage).some(k => k.startsWith('effortless:conversation:')"
-        " && !k.endsWith(':open'))"
-    )
-    value = page.evaluate(
-        "() => { const k = Object.keys(localStorage).find(k => "
-        "k.startsWith('effortless:conversation:') && !k.endsWith(':open'));"
-        " return JSON.parse(localStorage.getItem(k)); }"
-    )
-    return dict(value)
 
 
 class AgentApi:
