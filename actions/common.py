@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import Order
 from actions.messages import say, text
-from catalogue.vocabulary import NOT_A_REQUEST, TASK_INTENTS
+from catalogue.vocabulary import TASK_INTENTS
 
 ORDER_NUMBER_RE = re.compile(r"\b(?:ef)?\s*-?\s*(\d{6})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -27,9 +27,6 @@ Q_REFUSAL = "refusal"
 Q_HANDOFF_OFFER = "handoff_offer"
 Q_ANYTHING_ELSE = "anything_else"
 Q_CES = "ces"
-
-# Intents that alone are not a request (no CES after a session of only these).
-SMALL_TALK = NOT_A_REQUEST
 
 
 def normalise_order_number(value: Any) -> str | None:
@@ -93,7 +90,8 @@ def language(tracker: Tracker) -> str:
 
 
 def latest_intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message or {}).get("intent", {}).get("name")
+    name = (tracker.latest_message or {}).get("intent", {}).get("name")
+    return str(name) if name else None
 
 
 # A second request inside the same message ("the invoice, and can the mug still go back?"):

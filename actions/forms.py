@@ -27,7 +27,6 @@ from actions.clients.orders import (
     get_client,
 )
 from actions.common import (
-    TASK_INTENTS,
     find_email,
     find_postcode,
     latest_intent,
@@ -36,6 +35,7 @@ from actions.common import (
 )
 from actions.messages import say
 from actions.parsing import find_address, match_items, parse_address
+from catalogue.vocabulary import TASK_INTENTS
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,23 @@ def _attempt_failed(
     return values
 
 
+def _email_or_postcode(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, asked: str
+) -> dict[str, Any]:
+    """Either proves the customer owns the order: the one asked for, or the other if that is
+    what the customer gave (a postcode given earlier also counts when the e-mail is asked)."""
+    other = "postcode" if asked == "email" else "email"
+    finders = {"email": find_email, "postcode": find_postcode}
+    found = finders[asked](value)
+    if found:
+        return {asked: found}
+    given = finders[other](value) or (tracker.get_slot("postcode") if asked == "email" else None)
+    if given:
+        return {asked: None, other: given}
+    say(dispatcher, tracker, "invalid_email")
+    return _attempt_failed(tracker, asked, f"invalid_{asked}")
+
+
 class ValidateOrderLookupForm(FormValidationAction):
     def name(self) -> str:
         return "validate_order_lookup_form"
@@ -145,7 +162,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         extra = await self._verify(dispatcher, tracker)
         tracker.add_slots(extra)
         extra += await self._recent_orders_reachable(tracker)
-        return events + extra
+        return [*events, *extra]
 
     async def _recent_orders_reachable(self, tracker: Tracker) -> list[EventType]:
         """A signed-in customer picks the order from their recent orders: when the order API
@@ -216,12 +233,12 @@ class ValidateOrderLookupForm(FormValidationAction):
         if not number and not re.search(r"\d", str(value or "")):
             # No digit at all: the customer is talking about something else. The second time,
             # stop asking (action_run_task says so and offers a colleague).
-            values = _attempt_failed(
+            failed = _attempt_failed(
                 tracker, "order_number", "not_understood", limit=NOT_UNDERSTOOD_ATTEMPTS
             )
-            if "lookup_error" not in values:
+            if "lookup_error" not in failed:
                 say(dispatcher, tracker, "invalid_order_number")
-            return values
+            return failed
         if not number:
             say(dispatcher, tracker, "invalid_order_number")
             return _attempt_failed(tracker, "order_number", "invalid_order_number")
@@ -245,26 +262,12 @@ class ValidateOrderLookupForm(FormValidationAction):
     async def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        email = find_email(value)
-        if email:
-            return {"email": email}
-        postcode = find_postcode(value) or tracker.get_slot("postcode")
-        if postcode:
-            return {"email": None, "postcode": postcode}
-        say(dispatcher, tracker, "invalid_email")
-        return _attempt_failed(tracker, "email", "invalid_email")
+        return _email_or_postcode(value, dispatcher, tracker, "email")
 
     async def validate_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        postcode = find_postcode(value)
-        if postcode:
-            return {"postcode": postcode}
-        email = find_email(value)
-        if email:
-            return {"postcode": None, "email": email}
-        say(dispatcher, tracker, "invalid_email")
-        return _attempt_failed(tracker, "postcode", "invalid_postcode")
+        return _email_or_postcode(value, dispatcher, tracker, "postcode")
 
     async def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

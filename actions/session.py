@@ -15,12 +15,12 @@ from actions.clients.orders import OrderApiError, get_client
 from actions.common import (
     Q_ANYTHING_ELSE,
     Q_CES,
-    SMALL_TALK,
     session_events,
     session_intents,
 )
 from actions.messages import say, text, tracking_event
 from actions.orders import lower_first
+from catalogue.vocabulary import NOT_A_REQUEST
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class ActionCheckCes(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        substantive = any(i not in SMALL_TALK for i in session_intents(tracker))
+        substantive = any(i not in NOT_A_REQUEST for i in session_intents(tracker))
         if substantive and not ces_already_asked(tracker):
             return [SlotSet("ces_asked", True), SlotSet("pending_question", Q_CES)]
         return [SlotSet("pending_question", None)]

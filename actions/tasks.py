@@ -66,6 +66,16 @@ async def _guarded(
     ]
 
 
+def _pending(tracker: Tracker, default_task: str) -> tuple[str, str | None, bool]:
+    """The task the form collected for, its order number and whether the customer is known."""
+    number = tracker.get_slot("order_number")
+    return (
+        str(tracker.get_slot("pending_task") or default_task),
+        str(number) if number else None,
+        bool(tracker.get_slot("customer_id")),
+    )
+
+
 class ActionRunTask(Action):
     """After the lookup form: runs the task (or its confirmation question)."""
 
@@ -75,10 +85,9 @@ class ActionRunTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        task = tracker.get_slot("pending_task") or "order_status"
-        number = tracker.get_slot("order_number")
+        task, number, verified = _pending(tracker, "order_status")
         error = tracker.get_slot("lookup_error")
-        if error or not number or not tracker.get_slot("customer_id"):
+        if error or not number or not verified:
             code = error or "not_verified"
             return [
                 task_result(task, "failure", code=code, order_number=number),
@@ -102,10 +111,9 @@ class ActionExecuteTask(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        task = tracker.get_slot("pending_task") or ""
-        number = tracker.get_slot("order_number")
+        task, number, verified = _pending(tracker, "")
         handler = EXECUTE.get(task)
-        if handler is None or not number or not tracker.get_slot("customer_id"):
+        if handler is None or not number or not verified:
             return ask_anything_else(dispatcher, tracker)
         return await _guarded(handler, task, dispatcher, tracker, number)
 

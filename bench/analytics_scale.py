@@ -14,22 +14,21 @@ import argparse
 import asyncio
 import logging
 import os
-import random
 import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.analytics_data import NOW, Batch, Generator, agent_rows
 from handoff.analytics import daily
 from handoff.analytics.analysis import Rules
-from handoff.analytics.events import event_key
 from handoff.analytics.models import AnalyticsConversationState, AnalyticsEvent
 from handoff.analytics.pipeline import compute
 from handoff.analytics.queries import Filters, agents, dashboard
@@ -37,148 +36,56 @@ from handoff.analytics.sources import BrokerSource
 from handoff.analytics.store import bulk_insert
 from handoff.store.db import Database
 from handoff.store.migrate import upgrade
+from handoff.store.models import CesRating, Conversation, Handoff, HandoffEvent, Message, User
 
 log = logging.getLogger("bench.analytics_scale")
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-TASKS = ["order_status", "cancel_order", "change_address", "return_item", "refund_status"]
-INFO = ["refund_policy", "payment_methods", "delivery_options", "reset_password"]
-CODES = ["already_shipped", "return_window_expired", "already_packed", "not_invoiced"]
+TABLES = (  # flushed in this order (foreign keys)
+    ("conversations", Conversation),
+    ("handoffs", Handoff),
+    ("handoff_events", HandoffEvent),
+    ("messages", Message),
+    ("ratings", CesRating),
+    ("events", AnalyticsEvent),
+    ("states", AnalyticsConversationState),
+)
 
 
-def _user(ts: float, text: str, intent: str, conf: float) -> dict[str, Any]:
-    ranking = [{"name": intent, "confidence": conf}]
-    if intent == "nlu_fallback":
-        ranking.append({"name": random.choice(TASKS), "confidence": conf - 0.05})
-    return {
-        "event": "user",
-        "timestamp": ts,
-        "text": text,
-        "input_channel": "rest",
-        "parse_data": {
-            "intent": {"name": intent, "confidence": conf},
-            "entities": [],
-            "text": text,
-            "intent_ranking": ranking,
-        },
-    }
-
-
-def synth_session(rng: random.Random, start: float) -> list[dict[str, Any]]:
-    t = start
-    ev: list[dict[str, Any]] = [
-        {"event": "action", "timestamp": t, "name": "action_session_start"},
-        {"event": "session_started", "timestamp": t + 0.01},
-        {
-            "event": "slot",
-            "timestamp": t + 0.02,
-            "name": "language",
-            "value": "ko" if rng.random() < 0.2 else "en",
-        },
-    ]
-    t += 3
-    kind = rng.random()
-    if kind < 0.1:
-        ev.append(_user(t, "hi", "greet", 0.99))
-        ev.append({"event": "action", "timestamp": t + 0.2, "name": "utter_greet"})
-        return ev
-    if kind < 0.5:
-        task = rng.choice(TASKS)
-        ev.append(_user(t, f"{task} EF-{rng.randint(100001, 100328)}", task, 0.9))
-        ok = rng.random() < 0.7
-        ev.append({"event": "action", "timestamp": t + 0.3, "name": "action_execute_task"})
-        ev.append(
-            {
-                "event": "slot",
-                "timestamp": t + 0.4,
-                "name": "task_result",
-                "value": {
-                    "task": task,
-                    "status": "success" if ok else "failure",
-                    "code": None if ok else rng.choice(CODES),
-                    "order_number": "EF-100101",
-                },
-            }
-        )
-    elif kind < 0.75:
-        intent = rng.choice(INFO)
-        ev.append(_user(t, f"question about {intent}", intent, rng.uniform(0.4, 0.99)))
-        ev.append({"event": "action", "timestamp": t + 0.3, "name": f"utter_{intent}"})
-    else:
-        for i in range(rng.choice([1, 2])):
-            t += 10
-            ev.append(_user(t, f"gibberish {rng.randint(1, 300)} {i}", "nlu_fallback", 0.3))
-            ev.append({"event": "action", "timestamp": t + 0.3, "name": "utter_default"})
-        if rng.random() < 0.5:
-            ev.append({"event": "action", "timestamp": t + 0.6, "name": "action_handoff"})
-            ev.append(
-                {
-                    "event": "bot",
-                    "timestamp": t + 0.7,
-                    "text": "",
-                    "data": {"custom": {"handoff": {"reason": "repeated_fallback"}}},
-                }
-            )
-    if rng.random() < 0.3:
-        t += 20
-        score = rng.randint(1, 7)
-        ev.append(_user(t, f'/ces{{"ces_score": {score}}}', "ces", 1.0))
-        ev.append({"event": "slot", "timestamp": t + 0.1, "name": "ces_score", "value": score})
-    return ev
-
-
-async def _flush(db: Database, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert (PostgreSQL: binary COPY) in its own transaction."""
+async def _flush(db: Database, batch: Batch) -> None:
+    """Bulk insert every table of the batch (PostgreSQL: binary COPY) in one transaction."""
     async with db.session() as session:
         await session.execute(text("SELECT 1"))
-        await bulk_insert(session, table, rows)
+        for name, model in TABLES:
+            await bulk_insert(session, cast(Table, model.__table__), getattr(batch, name))
 
 
 async def generate(db: Database, sessions: int, seed: int = 7) -> float:
-    """Write `sessions` synthetic sessions' raw events (COPY on PostgreSQL), then ANALYZE."""
-    rng = random.Random(seed)
+    """Write `sessions` synthetic sessions (raw events, conversations, handoffs, messages,
+    ratings; see bench/analytics_data.py), then ANALYZE."""
+    gen = Generator(seed, sessions)
     started = time.perf_counter()
-    rows: list[dict[str, Any]] = []
-    states: list[dict[str, Any]] = []
-    span = 60 * 86400
-    conv = 0
-    made = 0
+    async with db.session() as session:
+        await bulk_insert(session, cast(Table, User.__table__), agent_rows())
+    batch = Batch()
+    conv = made = 0
     while made < sessions:
         conv += 1
-        cid = f"bench-{conv:07d}"
-        start = NOW.timestamp() - rng.uniform(3600, span)
-        n = 1 if rng.random() < 0.8 else 2
-        for i in range(min(n, sessions - made)):
-            for event in synth_session(rng, start + i * 7200):
-                rows.append(
-                    {
-                        "conversation_id": cid,
-                        "event_key": event_key(event),
-                        "event": event["event"],
-                        "timestamp": event["timestamp"],
-                        "data": event,
-                        "source": "broker",
-                        "received_at": NOW,
-                    }
-                )
-            made += 1
-        states.append(
-            {
-                "conversation_id": cid,
-                "dirty": True,
-                "has_open": False,
-                "seen_events": 0,
-                "seen_handoff_event_id": 0,
-            }
-        )
-        if len(rows) > 50000:
-            await _flush(db, AnalyticsEvent.__table__, rows)
-            rows = []
-    await _flush(db, AnalyticsEvent.__table__, rows)
-    for i in range(0, len(states), 50000):
-        await _flush(db, AnalyticsConversationState.__table__, states[i : i + 50000])
+        n = min(1 if gen.rng.random() < 0.8 else 2, sessions - made)
+        gen.conversation(batch, conv, n)
+        made += n
+        if len(batch.events) > 50000:
+            await _flush(db, batch)
+            batch = Batch()
+    await _flush(db, batch)
     if db.engine.dialect.name == "postgresql":
         async with db.engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("users", "handoffs", "handoff_events"):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
             await conn.execute(text("ANALYZE"))
     return time.perf_counter() - started
 
@@ -188,6 +95,24 @@ async def _count_sessions(db: Database) -> int:
         return int(
             (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
         )
+
+
+async def _mix(db: Database) -> dict[str, int]:
+    """Sessions per outcome, and how many had an agent (the generated mix, as computed)."""
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT outcome, count(*) FROM analytics_sessions GROUP BY outcome")
+        )
+        mix = {str(k): int(v) for k, v in rows}
+        for label, where in (
+            ("with_agent", "agent_id IS NOT NULL"),
+            ("abandoned_in_queue", "abandoned_in_queue"),
+        ):
+            count = await conn.execute(
+                text(f"SELECT count(*) FROM analytics_sessions WHERE {where}")
+            )
+            mix[label] = int(count.scalar_one())
+        return mix
 
 
 def _p95(values: list[float]) -> float:
@@ -272,6 +197,70 @@ async def replicate(db: Database, target: int) -> float:
     return time.perf_counter() - started
 
 
+FILTER_SETS = {
+    "all": Filters(),
+    "last 30 days": Filters(since=(NOW - timedelta(days=30)).date()),
+    "ko": Filters(language="ko"),
+    "cancel_order, 7 days": Filters(since=(NOW - timedelta(days=7)).date(), task="cancel_order"),
+    "agent 1": Filters(agent=1),
+    "ko, agent 9, 30 days": Filters(
+        since=(NOW - timedelta(days=30)).date(), language="ko", agent=9
+    ),
+}
+
+
+def _load() -> str:
+    """The machine's load average (1, 5, 15 min): other work shares the cores."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+async def _scale_up(db: Database, stored: int) -> tuple[float, float]:
+    """Copy the log to `stored` sessions, rebuild every day's figures, VACUUM ANALYZE."""
+    replicate_s = await replicate(db, stored)
+    r0 = time.perf_counter()  # the daily figures of every day, from the whole log
+    async with db.session() as session:
+        days = [
+            r[0] for r in await session.execute(text("SELECT DISTINCT day FROM analytics_sessions"))
+        ]
+        await daily.refresh(session, days)
+    return replicate_s, time.perf_counter() - r0
+
+
+async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
+    """Every dashboard query (summary and agents' side) `repeat` times per filter set."""
+    if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+        async with db.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(
+                text(
+                    "VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily, "
+                    "analytics_utterance_daily"
+                )
+            )
+    per_query: dict[str, list[float]] = {}
+    totals: dict[str, list[float]] = {}
+    load = _load()
+    for _ in range(repeat):
+        for label, filters in FILTER_SETS.items():
+            async with db.session() as session:
+                s0 = time.perf_counter()
+                data = await dashboard(session, filters)
+                data.update(await agents(session, filters))
+                totals.setdefault(label, []).append((time.perf_counter() - s0) * 1000)
+            for name, ms in {**data["query_ms"], **data["agent_query_ms"]}.items():
+                per_query.setdefault(f"{name} [{label}]", []).append(ms)
+    p95 = {name: _p95(values) for name, values in per_query.items()}
+    slowest = max(p95.items(), key=lambda item: item[1])
+    return {
+        "sessions_stored_for_dashboard": await _count_sessions(db),
+        "dashboard_load_avg_before_after": f"{load} → {_load()}",
+        "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
+        "slowest_query_p95_ms": slowest[1],
+        "slowest_query": slowest[0],
+        "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
+    }
+
+
 async def bench(
     url: str, sessions: int, repeat: int = 3, stored: int | None = None
 ) -> dict[str, Any]:
@@ -279,6 +268,7 @@ async def bench(
     try:
         await upgrade(db.engine)
         gen = await generate(db, sessions)
+        load = _load()
         t0 = time.perf_counter()
         stats = await compute(
             db,
@@ -289,65 +279,27 @@ async def bench(
             progress=sys.stderr.isatty(),
         )
         compute_s = time.perf_counter() - t0
+        compute_load = f"{load} → {_load()}"
         t1 = time.perf_counter()
         again = await compute(db, BrokerSource(), rules=Rules(), now=NOW, batch_size=1000)
         assert again.sessions_written == 0, "a second run must not change rows"
         again_s = time.perf_counter() - t1
+        mix = await _mix(db)
         replicate_s = refresh_s = 0.0
         if stored and db.engine.dialect.name == "postgresql":
-            replicate_s = await replicate(db, stored)
-            r0 = time.perf_counter()  # the daily figures of every day, from the whole log
-            async with db.session() as session:
-                days = [
-                    r[0]
-                    for r in await session.execute(
-                        text("SELECT DISTINCT day FROM analytics_sessions")
-                    )
-                ]
-                await daily.refresh(session, days)
-            refresh_s = time.perf_counter() - r0
-        if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
-            async with db.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(
-                    text("VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily")
-                )
-        filter_sets = {
-            "all": Filters(),
-            "last 30 days": Filters(since=(NOW - timedelta(days=30)).date()),
-            "ko": Filters(language="ko"),
-            "cancel_order, 7 days": Filters(
-                since=(NOW - timedelta(days=7)).date(), task="cancel_order"
-            ),
-            "agent 1": Filters(agent=1),
-        }
-        per_query: dict[str, list[float]] = {}
-        totals: dict[str, list[float]] = {}
-        for _ in range(repeat):
-            for label, filters in filter_sets.items():
-                async with db.session() as session:
-                    s0 = time.perf_counter()
-                    data = await dashboard(session, filters)
-                    data.update(await agents(session, filters))
-                    totals.setdefault(label, []).append((time.perf_counter() - s0) * 1000)
-                for name, ms in {**data["query_ms"], **data["agent_query_ms"]}.items():
-                    per_query.setdefault(f"{name} [{label}]", []).append(ms)
-        p95 = {name: _p95(values) for name, values in per_query.items()}
-        slowest = max(p95.items(), key=lambda item: item[1])
+            replicate_s, refresh_s = await _scale_up(db, stored)
         return {
             "sessions": sessions,
             "generate_s": round(gen, 1),
             "compute_s": round(compute_s, 1),
             "sessions_per_s": round(stats.sessions_written / compute_s) if compute_s else None,
+            "compute_load_avg_before_after": compute_load,
             "rows_written": stats.sessions_written,
             "recompute_noop_s": round(again_s, 2),
-            "sessions_stored_for_dashboard": await _count_sessions(db),
+            "computed_mix": mix,
             "replicate_s": round(replicate_s, 1),
             "daily_refresh_all_days_s": round(refresh_s, 1),
-            "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
-            "slowest_query_p95_ms": slowest[1],
-            "slowest_query": slowest[0],
-            "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
+            **await _time_dashboard(db, repeat),
         }
     finally:
         await db.close()

@@ -7,6 +7,8 @@ bot responses, hold {text: entry, buttons: [{payload, title: entry}]}. Placehold
 
 from __future__ import annotations
 
+import json
+import re
 import string
 from collections.abc import Iterator
 from functools import cache
@@ -18,7 +20,9 @@ import yaml
 LANGUAGES = ("en", "ko")
 DEFAULT_LANGUAGE = "en"
 DIRECTORY = Path(__file__).resolve().parent / "texts"
-PARTS = ("responses", "actions", "order_values", "gateway")
+PARTS = ("responses", "actions", "order_values", "gateway", "widget", "console")
+# In a served script: `/*catalogue:widget*/ {}` or `/*catalogue:console.strings*/ {}`.
+SCRIPT_MARKER = re.compile(r"/\*catalogue:(\w+)(?:\.(\w+))?\*/\s*(?:\{\}|\[\]|null)")
 
 
 @cache
@@ -34,8 +38,13 @@ def load(part: str) -> dict[str, Any]:
 
 
 def is_entry(value: Any) -> bool:
-    """A text entry: a mapping whose keys are all language codes."""
-    return isinstance(value, dict) and bool(value) and set(value) <= set(LANGUAGES)
+    """A text entry: a mapping from language codes to texts."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and set(value) <= set(LANGUAGES)
+        and all(isinstance(text, str) for text in value.values())
+    )
 
 
 def entries(data: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -55,13 +64,14 @@ def entries(data: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
 @cache
 def table(part: str, language: str, group: str | None = None) -> dict[str, str]:
     """key → text in `language` for a flat part (or one group of a nested part). A language
-    the catalogue does not have gets the default language."""
+    the catalogue does not have gets the default language (and so would a text lacking the
+    language, which tests/catalogue does not let through)."""
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     data = load(part)
     if group is not None:
         data = data[group]
-    return {key: entry[language] for key, entry in data.items()}
+    return {key: entry.get(language, entry[DEFAULT_LANGUAGE]) for key, entry in data.items()}
 
 
 def tables(part: str, group: str | None = None) -> dict[str, dict[str, str]]:
@@ -71,3 +81,27 @@ def tables(part: str, group: str | None = None) -> dict[str, dict[str, str]]:
 
 def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def localised(data: Any, language: str) -> Any:
+    """The part (or group) with every entry replaced by its text in `language`."""
+    if is_entry(data):
+        return data.get(language, data[DEFAULT_LANGUAGE])
+    if isinstance(data, dict):
+        return {key: localised(value, language) for key, value in data.items()}
+    if isinstance(data, list):
+        return [localised(value, language) for value in data]
+    return data
+
+
+def script_texts(source: str) -> str:
+    """A browser script with its catalogue markers replaced by {language: texts} as JSON."""
+
+    def replace(match: re.Match[str]) -> str:
+        data = load(match.group(1))
+        if match.group(2):
+            data = data[match.group(2)]
+        by_language = {language: localised(data, language) for language in LANGUAGES}
+        return json.dumps(by_language, ensure_ascii=False, separators=(",", ":"))
+
+    return SCRIPT_MARKER.sub(replace, source)

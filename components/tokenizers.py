@@ -64,7 +64,7 @@ class KoreanMorphemeTokenizer(UnicodeWhitespaceTokenizer):
         return cls._kiwi
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        tokens = super().tokenize(message, attribute)
+        tokens: list[Token] = super().tokenize(message, attribute)
         if not any(HANGUL.search(t.text) for t in tokens):
             return tokens
         result: list[Token] = []

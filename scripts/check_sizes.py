@@ -31,14 +31,6 @@ ALLOWED: set[str] = {
     # actions (struct-b)
     # bench (struct-d)
     "bench/scenarios.py:parse_scenario",
-    # ana
-    "handoff/analytics/analysis.py",
-    "handoff/analytics/analysis.py:analyse",
-    "handoff/analytics/pipeline.py",
-    "handoff/analytics/pipeline.py:_inputs",
-    "handoff/analytics/queries.py",
-    "handoff/analytics/queries.py:dashboard",
-    "handoff/analytics/queries.py:agents",
     # struct-a
     "handoff/analytics/cli.py:run",
     "handoff/app.py:create_app",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -41,13 +40,16 @@ from actions.clients.models import (
     TrackingEvent,
     Verification,
 )
+from actions.settings import (
+    DEFAULT_DEADLINE,
+    DEFAULT_KEY,
+    DEFAULT_TIMEOUT,
+    DEFAULT_URL,
+    ActionSettings,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_URL = "http://127.0.0.1:8081"
-DEFAULT_KEY = "demo-order-key"
-DEFAULT_TIMEOUT = 1.0  # seconds per attempt
-DEFAULT_DEADLINE = 2.0  # seconds for one call including retries (customer hears back < 3 s)
 POLICIES_TTL = 300.0  # seconds the policies are cached (GET /v1/policies)
 
 __all__ = [
@@ -87,14 +89,13 @@ class OrderApiSettings:
 
     @classmethod
     def from_env(cls) -> OrderApiSettings:
-        timeout = float(os.environ.get("ORDER_API_TIMEOUT", DEFAULT_TIMEOUT))
-        if timeout <= 0:
-            raise ValueError("ORDER_API_TIMEOUT must be positive")
+        """From the action server's settings (actions.settings); SettingsError if invalid."""
+        env = ActionSettings.from_env()
         return cls(
-            base_url=os.environ.get("ORDER_API_URL", DEFAULT_URL).rstrip("/"),
-            api_key=os.environ.get("ORDER_API_KEY", DEFAULT_KEY),
-            timeout=timeout,
-            deadline=max(timeout, float(os.environ.get("ORDER_API_DEADLINE", DEFAULT_DEADLINE))),
+            base_url=env.order_api_url,
+            api_key=env.order_api_key,
+            timeout=env.order_api_timeout,
+            deadline=max(env.order_api_timeout, env.order_api_deadline),
         )
 
 

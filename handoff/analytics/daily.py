@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import Integer, String, case, cast, delete, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.analytics.models import AnalyticsDaily, AnalyticsSession
+from handoff.analytics.models import (
+    AnalyticsDaily,
+    AnalyticsSession,
+    AnalyticsUtterance,
+    AnalyticsUtteranceDaily,
+)
 
 S = AnalyticsSession
 OUTCOMES = ("contained", "escalated", "abandoned")
@@ -141,6 +146,15 @@ def _select(figure: Figure, days: list[str]) -> Any:
     ).group_by(sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c.k2)
 
 
+def _utterances(days: list[str]) -> Any:
+    u = AnalyticsUtterance
+    return (
+        select(u.day, u.language, u.kind, u.text_norm, func.max(u.likely_intent), func.count())
+        .where(u.day.in_(days))
+        .group_by(u.day, u.language, u.kind, u.text_norm)
+    )
+
+
 async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
     """Rebuild the daily figures of these days from the containment log."""
     wanted = sorted({d for d in days if d})
@@ -153,4 +167,11 @@ async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
             await session.execute(
                 insert(table).from_select(columns, _select(figure, chunk))  # type: ignore[arg-type]
             )
+        ud = AnalyticsUtteranceDaily
+        await session.execute(delete(ud).where(ud.day.in_(chunk)))
+        await session.execute(
+            insert(ud).from_select(
+                ["day", "language", "kind", "text_norm", "likely_intent", "n"], _utterances(chunk)
+            )
+        )
     return len(wanted)

@@ -124,6 +124,8 @@ class AnalyticsUtterance(Base):
     __table_args__ = (
         Index("ix_analytics_utterances_day_kind", "day", "kind"),
         Index("ix_analytics_utterances_session", "session_key"),
+        Index("ix_analytics_utterances_agent_day", "agent_id", "day"),
+        Index("ix_analytics_utterances_task_day", "task", "day"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -132,6 +134,7 @@ class AnalyticsUtterance(Base):
     day: Mapped[str] = mapped_column(String(10))
     language: Mapped[str] = mapped_column(String(8))
     task: Mapped[str | None] = mapped_column(String(40))
+    agent_id: Mapped[int | None] = mapped_column(Integer)  # the session's agent (agent filter)
     kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
     text: Mapped[str] = mapped_column(Text)
     text_norm: Mapped[str] = mapped_column(String(200))
@@ -172,3 +175,20 @@ class AnalyticsDaily(Base):
     k2: Mapped[int] = mapped_column(Integer)  # -1 = none
     n: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsUtteranceDaily(Base):
+    """Failed utterances counted per day, language, kind and normalised text: the dashboard's
+    "fallback utterances" without a task or agent filter (those read the utterances through
+    their indexes). Rebuilt with the daily figures (analytics/daily.py)."""
+
+    __tablename__ = "analytics_utterance_daily"
+    __table_args__ = (Index("ix_analytics_utterance_daily_kind_day", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    text_norm: Mapped[str] = mapped_column(String(200))
+    likely_intent: Mapped[str | None] = mapped_column(String(64))
+    n: Mapped[int] = mapped_column(Integer)

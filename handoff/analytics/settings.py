@@ -1,26 +1,11 @@
-"""Analytics settings: one frozen object, read from the environment."""
+"""What the analytics CLI needs of the handoff service's settings (read by handoff.config)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from handoff.config import Settings as HandoffSettings
-from handoff.config import SettingsError
-
-
-def _float(env: Mapping[str, str], key: str, default: float) -> float:
-    raw = env.get(key)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{key} must be a number, got {raw!r}") from exc
-    if value <= 0:
-        raise SettingsError(f"{key} must be positive")
-    return value
+from handoff.config import Settings
 
 
 @dataclass(frozen=True)
@@ -37,18 +22,20 @@ class AnalyticsSettings:
     fetch_concurrency: int = 8
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> AnalyticsSettings:
-        env = os.environ if env is None else env
-        base = HandoffSettings.from_env(env)
+    def from_settings(cls, base: Settings) -> AnalyticsSettings:
+        low = base.analytics_low_confidence
         return cls(
             database_url=base.database_url,
             rasa_url=base.rasa_url,
             rasa_token=base.rasa_token,
             rasa_timeout=base.rasa_timeout,
             inactivity_seconds=base.analytics_inactivity_seconds,
-            low_confidence=_float(env, "ANALYTICS_LOW_CONFIDENCE", base.low_confidence),
-            rabbitmq_url=env.get("ANALYTICS_RABBITMQ_URL")
-            or env.get("RABBITMQ_URL")
-            or "amqp://guest:guest@127.0.0.1:5672/",
-            queue=env.get("ANALYTICS_RABBITMQ_QUEUE", "rasa_events"),
+            low_confidence=base.low_confidence if low is None else low,
+            rabbitmq_url=base.analytics_rabbitmq_url,
+            queue=base.analytics_rabbitmq_queue,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnalyticsSettings:
+        """The handoff service's settings (SettingsError if invalid), as the CLI uses them."""
+        return cls.from_settings(Settings.from_env(env))

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, raw
 
+from catalogue.texts import script_texts
 from handoff.errors import NotFound
 from handoff.http import hub_of
 from handoff.security import shop_customer_token
@@ -72,6 +73,12 @@ def _page(name: str, **values: Any) -> HTTPResponse:
     )
 
 
+@lru_cache(maxsize=32)
+def _script(path: Path, mtime_ns: int) -> bytes:
+    """A script with the catalogue's texts filled in (cached until the file changes)."""
+    return script_texts(path.read_text(encoding="utf-8")).encode("utf-8")
+
+
 def static_file(relative: str) -> HTTPResponse:
     """One file under handoff/static with its content type; 404 for anything outside it."""
     try:
@@ -84,8 +91,12 @@ def static_file(relative: str) -> HTTPResponse:
     content_type = CONTENT_TYPES.get(path.suffix.lower()) or (
         mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     )
+    if path.suffix == ".js":  # the widget and the console get their texts from the catalogue
+        body = _script(path, path.stat().st_mtime_ns)
+    else:
+        body = path.read_bytes()
     return raw(
-        path.read_bytes(),
+        body,
         content_type=content_type,
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
     )

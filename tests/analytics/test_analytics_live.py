@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -191,7 +190,7 @@ async def test_agents_side_per_agent_and_team(db: Database) -> None:
 
 async def test_lease_one_instance_computes(db: Database) -> None:
     trackers = await build(db)
-    settings = replace(Settings(), analytics_live_seconds=0.2)
+    settings = Settings(analytics_live_seconds=0.2)
     a = LiveComputer(db, settings, source=StoredTrackerSource(trackers), holder="a")
     b = LiveComputer(db, settings, source=StoredTrackerSource(trackers), holder="b")
     first = await a.run_once()

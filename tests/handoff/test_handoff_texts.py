@@ -4,23 +4,18 @@ the same thing."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
+from catalogue import texts as catalogue
 from handoff import texts
 
 ROOT = Path(__file__).resolve().parents[2]
-WIDGET = (ROOT / "handoff" / "static" / "widget.js").read_text(encoding="utf-8")
 
 
 def widget_texts() -> dict[str, dict[str, str]]:
-    block = WIDGET[WIDGET.index("const TEXT = {") : WIDGET.index("const T = TEXT[LANGUAGE]")]
-    en = block[block.index("en: {") : block.index("ko: {")]
-    ko = block[block.index("ko: {") :]
-    pattern = re.compile(r'^\s+(\w+): "((?:[^"\\]|\\.)*)",?$', re.M)
-    return {"en": dict(pattern.findall(en)), "ko": dict(pattern.findall(ko))}
+    return catalogue.tables("widget")
 
 
 def test_every_text_exists_in_both_languages() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ async def test_admin_faults_hidden_unless_allowed(client: httpx.AsyncClient) -> 
 
 
 async def test_runtime_error_rate_and_latency(settings: Settings, clock: Any) -> None:
-    async with running_server(replace(settings, allow_faults=True), clock) as srv:
+    async with running_server(settings.replace(allow_faults=True), clock) as srv:
         async with httpx.AsyncClient(base_url=srv.url, headers=HEADERS) as http:
             unauthorized = await http.put(
                 "/v1/admin/faults", json={"error_rate": 1}, headers={"X-API-Key": "x"}
@@ -55,7 +54,7 @@ async def test_runtime_error_rate_and_latency(settings: Settings, clock: Any) ->
 
 
 async def test_partial_error_rate(settings: Settings, clock: Any) -> None:
-    async with running_server(replace(settings, fault_error_rate=0.5), clock) as srv:
+    async with running_server(settings.replace(fault_error_rate=0.5), clock) as srv:
         async with httpx.AsyncClient(base_url=srv.url, headers=HEADERS) as http:
             codes = [(await http.get("/v1/orders/EF-100001")).status_code for _ in range(60)]
     assert set(codes) == {200, 503}
@@ -63,7 +62,7 @@ async def test_partial_error_rate(settings: Settings, clock: Any) -> None:
 
 
 async def test_latency_from_settings(settings: Settings, clock: Any) -> None:
-    async with running_server(replace(settings, fault_latency_ms=200), clock) as srv:
+    async with running_server(settings.replace(fault_latency_ms=200), clock) as srv:
         async with httpx.AsyncClient(base_url=srv.url, headers=HEADERS) as http:
             started = time.perf_counter()
             assert (await http.get("/v1/customers/C0001")).status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ def base_settings(tmp_path: Path, rasa_url: str, **overrides: Any) -> Settings:
         analytics_live_seconds=0,  # the live analytics loop has its own tests (tests/analytics)
         attachments_dir=str(tmp_path / "attachments"),
     )
-    return replace(settings, **overrides)
+    return settings.replace(**overrides)
 
 
 @dataclass

@@ -4,8 +4,9 @@
  * context in a side panel (who, why, what the bot did, orders, history); reply, canned
  * responses (inserted at the cursor), notes, transfer, resolve, hand back.
  * Agent API: docs/api.md. Every server text is rendered with textContent.
- * Every console text comes from STRINGS (English and Korean); button answers are put in words by
- * one function, `readable`.
+ * Every console text comes from STRINGS and WORDS (English and Korean), which the service fills in
+ * from the text catalogue (catalogue/texts/console.yml) when it serves this script; button answers
+ * are put in words by one function, `readable`.
  */
 (() => {
   "use strict";
@@ -13,218 +14,9 @@
   const $ = (id) => document.getElementById(id);
 
   // ------------------------------------------------------------------ texts (one catalogue)
-  const STRINGS = {
-    en: {
-      appTitle: "Agent console",
-      docTitle: "Agent console — effortless",
-      uiLanguage: "Console language",
-      email: "Email", password: "Password", logIn: "Log in", loginFailed: "Login failed.",
-      available: "Available", enableNotifications: "Enable desktop notifications", logOut: "Log out",
-      connectionLost: "Connection lost · reconnecting…", networkError: "The server cannot be reached.",
-      queue: "Queue", takeNext: "Take next", nobodyWaiting: "Nobody is waiting.",
-      myConversations: "My conversations", noneYet: "None yet.", openConversations: "Open conversations",
-      noTab: "Claim or preview a conversation from the queue to start. You will see everything the customer told the assistant first.",
-      showQueue: "Queue ({count})",
-      anonymous: "Anonymous customer", aCustomer: "A customer",
-      verified: "verified", notVerified: "not verified", customerLeftShort: "customer left", left: "left",
-      waiting: "waiting {duration}", claim: "Claim", claimAria: "Claim conversation with {who}",
-      preview: "Preview", previewAria: "Preview conversation with {who}",
-      newHandoff: "New handoff: {who} — {reason} ({language})", newConversationWaiting: "New conversation waiting",
-      newMessageFrom: "New message from {who}", transferredToYou: "A conversation was transferred to you.",
-      dismiss: "Dismiss notification",
-      couldNotClaim: "Could not claim.", nothingToTake: "Nothing to take.", couldNotChangeStatus: "Could not change status.",
-      cannotLoad: "Cannot load.", notSent: "Not sent.", noteNotSaved: "Note not saved.", failed: "Failed.",
-      transferFailed: "Transfer failed.", chooseTransfer: "Choose who to transfer to.",
-      writeOutcomeFirst: "Write the outcome first: the assistant tells the customer what was done.",
-      resolvedToast: "Conversation resolved.", handedBackToast: "Handed back to the assistant.", transferredToast: "Transferred.",
-      withdrawnToast: "The customer ended the chat and left the queue.",
-      closeTab: "Close tab {id}",
-      // conversation
-      assignedTo: "assigned to {name}", customerHasLeft: "The customer has left the chat.",
-      customerEnded: "The customer ended the chat; nobody can answer them any more.",
-      previewNotice: "Preview — read only. Claim the conversation to reply.", claimThis: "Claim this conversation",
-      showContext: "Show context", hideContext: "Hide context",
-      transcript: "Transcript", conversation: "Conversation", typing: "The customer is typing…",
-      roleCustomer: "Customer", roleAssistant: "Assistant", roleSystem: "System", roleAgent: "Agent",
-      buttonsOffered: "Buttons: {list}", handoffRequested: "[handoff requested by the assistant]", customMessage: "[custom message]",
-      photo: "Photo", photos: "Photos from the customer ({count})",
-      // readable answers
-      chose: "chose: {label}", gave: "gave {what}", rated: "rated {score} of 7",
-      // context
-      context: "Context", handoffContext: "Handoff context",
-      secWho: "Who", secWhy: "Why", secBot: "What the bot did", secOrders: "Orders", secHistory: "History",
-      name: "Name", customerId: "Customer id", identity: "Identity", language: "Language", presence: "Presence",
-      reason: "Reason", priority: "Priority", waited: "Waiting since", requestedAt: "Requested",
-      tasks: "Tasks", topics: "Topics", misunderstood: "Misunderstood", collected: "The customer told the bot",
-      nothingRecorded: "Nothing recorded.", noOrder: "No order looked up.",
-      noHistory: "No other contact in the last 7 days.", historyTitle: "Contacts in the last 7 days",
-      partialContext: "The assistant's record was not available: the context is partial.",
-      taskDone: "done", taskRefused: "refused", taskRefusedBecause: "refused: {code}",
-      handedToColleague: "handed to a colleague ({reasons})", withAssistant: "with the assistant only",
-      priorityLevel: "Priority: {level}", priorityNormal: "normal", priorityHigh: "high", priorityUrgent: "urgent",
-      yes: "yes", no: "no",
-      order: "Order", status: "Status", total: "Total", items: "Items", carrier: "Carrier", eta: "Expected",
-      delivered: "Delivered", shipTo: "Ship to", refund: "Refund", canCancel: "Can cancel",
-      canChangeAddress: "Can change address", canReturn: "Can return",
-      // composer, notes, actions
-      replyLabel: "Reply to the customer", replyPlaceholder: "Reply to the customer (Enter to send, Shift+Enter for a new line)",
-      cannedPlaceholder: "Canned responses…", cannedLabel: "Insert a canned response", send: "Send",
-      internalNotes: "Internal notes", notePlaceholder: "Only agents see notes", newNote: "New internal note", addNote: "Add note",
-      finishTitle: "Finish or pass on", outcomeLabel: "Outcome note (required to hand back; the bot will know it)",
-      outcomePlaceholder: "Outcome, e.g. refund issued for EF-100001", resolve: "Resolve", handBack: "Hand back to bot",
-      transferTo: "Transfer to", chooseColleague: "Choose a colleague…", noColleague: "No colleague to transfer to",
-      transferNote: "Note for the colleague", transfer: "Transfer", online: "online", offline: "offline",
-      units: { s: "{n}s", m: "{n}m {s}s", h: "{n}h {m}m" },
-    },
-    ko: {
-      appTitle: "상담원 콘솔",
-      docTitle: "상담원 콘솔 — effortless",
-      uiLanguage: "콘솔 언어",
-      email: "이메일", password: "비밀번호", logIn: "로그인", loginFailed: "로그인하지 못했습니다.",
-      available: "상담 가능", enableNotifications: "데스크톱 알림 켜기", logOut: "로그아웃",
-      connectionLost: "연결이 끊겼습니다 · 다시 연결하는 중…", networkError: "서버에 연결할 수 없습니다.",
-      queue: "대기열", takeNext: "다음 상담 받기", nobodyWaiting: "기다리는 고객이 없습니다.",
-      myConversations: "내 상담", noneYet: "아직 없습니다.", openConversations: "열린 상담",
-      noTab: "대기열에서 상담을 받거나 미리 보세요. 고객이 상담 봇에게 한 말을 먼저 모두 볼 수 있습니다.",
-      showQueue: "대기열 ({count})",
-      anonymous: "익명 고객", aCustomer: "고객",
-      verified: "본인 확인됨", notVerified: "본인 확인 안 됨", customerLeftShort: "고객이 나감", left: "나감",
-      waiting: "{duration} 대기", claim: "상담 받기", claimAria: "{who} 고객의 상담 받기",
-      preview: "미리 보기", previewAria: "{who} 고객의 상담 미리 보기",
-      newHandoff: "새 상담 요청: {who} — {reason} ({language})", newConversationWaiting: "기다리는 새 상담",
-      newMessageFrom: "{who}의 새 메시지", transferredToYou: "상담이 나에게 이관되었습니다.",
-      dismiss: "알림 닫기",
-      couldNotClaim: "상담을 받지 못했습니다.", nothingToTake: "받을 상담이 없습니다.", couldNotChangeStatus: "상태를 바꾸지 못했습니다.",
-      cannotLoad: "불러오지 못했습니다.", notSent: "보내지 못했습니다.", noteNotSaved: "메모를 저장하지 못했습니다.", failed: "실패했습니다.",
-      transferFailed: "이관하지 못했습니다.", chooseTransfer: "이관할 상담원을 고르세요.",
-      writeOutcomeFirst: "처리 결과를 먼저 적어 주세요. 상담 봇이 고객에게 무엇을 했는지 알려 줍니다.",
-      resolvedToast: "상담을 종료했습니다.", handedBackToast: "상담 봇에게 돌려보냈습니다.", transferredToast: "이관했습니다.",
-      withdrawnToast: "고객이 상담을 종료해 대기열에서 빠졌습니다.",
-      closeTab: "{id} 탭 닫기",
-      assignedTo: "담당: {name}", customerHasLeft: "고객이 채팅을 떠났습니다.",
-      customerEnded: "고객이 상담을 종료했습니다. 더 이상 답할 수 없습니다.",
-      previewNotice: "미리 보기 — 읽기 전용입니다. 답하려면 상담을 받으세요.", claimThis: "이 상담 받기",
-      showContext: "상담 정보 보기", hideContext: "상담 정보 숨기기",
-      transcript: "대화 내용", conversation: "대화", typing: "고객이 입력하고 있습니다…",
-      roleCustomer: "고객", roleAssistant: "상담 봇", roleSystem: "시스템", roleAgent: "상담원",
-      buttonsOffered: "버튼: {list}", handoffRequested: "[상담 봇이 상담원 연결을 요청함]", customMessage: "[사용자 정의 메시지]",
-      photo: "사진", photos: "고객이 보낸 사진 ({count}장)",
-      chose: "선택: {label}", gave: "{what} 입력", rated: "7점 중 {score}점으로 평가",
-      context: "상담 정보", handoffContext: "상담 연결 정보",
-      secWho: "고객", secWhy: "연결 이유", secBot: "상담 봇이 한 일", secOrders: "주문", secHistory: "이전 문의",
-      name: "이름", customerId: "고객 ID", identity: "본인 확인", language: "언어", presence: "접속",
-      reason: "이유", priority: "우선순위", waited: "대기 시작", requestedAt: "요청 시각",
-      tasks: "작업", topics: "주제", misunderstood: "이해하지 못한 메시지", collected: "고객이 상담 봇에게 알려 준 정보",
-      nothingRecorded: "기록이 없습니다.", noOrder: "조회한 주문이 없습니다.",
-      noHistory: "최근 7일 동안 다른 문의가 없습니다.", historyTitle: "최근 7일 동안의 문의",
-      partialContext: "상담 봇의 기록을 불러오지 못해 정보가 일부만 있습니다.",
-      taskDone: "완료", taskRefused: "거절됨", taskRefusedBecause: "거절됨: {code}",
-      handedToColleague: "상담원에게 연결됨 ({reasons})", withAssistant: "상담 봇과만 대화",
-      priorityLevel: "우선순위: {level}", priorityNormal: "보통", priorityHigh: "높음", priorityUrgent: "긴급",
-      yes: "예", no: "아니요",
-      order: "주문", status: "상태", total: "금액", items: "상품", carrier: "택배사", eta: "도착 예정",
-      delivered: "배송 완료", shipTo: "배송지", refund: "환불", canCancel: "취소 가능",
-      canChangeAddress: "주소 변경 가능", canReturn: "반품 가능",
-      replyLabel: "고객에게 답장", replyPlaceholder: "고객에게 답장 (Enter로 보내기, Shift+Enter로 줄 바꿈)",
-      cannedPlaceholder: "자주 쓰는 답변…", cannedLabel: "자주 쓰는 답변 넣기", send: "보내기",
-      internalNotes: "내부 메모", notePlaceholder: "메모는 상담원만 봅니다", newNote: "새 내부 메모", addNote: "메모 추가",
-      finishTitle: "종료 또는 이관", outcomeLabel: "처리 결과 (봇에게 돌려보낼 때 필수, 봇이 알게 됩니다)",
-      outcomePlaceholder: "처리 결과, 예: EF-100001 환불 처리", resolve: "상담 종료", handBack: "봇에게 돌려보내기",
-      transferTo: "이관 대상", chooseColleague: "상담원 선택…", noColleague: "이관할 상담원이 없습니다",
-      transferNote: "상담원에게 남길 메모", transfer: "이관", online: "온라인", offline: "오프라인",
-      units: { s: "{n}초", m: "{n}분 {s}초", h: "{n}시간 {m}분" },
-    },
-  };
+  const STRINGS = /*catalogue:console.strings*/ {};
   // Codes from the service, the assistant and the shop, in words.
-  const WORDS = {
-    en: {
-      reason: {
-        customer_request: "Customer asked for a human", repeated_fallback: "Bot did not understand (repeatedly)",
-        task_failed: "Task failed", policy: "Policy (needs a human)", negative_sentiment: "Upset customer",
-        bot_unavailable: "Bot unavailable",
-      },
-      priorityReason: { repeat_contact: "Repeat contact", complaint: "Complaint", long_wait: "Long wait" },
-      status: { queued: "Waiting", claimed: "In progress", resolved: "Resolved", handed_back: "Handed back", abandoned: "Ended by the customer" },
-      verification: { signed_in: "signed in", verified: "verified", unverified: "not verified" },
-      language: { en: "English", ko: "Korean" },
-      role: { agent: "agent", supervisor: "supervisor", analyst: "analyst", admin: "admin" },
-      field: {
-        order_number: "order number", email: "e-mail", postcode: "postcode", new_address: "new address",
-        return_items: "items to return", return_reason: "return reason", item: "item", reason: "reason",
-      },
-      topic: {
-        cancel_order: "Cancel an order", change_address: "Change a delivery address", create_return: "Return items",
-        return_item: "Return items", track_order: "Track an order", order_status: "Order status",
-        refund_status: "Refund status", refund_request: "Refund", refund_policy: "Refund policy",
-        get_invoice: "Invoice", verify_customer: "Identity check", delivery_time: "Delivery time",
-        delivery_options: "Delivery options", cancellation_fee: "Cancellation fee", change_order: "Change an order",
-        payment_methods: "Payment methods", payment_issue: "Payment problem", create_account: "Create an account",
-        delete_account: "Delete an account", edit_account: "Edit an account", reset_password: "Reset a password",
-        registration_problem: "Registration problem", switch_account: "Switch accounts", newsletter: "Newsletter",
-        place_order: "Place an order", leave_feedback: "Feedback", complaint: "Complaint",
-        request_human: "Asked for a human", out_of_scope: "Outside the shop's topics",
-      },
-      intent: { affirm: "Yes", deny: "No", greet: "Hello", goodbye: "Goodbye", thank: "Thanks", request_human: "Talk to a person" },
-      code: {
-        already_shipped: "already shipped", already_packed: "already packed", already_cancelled: "already cancelled",
-        already_delivered: "already delivered", order_cancelled: "order cancelled", order_not_found: "order not found",
-        customer_not_found: "customer not found", invalid_address: "invalid address", invalid_items: "invalid items",
-        not_delivered: "not delivered yet", not_shipped: "not shipped yet", not_invoiced: "no invoice yet",
-        return_exists: "a return already exists", return_window_expired: "return window expired",
-        verification_failed: "identity check failed", verification_locked: "identity check locked",
-        fault_injected: "order system error", unavailable: "order system unavailable", timeout: "order system timeout",
-      },
-      why: { nlu_fallback: "not understood", low_confidence: "unsure", action_default_fallback: "not understood" },
-      orderStatus: {
-        pending: "pending", paid: "paid", packed: "packed", shipped: "shipped", in_transit: "in transit",
-        delayed: "delayed", delivered: "delivered", cancelled: "cancelled", return_requested: "return requested",
-        return_received: "return received", none: "none",
-      },
-    },
-    ko: {
-      reason: {
-        customer_request: "고객이 상담원 요청", repeated_fallback: "상담 봇이 반복해서 이해하지 못함",
-        task_failed: "작업 실패", policy: "정책상 상담원 필요", negative_sentiment: "불만 고객",
-        bot_unavailable: "상담 봇 작동 중지",
-      },
-      priorityReason: { repeat_contact: "재문의", complaint: "불만", long_wait: "오래 기다림" },
-      status: { queued: "대기 중", claimed: "상담 중", resolved: "종료됨", handed_back: "봇에게 돌려보냄", abandoned: "고객이 종료함" },
-      verification: { signed_in: "로그인함", verified: "본인 확인됨", unverified: "본인 확인 안 됨" },
-      language: { en: "영어", ko: "한국어" },
-      role: { agent: "상담원", supervisor: "관리자", analyst: "분석 담당", admin: "시스템 관리자" },
-      field: {
-        order_number: "주문번호", email: "이메일", postcode: "우편번호", new_address: "새 주소",
-        return_items: "반품할 상품", return_reason: "반품 사유", item: "상품", reason: "사유",
-      },
-      topic: {
-        cancel_order: "주문 취소", change_address: "배송지 변경", create_return: "반품", return_item: "반품",
-        track_order: "배송 조회", order_status: "주문 상태", refund_status: "환불 상태", refund_request: "환불",
-        refund_policy: "환불 정책", get_invoice: "영수증", verify_customer: "본인 확인", delivery_time: "배송 기간",
-        delivery_options: "배송 방법", cancellation_fee: "취소 수수료", change_order: "주문 변경",
-        payment_methods: "결제 수단", payment_issue: "결제 문제", create_account: "회원 가입",
-        delete_account: "회원 탈퇴", edit_account: "회원 정보 수정", reset_password: "비밀번호 재설정",
-        registration_problem: "가입 문제", switch_account: "계정 전환", newsletter: "뉴스레터",
-        place_order: "주문하기", leave_feedback: "의견", complaint: "불만", request_human: "상담원 요청",
-        out_of_scope: "쇼핑몰과 관계없는 주제",
-      },
-      intent: { affirm: "예", deny: "아니요", greet: "안녕하세요", goodbye: "안녕히 계세요", thank: "감사합니다", request_human: "상담원 연결" },
-      code: {
-        already_shipped: "이미 발송됨", already_packed: "이미 포장됨", already_cancelled: "이미 취소됨",
-        already_delivered: "이미 배송 완료", order_cancelled: "취소된 주문", order_not_found: "주문을 찾을 수 없음",
-        customer_not_found: "고객을 찾을 수 없음", invalid_address: "잘못된 주소", invalid_items: "잘못된 상품",
-        not_delivered: "아직 배송되지 않음", not_shipped: "아직 발송되지 않음", not_invoiced: "영수증 없음",
-        return_exists: "이미 반품 신청됨", return_window_expired: "반품 기간 지남",
-        verification_failed: "본인 확인 실패", verification_locked: "본인 확인 잠김",
-        fault_injected: "주문 시스템 오류", unavailable: "주문 시스템 사용 불가", timeout: "주문 시스템 응답 없음",
-      },
-      why: { nlu_fallback: "이해하지 못함", low_confidence: "확신 없음", action_default_fallback: "이해하지 못함" },
-      orderStatus: {
-        pending: "결제 대기", paid: "결제 완료", packed: "포장 완료", shipped: "발송됨", in_transit: "배송 중",
-        delayed: "지연", delivered: "배송 완료", cancelled: "취소됨", return_requested: "반품 신청",
-        return_received: "반품 도착", none: "없음",
-      },
-    },
-  };
+  const WORDS = /*catalogue:console.words*/ {};
   // The business fields an agent may see from the assistant's slots, in this order; every other
   // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
   const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
@@ -416,22 +208,8 @@
     return (labelled ? t("priorityLevel", { level }) : level) + (why.length ? " · " + why.join(", ") : "");
   }
 
-  const CANNED = {
-    en: [
-      ["Greeting", "Hi {name}, I'm {agent}. I can see everything you told our assistant, so there's no need to repeat anything."],
-      ["Checking", "Thanks for waiting — I'm checking {order} for you right now."],
-      ["Done", "That's done for you. Is there anything else I can help with?"],
-      ["Refund timing", "Your refund will be back on your original payment method within 5–7 business days."],
-      ["Escalating", "I've passed this to our specialist team; you'll get an email from us within one business day."],
-    ],
-    ko: [
-      ["인사", "안녕하세요 {name}님, 상담원 {agent}입니다. 상담 봇과 나눈 대화를 모두 확인했으니 다시 말씀하실 필요는 없습니다."],
-      ["확인 중", "기다려 주셔서 감사합니다. 지금 {order} 주문을 확인하고 있습니다."],
-      ["완료", "처리가 완료되었습니다. 더 도와드릴 일이 있을까요?"],
-      ["환불 안내", "환불은 영업일 기준 5~7일 이내에 결제하신 수단으로 돌아갑니다."],
-    ],
-  };
-  const CANNED_FALLBACK = { en: { name: "there", order: "your order" }, ko: { name: "고객", order: "고객님의" } };
+  const CANNED = /*catalogue:console.canned*/ {};
+  const CANNED_FALLBACK = /*catalogue:console.canned_fallback*/ {};
 
   function fill(template, data) {
     const ctx = data.context || {};
@@ -1192,10 +970,10 @@
     const canned = el("select", { id: `canned-${data.id}`, class: "canned" },
       el("option", { value: "", text: t("cannedPlaceholder") }));
     const list = CANNED[data.language] || CANNED.en;
-    list.forEach(([title], index) => canned.append(el("option", { value: String(index), text: title })));
+    list.forEach(({ title }, index) => canned.append(el("option", { value: String(index), text: title })));
     canned.addEventListener("change", () => {
       if (canned.value === "") return;
-      insertAtCursor(input, fill(list[Number(canned.value)][1], data));
+      insertAtCursor(input, fill(list[Number(canned.value)].text, data));
       canned.value = "";
     });
     tab.reply = input;
