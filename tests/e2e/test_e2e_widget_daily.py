@@ -25,7 +25,7 @@ from tests.support.e2e_pages import (
     widget_send,
 )
 from tests.support.e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
-from tests.support.mailbox import Inbox, running_inbox, text_of
+from tests.support.smtp_inbox import Inbox, running_inbox, text_of
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},

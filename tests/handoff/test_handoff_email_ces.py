@@ -14,8 +14,8 @@ from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating
 from tests.support.handoff_service import Service, auth, post_message, ws_connect
-from tests.support.mailbox import Inbox, running_inbox, text_of
 from tests.support.ports import free_port
+from tests.support.smtp_inbox import Inbox, running_inbox, text_of
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Issue 10: plain `pytest` from the root runs every test, so no test edits sys.path or imports a
-conftest or another test module; shared helpers live in tests/support (`tests.support.*`)."""
+conftest, another test module or a helper by its bare name; shared helpers live in tests/support
+(`tests.support.*`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
+# Modules of tests/ are imported as `tests.support.x`, never by their bare name.
+LOCAL = {path.stem for path in TESTS.rglob("*.py")} - {"__init__"}
 
 
 def offences(path: Path) -> list[str]:
@@ -21,7 +24,7 @@ def offences(path: Path) -> list[str]:
             names = [node.module]
         for name in names:
             last = name.rsplit(".", 1)[-1]
-            if last == "conftest" or last.startswith("test_"):
+            if last == "conftest" or last.startswith("test_") or name in LOCAL:
                 found.append(f"{where}:{node.lineno} imports {name}")
         if (
             isinstance(node, ast.Attribute)
@@ -40,5 +43,7 @@ def test_no_test_imports_a_test_module_or_edits_sys_path() -> None:
 
 def test_the_check_finds_an_offence(tmp_path: Path) -> None:
     bad = tmp_path / "test_probe.py"
-    bad.write_text("import sys\nfrom conftest import x\nsys.path.insert(0, '.')\n")
-    assert len(offences(bad)) == 2
+    bad.write_text(
+        "import sys\nfrom conftest import x\nfrom shop_testkit import y\nsys.path.insert(0, '.')\n"
+    )
+    assert len(offences(bad)) == 3
