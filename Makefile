@@ -15,7 +15,7 @@ EFFORTLESS_CACHE ?= $(HOME)/.cache/effortless
 export EFFORTLESS_CACHE
 
 .PHONY: help install install-service install-assistant lock system-deps services train demo \
-	test lint test-service test-assistant test-rasa test-e2e bench clean
+	test lint test-service test-assistant test-rasa test-e2e prod-check bench clean
 
 help:
 	@echo "make demo    install what is missing, train if the data changed, start everything"
@@ -97,6 +97,12 @@ test-assistant: install train
 
 test-e2e: install train system-deps
 	$(VENV)/bin/pytest -q -m e2e
+
+# The production profile (deploy/compose.yml: two Rasa, action and handoff instances behind
+# HAProxy, PostgreSQL, Redis, RabbitMQ, the analytics consumer) under 100 live conversations while
+# one instance of each kind is killed; fails on any lost, duplicated or unanswered message.
+prod-check: install train services system-deps
+	scripts/with-services.sh $(PY) -m bench.prod
 
 bench: install train
 	$(PY) -m bench

@@ -8,20 +8,8 @@ from itertools import count
 from typing import Any
 
 import httpx
-import jwt
 
-CUSTOMER_NAMES = {"C0001": "Alice Example", "C0002": "Minji Kim", "C0003": "Carol Example"}
 _ids = count(1)
-
-
-def customer_token(secret: str, customer_id: str, ttl_s: int = 3600) -> str:
-    """The shop page's signed-in customer token (an HS256 JWT, docs/api.md)."""
-    claims = {
-        "sub": customer_id,
-        "name": CUSTOMER_NAMES.get(customer_id, customer_id),
-        "exp": int(time.time()) + ttl_s,
-    }
-    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class ApiError(RuntimeError):

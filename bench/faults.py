@@ -35,8 +35,8 @@ from typing import Any
 
 import httpx
 
-from bench.client import customer_token
 from bench.stack import Stack
+from handoff.security import demo_customer_token
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ async def _customer(http: httpx.AsyncClient, stack: Stack, index: int) -> Custom
     customer = Customer()
     body: dict[str, Any] = {"language": "en"}
     if index % 2 == 0:
-        body["customer_token"] = customer_token(stack.shop_secret, "C0001")
+        body["customer_token"] = demo_customer_token(stack.shop_secret, "C0001")
     created = await _retry(
         lambda: http.post("/api/conversations", json=body, timeout=10), time.monotonic() + 60
     )

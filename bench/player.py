@@ -1,6 +1,5 @@
-"""One scripted customer played through the public gateway (see bench/simulate.py): answers
-the bot's questions from the persona's facts, clicks buttons, rephrases after a fallback, gives
-up after ``patience`` failures, and records what happened in a Result."""
+"""One scripted customer played through the public gateway (bench/simulate.py): answers the
+bot's questions from the persona's facts, clicks buttons, rephrases after a fallback."""
 
 from __future__ import annotations
 
@@ -19,13 +18,13 @@ from bench.client import (
     ApiError,
     Conversation,
     CustomerClient,
-    customer_token,
 )
 from bench.english import english_fragments
 from bench.facts import wrong_facts
 from bench.questions import AskedTwiceDetector, is_fallback
 from bench.scenarios import Scenario
 from bench.sim_model import PRODUCT_NAMES, Result, Settings, Turn
+from handoff.security import demo_customer_token
 
 log = logging.getLogger(__name__)
 
@@ -129,14 +128,43 @@ class Player:
         self.result.wrong_facts += [f"forbidden: {p}" for p in self.s.expect.wrong_facts_in(text)]
         self.also_seen |= {p for p in self.s.expect.also if re.search(p, text, re.IGNORECASE)}
 
-    async def _play(self) -> None:
+    async def _open(self) -> Conversation:
         token = (
-            customer_token(self.settings.shop_secret, self.s.signed_in)
+            demo_customer_token(self.settings.shop_secret, self.s.signed_in)
             if self.s.signed_in
             else None
         )
         conv = await self.customers.create(self.s.language, token)
-        await self._greeting(conv)
+        # a proactive greeting (e.g. a known delay) may already be there
+        for message in await self.customers.messages(conv):
+            if message.get("role") == "bot":
+                self.detector.bot(message.get("text"), message.get("buttons"), 0)
+                self.check_bot(message.get("text"))
+        return conv
+
+    def _read(
+        self, text: str, replies: list[dict[str, Any]], elapsed: float
+    ) -> tuple[set[str], list[dict[str, Any]]]:
+        """Classify the bot's replies to one customer turn and record the turn; the kinds of
+        question asked and the bot messages."""
+        r = self.result
+        bots = [m for m in replies if m.get("role") == "bot" and m.get("text")]
+        if self.s.language == "ko":
+            for message in replies:
+                titles = " ".join(str(b.get("title")) for b in message.get("buttons") or [])
+                r.english_in_korean += english_fragments(
+                    f"{message.get('text') or ''} {titles}", PRODUCT_NAMES
+                )
+        kinds: set[str] = set()
+        for message in bots:
+            kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+            self.check_bot(message.get("text"))
+        shown = [str(m.get("text")) for m in replies if m.get("text")]
+        r.transcript.append(Turn(text, shown, sorted(kinds), round(elapsed, 3)))
+        return kinds, bots
+
+    async def _play(self) -> None:
+        conv = await self._open()
         text: str | None = self.pick(self.s.say)
         goal_met = False
         r = self.result
@@ -151,22 +179,20 @@ class Player:
             if not handed and any(m.get("role") == "system" for m in replies):
                 state = await self.customers.state(conv)
                 handed = state.get("mode") in ("queued", "agent")
-            bots = [m for m in replies if m.get("role") == "bot" and m.get("text")]
-            self._note_english(replies)
-            kinds: set[str] = set()
-            for message in bots:
-                kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
-                self.check_bot(message.get("text"))
-            r.transcript.append(
-                Turn(
-                    text,
-                    [str(m.get("text")) for m in replies if m.get("text")],
-                    sorted(kinds),
-                    round(elapsed, 3),
-                )
-            )
+            kinds, bots = self._read(text, replies, elapsed)
             if handed and self.s.handback and not r.handed_back:
-                await self._handback_turn(conv, reason, kinds)
+                r.handoff_reason = reason or await self._lookup_reason(conv)
+                r.failures_before_handoff = r.failures
+                back = await self._hand_back(conv)
+                r.handed_back = True
+                for message in back:
+                    kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
+                    self.check_bot(message.get("text"))
+                r.transcript.append(
+                    Turn(
+                        "(agent hands back)", [str(m.get("text")) for m in back], sorted(kinds), 0.0
+                    )
+                )
                 text = self.pick(self.queue.pop(0)) if self.queue else None
                 continue
             if handed:
@@ -195,37 +221,6 @@ class Player:
             await self.customers.leave(conv)
         except httpx.HTTPError:
             pass
-
-    async def _greeting(self, conv: Conversation) -> None:
-        """A proactive greeting (e.g. a known delay) may already be there."""
-        for message in await self.customers.messages(conv):
-            if message.get("role") == "bot":
-                self.detector.bot(message.get("text"), message.get("buttons"), 0)
-                self.check_bot(message.get("text"))
-
-    def _note_english(self, replies: Sequence[dict[str, Any]]) -> None:
-        """English fragments in what a Korean customer reads (text and button titles)."""
-        if self.s.language != "ko":
-            return
-        for message in replies:
-            titles = " ".join(str(b.get("title")) for b in message.get("buttons") or [])
-            self.result.english_in_korean += english_fragments(
-                f"{message.get('text') or ''} {titles}", PRODUCT_NAMES
-            )
-
-    async def _handback_turn(self, conv: Conversation, reason: str | None, kinds: set[str]) -> None:
-        """A ``handback`` scenario: an agent hands the conversation straight back to the bot."""
-        r = self.result
-        r.handoff_reason = reason or await self._lookup_reason(conv)
-        r.failures_before_handoff = r.failures
-        back = await self._hand_back(conv)
-        r.handed_back = True
-        for message in back:
-            kinds |= self.detector.bot(message.get("text"), message.get("buttons"), r.turns)
-            self.check_bot(message.get("text"))
-        r.transcript.append(
-            Turn("(agent hands back)", [str(m.get("text")) for m in back], sorted(kinds), 0.0)
-        )
 
     def _is_confirmation(self, message: dict[str, Any]) -> bool:
         payloads = {str(b.get("payload")) for b in message.get("buttons") or []}
@@ -335,3 +330,7 @@ class Player:
             log.info("handoff reason lookup failed: %s", exc)
             return None
         return str(summary["reason"]) if summary and summary.get("reason") else None
+
+
+# Tasks that change an order when the customer confirms, in the order they run: an address
+# change leaves the order changeable, a return or cancellation closes it for later scenarios.

@@ -164,25 +164,8 @@ def _pool(value: Any, where: str, what: str, required: bool = True) -> tuple[str
     return tuple(v.strip() for v in value)
 
 
-def parse_scenario(raw: Any, where: str) -> Scenario:
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{where}: a scenario must be a mapping")
-    name = raw.get("name")
-    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-        raise ScenarioError(f"{where}: 'name' must be a lowercase id (a-z, 0-9, -, _)")
-    where = f"{where} [{name}]"
-    unknown = set(raw) - KNOWN_KEYS
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    task = raw.get("task")
-    if task not in TASKS:
-        raise ScenarioError(f"{where}: 'task' must be one of {', '.join(sorted(TASKS))}")
-    for key in ("persona", "goal"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise ScenarioError(f"{where}: '{key}' is required (free text)")
-    language = raw.get("language", "en")
-    if language not in ("en", "ko"):
-        raise ScenarioError(f"{where}: 'language' must be en or ko")
+def _identity(raw: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """The signed-in customer id (None: anonymous) and the order the scenario is about."""
     customer = raw.get("customer", "anonymous")
     signed_in = raw.get("signed_in")
     if customer == "anonymous":
@@ -200,6 +183,12 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         owner = SEED_ORDERS.get(order)
         if signed_in and owner and owner != signed_in:
             raise ScenarioError(f"{where}: {order} belongs to {owner}, not {signed_in}")
+    return signed_in, order
+
+
+def _answers(
+    raw: dict[str, Any], where: str, signed_in: str | None, order: str | None
+) -> dict[str, str]:
     answers_raw = raw.get("answers") or {}
     if not isinstance(answers_raw, dict) or set(answers_raw) - ANSWER_KEYS:
         bad = set(answers_raw) - ANSWER_KEYS if isinstance(answers_raw, dict) else answers_raw
@@ -216,6 +205,10 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         identity = CUSTOMERS[SEED_ORDERS[order]]
         for key in ("email", "postcode"):
             answers.setdefault(key, identity[key])
+    return answers
+
+
+def _expectation(raw: dict[str, Any], where: str) -> Expectation:
     expect_raw = raw.get("expect")
     if not isinstance(expect_raw, dict) or expect_raw.get("outcome") not in OUTCOMES:
         raise ScenarioError(f"{where}: 'expect.outcome' must be contained or escalated")
@@ -235,6 +228,11 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         raise ScenarioError(f"{where}: an escalated scenario needs 'expect.reason'")
     if expect_raw["outcome"] == "contained" and (reasons or not goal_patterns):
         raise ScenarioError(f"{where}: a contained scenario needs 'expect.goal' and no reason")
+    return Expectation(str(expect_raw["outcome"]), reasons, goal_patterns, also, forbid)
+
+
+def _limits(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """patience, ces, faults and max_turns, checked."""
     patience = raw.get("patience", 3)
     if not isinstance(patience, int) or patience < 1:
         raise ScenarioError(f"{where}: 'patience' must be a positive integer")
@@ -251,12 +249,43 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
     max_turns = raw.get("max_turns", 12)
     if not isinstance(max_turns, int) or max_turns < 1:
         raise ScenarioError(f"{where}: 'max_turns' must be a positive integer")
+    return {
+        "patience": patience,
+        "ces": ces,
+        "faults": {k: float(v) for k, v in faults.items()} if faults else None,
+        "max_turns": max_turns,
+    }
+
+
+def _replies(raw: dict[str, Any], where: str) -> dict[str, tuple[str, ...]]:
     replies_raw = raw.get("replies") or {}
     if isinstance(replies_raw, dict):  # YAML 1.1 reads the keys yes/no as booleans
         replies_raw = {{True: "yes", False: "no"}.get(k, k): v for k, v in replies_raw.items()}
     if not isinstance(replies_raw, dict) or set(replies_raw) - REPLY_KEYS:
         raise ScenarioError(f"{where}: 'replies' takes {', '.join(sorted(REPLY_KEYS))}")
-    replies = {str(k): _pool(v, where, f"replies.{k}") for k, v in replies_raw.items()}
+    return {str(k): _pool(v, where, f"replies.{k}") for k, v in replies_raw.items()}
+
+
+def parse_scenario(raw: Any, where: str) -> Scenario:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a scenario must be a mapping")
+    name = raw.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise ScenarioError(f"{where}: 'name' must be a lowercase id (a-z, 0-9, -, _)")
+    where = f"{where} [{name}]"
+    unknown = set(raw) - KNOWN_KEYS
+    if unknown:
+        raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    task = raw.get("task")
+    if task not in TASKS:
+        raise ScenarioError(f"{where}: 'task' must be one of {', '.join(sorted(TASKS))}")
+    for key in ("persona", "goal"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise ScenarioError(f"{where}: '{key}' is required (free text)")
+    language = raw.get("language", "en")
+    if language not in ("en", "ko"):
+        raise ScenarioError(f"{where}: 'language' must be en or ko")
+    signed_in, order = _identity(raw, where)
     handback = raw.get("handback")
     if handback is not None and (not isinstance(handback, str) or not handback.strip()):
         raise ScenarioError(f"{where}: 'handback' must be the agent's note (text)")
@@ -274,16 +303,13 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         say=_pool(raw.get("say"), where, "say"),
         rephrase=_pool(raw.get("rephrase"), where, "rephrase", required=False),
         turns=tuple(_pool(t, where, "turns[]") for t in turns_raw),
-        answers=answers,
-        expect=Expectation(str(expect_raw["outcome"]), reasons, goal_patterns, also, forbid),
-        patience=patience,
-        ces=ces,
-        faults={k: float(v) for k, v in faults.items()} if faults else None,
-        max_turns=max_turns,
+        answers=_answers(raw, where, signed_in, order),
+        expect=_expectation(raw, where),
         source=where.split(" [")[0],
         notes=str(raw.get("notes") or ""),
-        replies=replies,
+        replies=_replies(raw, where),
         handback=handback.strip() if handback else None,
+        **_limits(raw, where),
     )
 
 

@@ -1,4 +1,4 @@
-"""The simulator's settings and per-scenario results (bench/simulate.py, bench/player.py)."""
+"""The simulator's settings and results (bench/simulate.py)."""
 
 from __future__ import annotations
 

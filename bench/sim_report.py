@@ -1,4 +1,4 @@
-"""The simulator's figures: overall and per task, as a table and as JSON."""
+"""The simulator's figures: per scenario, per task and overall; printed and as JSON."""
 
 from __future__ import annotations
 

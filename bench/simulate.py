@@ -16,6 +16,7 @@ information asked twice, abandoned, CES given.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import os
@@ -31,16 +32,27 @@ from bench.client import (
 )
 from bench.facts import load_policies
 from bench.player import Player
-from bench.report import cli_parser, log_to_stderr, write_report
+from bench.report import write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
-from bench.sim_model import Result, Settings
+from bench.sim_model import PRODUCT_NAMES, Result, Settings, Turn
 from bench.sim_report import print_results, result_json, summarise
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "PRODUCT_NAMES",
+    "Player",
+    "Result",
+    "Settings",
+    "Turn",
+    "changes_order",
+    "print_results",
+    "result_json",
+    "run_scenarios",
+    "schedule",
+    "summarise",
+]
 
-# Tasks that change an order when the customer confirms, in the order they run: an address
-# change leaves the order changeable, a return or cancellation closes it for later scenarios.
 WRITE_ORDER = {"address_change": 0, "return": 1, "cancel": 2}
 
 
@@ -93,7 +105,11 @@ async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> li
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = cli_parser("python -m bench.simulate", __doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.simulate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
     parser.add_argument(
         "--handoff-url", default=os.environ.get("HANDOFF_URL", "http://127.0.0.1:8080")
@@ -115,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    log_to_stderr()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         scenarios = load_all(args.files or None)
     except ScenarioError as exc:

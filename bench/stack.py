@@ -22,13 +22,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import psutil
 
 from launcher import Launcher, LaunchError, Process, Spec, components, free_port, healthy
 from launcher.components import MODEL, RASA
+from launcher.supervisor import StopsOnExit
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def rss(process: Process) -> int:
 
 
 @dataclass
-class Stack:
+class Stack(StopsOnExit):
     """The four services of effortless, on free ports, with temporary databases."""
 
     shop_api_key: str = "bench-order-key"
@@ -238,14 +238,3 @@ class Stack:
         self._stop_sampling.set()
         self.launcher.stop(grace)
         log.info("stack stopped (logs in %s)", self.workdir)
-
-    def __enter__(self) -> Stack:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -17,12 +17,16 @@ from typing import Any
 
 import yaml
 
+from catalogue import vocabulary
+
 LANGUAGES = ("en", "ko")
 DEFAULT_LANGUAGE = "en"
 DIRECTORY = Path(__file__).resolve().parent / "texts"
 PARTS = ("responses", "actions", "order_values", "gateway", "widget", "console")
-# In a served script: `/*catalogue:widget*/ {}` or `/*catalogue:console.strings*/ {}`.
+# In a served script: `/*catalogue:widget*/ {}` or `/*catalogue:console.strings*/ {}` (texts),
+# `/*vocabulary:NOT_A_TOPIC*/ []` (a group of catalogue/vocabulary.py, as a sorted list).
 SCRIPT_MARKER = re.compile(r"/\*catalogue:(\w+)(?:\.(\w+))?\*/\s*(?:\{\}|\[\]|null)")
+VOCABULARY_MARKER = re.compile(r"/\*vocabulary:([A-Z_]+)\*/\s*\[\]")
 
 
 @cache
@@ -104,4 +108,7 @@ def script_texts(source: str) -> str:
         by_language = {language: localised(data, language) for language in LANGUAGES}
         return json.dumps(by_language, ensure_ascii=False, separators=(",", ":"))
 
-    return SCRIPT_MARKER.sub(replace, source)
+    def group(match: re.Match[str]) -> str:
+        return json.dumps(sorted(getattr(vocabulary, match.group(1))))
+
+    return VOCABULARY_MARKER.sub(group, SCRIPT_MARKER.sub(replace, source))

@@ -56,8 +56,8 @@ FALLBACK_INTENT = "nlu_fallback"  # the FallbackClassifier's (config.yml), not a
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
 # Not a request either, for the CES decision: button answers, events, misunderstood messages.
 NOT_A_REQUEST = SMALL_TALK | {CES_INTENT, FALLBACK_INTENT, "out_of_scope", "EXTERNAL_handback"}
-# Not a topic for the agent's handoff summary (the gateway's context).
-NOT_A_TOPIC = SMALL_TALK | {"inform", CES_INTENT}
+# Not a topic for the agent (the gateway's handoff context, the console's summary).
+NOT_A_TOPIC = SMALL_TALK | {"inform", CES_INTENT, FALLBACK_INTENT}
 COMPLAINT_INTENTS = frozenset({"complaint"})
 HUMAN_INTENTS = frozenset({"request_human", "complaint"})
 # Policy questions answered with live figures (actions/policies.py): intent → text key.

@@ -134,6 +134,27 @@ def shop_customer_token(secret: str, claims: dict[str, Any]) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# The demo shop's signed-in customers (seed data of the order API, docs/contracts.md).
+DEMO_CUSTOMERS = {
+    "C0001": "Alice Example",
+    "C0002": "Minji Kim",
+    "C0003": "Carlos Demo",
+}
+DEMO_TOKEN_TTL = 3600
+
+
+def demo_customer_token(
+    secret: str, customer_id: str, *, ttl_seconds: int = DEMO_TOKEN_TTL, now: float | None = None
+) -> str:
+    """A demo customer's signed-in token, as the demo shop page (`/demo`), the benchmarks and the
+    tests make it (an unknown id gets its id as its name)."""
+    issued = int(time.time() if now is None else now)
+    name = DEMO_CUSTOMERS.get(customer_id, customer_id)
+    return shop_customer_token(
+        secret, {"sub": customer_id, "name": name, "exp": issued + ttl_seconds}
+    )
+
+
 def verify_shop_token(secret: str, token: str, *, now: float | None = None) -> ShopCustomer:
     claims = _decode(_CUSTOMER, secret, token, now=now)
     name = claims.get("name")

@@ -3,7 +3,8 @@ Rasa and the handoff service. Each function makes one instance; call it again wi
 name, port and environment for more (e.g. `rasa(port, name="rasa-2", …)` behind a proxy).
 
 `env` is set over the caller's environment (see `launcher.process.child_env`); the port the
-instance listens on is always added to it.
+instance listens on is always added to it. `python` runs shop/handoff (default: this one; the
+action tests, under Rasa's Python, pass the service environment's).
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ def shop(
     name: str = "shop",
     log: Path | None = None,
     echo: bool = False,
+    python: str = sys.executable,
 ) -> Spec:
     """`python -m shop`: the demo order API (creates and seeds its database if empty)."""
     env = {"SHOP_HOST": LOCAL, **(env or {}), "SHOP_PORT": str(port)}
     health = f"http://{LOCAL}:{port}/v1/health"
-    return _spec(name, [sys.executable, "-m", "shop"], port, health, env, log, echo)
+    return _spec(name, [python, "-m", "shop"], port, health, env, log, echo)
 
 
 def handoff(
@@ -56,11 +58,12 @@ def handoff(
     name: str = "handoff",
     log: Path | None = None,
     echo: bool = False,
+    python: str = sys.executable,
 ) -> Spec:
     """`python -m handoff`: the handoff service (migrates its database first)."""
     env = {"HANDOFF_HOST": LOCAL, **(env or {}), "HANDOFF_PORT": str(port)}
     health = f"http://{LOCAL}:{port}/health"
-    return _spec(name, [sys.executable, "-m", "handoff"], port, health, env, log, echo)
+    return _spec(name, [python, "-m", "handoff"], port, health, env, log, echo)
 
 
 def actions(

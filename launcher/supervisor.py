@@ -17,11 +17,33 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 from launcher.process import COLOURS, LaunchError, Process, Spec
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
-class Launcher:
+
+class StopsOnExit:
+    """Leaving a `with` block calls `stop()` (also on errors and Ctrl-C)."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class Launcher(StopsOnExit):
     """Processes by name, in start order; `stop()` (and leaving a `with` block) ends them all."""
 
     def __init__(self, grace: float = 10.0) -> None:
@@ -94,17 +116,6 @@ class Launcher:
         deadline = time.monotonic() + grace
         for process in self.processes:
             process.reap(deadline)
-
-    def __enter__(self) -> Launcher:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def stop_on_signals(launcher: Launcher) -> None:

@@ -118,6 +118,22 @@ class Tracking:
     delay_reason: str | None
     events: list[TrackingEvent]
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any], order_number: str) -> Tracking:
+        return cls(
+            order_number=data.get("order_number", order_number),
+            status=data.get("status", ""),
+            carrier=data.get("carrier"),
+            tracking_number=data.get("tracking_number"),
+            eta=data.get("eta"),
+            delayed=bool(data.get("delayed")),
+            delay_reason=data.get("delay_reason"),
+            events=[
+                TrackingEvent(e.get("at", ""), e.get("location"), e.get("description", ""))
+                for e in data.get("events") or []
+            ],
+        )
+
 
 @dataclass(frozen=True)
 class Cancellation:
@@ -209,6 +225,16 @@ class Refund:
     expected_date: str | None
     paid_at: str | None
     method: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], order_number: str) -> Refund:
+        known = ("amount", "expected_date", "paid_at", "method")
+        return cls(
+            order_number=data.get("order_number", order_number),
+            status=data.get("status", "none"),
+            currency=data.get("currency", "EUR"),
+            **{name: data.get(name) for name in known},
+        )
 
 
 @dataclass(frozen=True)

@@ -228,19 +228,7 @@ class OrderClient:
 
     async def tracking(self, order_number: str) -> Tracking:
         body = await self._request("GET", f"/v1/orders/{order_number}/tracking")
-        return Tracking(
-            order_number=body.get("order_number", order_number),
-            status=body.get("status", ""),
-            carrier=body.get("carrier"),
-            tracking_number=body.get("tracking_number"),
-            eta=body.get("eta"),
-            delayed=bool(body.get("delayed")),
-            delay_reason=body.get("delay_reason"),
-            events=[
-                TrackingEvent(e.get("at", ""), e.get("location"), e.get("description", ""))
-                for e in body.get("events") or []
-            ],
-        )
+        return Tracking.from_json(body, order_number)
 
     async def cancel(self, order_number: str, reason: str | None = None) -> Cancellation:
         payload = {"reason": reason} if reason else {}
@@ -277,15 +265,7 @@ class OrderClient:
 
     async def refund(self, order_number: str) -> Refund:
         body = await self._request("GET", f"/v1/orders/{order_number}/refund")
-        return Refund(
-            order_number=body.get("order_number", order_number),
-            status=body.get("status", "none"),
-            amount=body.get("amount"),
-            currency=body.get("currency", "EUR"),
-            expected_date=body.get("expected_date"),
-            paid_at=body.get("paid_at"),
-            method=body.get("method"),
-        )
+        return Refund.from_json(body, order_number)
 
     async def invoice(self, order_number: str) -> Invoice:
         body = await self._request("GET", f"/v1/orders/{order_number}/invoice")

@@ -41,10 +41,11 @@ class BatchFacts:
 
 async def _conversations(session: AsyncSession, ids: Sequence[str], facts: BatchFacts) -> None:
     c = Conversation
-    rows = await session.execute(
+    rows = await store.rows(
+        session,
         select(
             c.id, c.language, c.channel, c.customer_id, c.email, c.mode, c.left_at, c.updated_at
-        ).where(store.in_ids(session, c.id, ids))
+        ).where(store.in_ids(session, c.id, ids)),
     )
     for cid, language, channel, customer, email, mode, left_at, updated in rows:
         facts.conversations[cid] = ConversationInfo(
@@ -68,10 +69,11 @@ async def _handoff_events(
     first_claim: dict[int, tuple[datetime, int | None]] = {}
     transfers: dict[int, int] = defaultdict(int)
     e = HandoffEvent
-    rows = await session.execute(
+    rows = await store.rows(
+        session,
         select(e.id, e.conversation_id, e.handoff_id, e.type, e.at, e.agent_id, e.data)
         .where(store.in_ids(session, e.conversation_id, ids))
-        .order_by(e.at, e.id)
+        .order_by(e.at, e.id),
     )
     newest = facts.last_handoff_event
     for event_id, cid, hid, kind, at, agent, data in rows:
@@ -88,31 +90,31 @@ async def _handoff_events(
 
 async def _handoffs(session: AsyncSession, ids: Sequence[str], facts: BatchFacts) -> None:
     h = Handoff
-    hrows = (
-        await session.execute(
-            select(
-                h.id,
-                h.conversation_id,
-                h.reason,
-                h.status,
-                h.requested_at,
-                h.claimed_at,
-                h.closed_at,
-                h.language,
-                h.agent_id,
-            )
-            .where(store.in_ids(session, h.conversation_id, ids))
-            .order_by(h.requested_at)
+    hrows = await store.rows(
+        session,
+        select(
+            h.id,
+            h.conversation_id,
+            h.reason,
+            h.status,
+            h.requested_at,
+            h.claimed_at,
+            h.closed_at,
+            h.language,
+            h.agent_id,
         )
-    ).all()
+        .where(store.in_ids(session, h.conversation_id, ids))
+        .order_by(h.requested_at),
+    )
     abandoned, first_claim, transfers = await _handoff_events(session, ids, facts)
     if not hrows:
         return
     agent_messages: dict[str, list[datetime]] = defaultdict(list)
-    arows = await session.execute(
+    arows = await store.rows(
+        session,
         select(Message.conversation_id, Message.created_at)
         .where(store.in_ids(session, Message.conversation_id, ids), Message.role == "agent")
-        .order_by(Message.conversation_id, Message.seq)
+        .order_by(Message.conversation_id, Message.seq),
     )
     for cid, at in arows:
         agent_messages[cid].append(at)
@@ -144,18 +146,20 @@ async def _handoffs(session: AsyncSession, ids: Sequence[str], facts: BatchFacts
 async def _messages_and_ratings(
     session: AsyncSession, ids: Sequence[str], facts: BatchFacts
 ) -> None:
-    mrows = await session.execute(
+    mrows = await store.rows(
+        session,
         select(Message.conversation_id, Message.created_at, Message.text)
         .where(store.in_ids(session, Message.conversation_id, ids), Message.role == "customer")
-        .order_by(Message.conversation_id, Message.seq)
+        .order_by(Message.conversation_id, Message.seq),
     )
     for cid, at, text in mrows:
         facts.messages.setdefault(cid, []).append(CustomerMessage(at=at, text=text))
     r = CesRating
-    rrows = await session.execute(
+    rrows = await store.rows(
+        session,
         select(r.conversation_id, r.answered_at, r.score, r.handoff_id, r.after)
         .where(store.in_ids(session, r.conversation_id, ids), r.score.is_not(None))
-        .order_by(r.answered_at)
+        .order_by(r.answered_at),
     )
     for cid, answered, score, hid, after in rrows:
         if answered is not None and score is not None:
@@ -213,9 +217,10 @@ def session_inputs(cid: str, events: list[dict[str, Any]], facts: BatchFacts) ->
 
 
 async def newest_handoff_events(session: AsyncSession, ids: Sequence[str]) -> dict[str, int]:
-    rows = await session.execute(
+    rows = await store.rows(
+        session,
         select(HandoffEvent.conversation_id, func.max(HandoffEvent.id))
         .where(store.in_ids(session, HandoffEvent.conversation_id, ids))
-        .group_by(HandoffEvent.conversation_id)
+        .group_by(HandoffEvent.conversation_id),
     )
     return {cid: int(n or 0) for cid, n in rows}

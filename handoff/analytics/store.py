@@ -137,10 +137,32 @@ async def mark_dirty(session: AsyncSession, conversation_ids: Iterable[str]) -> 
         await session.execute(stmt, chunk)
 
 
+async def rows(session: AsyncSession, statement: Any) -> list[Any]:
+    """Run a column SELECT on the session's connection (Core: no ORM result processing)."""
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
+
+
+LOAD_EVENTS_PG = (
+    "SELECT conversation_id, json_agg(data ORDER BY timestamp, id)::text "
+    "FROM analytics_events WHERE conversation_id = ANY($1::text[]) GROUP BY conversation_id"
+)
+
+
 async def load_events(
     session: AsyncSession, conversation_ids: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
+    """Each conversation's stored events in order. PostgreSQL: one JSON array per
+    conversation, aggregated by the server and decoded at once (the hot path of a large
+    computation)."""
     result: dict[str, list[dict[str, Any]]] = {cid: [] for cid in conversation_ids}
+    if _dialect(session) == "postgresql":
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        for cid, data in await driver.fetch(LOAD_EVENTS_PG, list(conversation_ids)):
+            result[cid] = orjson.loads(data)
+        return result
     rows = await session.execute(
         select(AnalyticsEvent.conversation_id, cast(AnalyticsEvent.data, Text))
         .where(in_ids(session, AnalyticsEvent.conversation_id, conversation_ids))

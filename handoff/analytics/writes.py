@@ -71,12 +71,13 @@ async def _same_customers(
     columns = [SESSIONS.c[name] for name in ROW_FIELDS]
     others: list[dict[str, Any]] = []
     for start in range(0, len(keys), CHUNK):
-        found = await session.execute(
+        found = await store.rows(
+            session,
             select(*columns).where(
                 store.in_ids(session, SESSIONS.c.customer_key, keys[start : start + CHUNK]),
                 not_(store.in_ids(session, SESSIONS.c.conversation_id, ids)),
                 SESSIONS.c.started_at >= earliest,
-            )
+            ),
         )
         for row in found:
             values = dict(row._mapping)
@@ -147,10 +148,11 @@ async def _stored(session: AsyncSession, ids: Sequence[str]) -> dict[str, Any]:
     columns = [SESSIONS.c[name] for name in ROW_FIELDS]
     existing: dict[str, Any] = {}
     for start in range(0, len(ids), CHUNK):
-        result = await session.execute(
+        result = await store.rows(
+            session,
             select(*columns).where(
                 store.in_ids(session, SESSIONS.c.conversation_id, ids[start : start + CHUNK])
-            )
+            ),
         )
         existing.update({r.session_key: r for r in result})
     return existing

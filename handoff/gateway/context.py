@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalogue.vocabulary import FALLBACK_INTENT, NOT_A_TOPIC
+from catalogue.vocabulary import NOT_A_TOPIC
 
 FALLBACK_ACTIONS = ("action_default_fallback", "action_two_stage_fallback")
 REASONS = {
@@ -37,7 +37,7 @@ def topic_of(context: dict[str, Any]) -> str | None:
     intents = context.get("intents")
     for item in reversed(intents if isinstance(intents, list) else []):
         name = item.get("intent") if isinstance(item, dict) else None
-        if isinstance(name, str) and name != FALLBACK_INTENT and name not in NOT_A_TOPIC:
+        if isinstance(name, str) and name not in NOT_A_TOPIC:
             return name
     return None
 

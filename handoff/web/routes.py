@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from sanic.response import HTTPResponse, html, raw
 from catalogue.texts import script_texts
 from handoff.errors import NotFound
 from handoff.http import hub_of
-from handoff.security import shop_customer_token
+from handoff.security import DEMO_CUSTOMERS, demo_customer_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web")
@@ -37,13 +36,6 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".json": "application/json",
 }
-# The demo shop's signed-in customers (seed data of the order API, see docs/contracts.md).
-DEMO_CUSTOMERS = {
-    "C0001": "Alice Example",
-    "C0002": "Minji Kim",
-    "C0003": "Carlos Demo",
-}
-DEMO_TOKEN_TTL = 3600
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; "
@@ -120,14 +112,6 @@ async def console(request: Request) -> HTTPResponse:
     return _page("console.html")
 
 
-def demo_token(secret: str, customer_id: str, *, now: float | None = None) -> str:
-    issued = int(time.time() if now is None else now)
-    return shop_customer_token(
-        secret,
-        {"sub": customer_id, "name": DEMO_CUSTOMERS[customer_id], "exp": issued + DEMO_TOKEN_TTL},
-    )
-
-
 @demo_bp.get("/demo")
 async def demo(request: Request) -> HTTPResponse:
     settings = hub_of(request).settings
@@ -137,7 +121,7 @@ async def demo(request: Request) -> HTTPResponse:
     language = request.args.get("lang") or ""
     if language not in ("en", "ko"):
         language = "ko" if customer_id == "C0002" else "en"
-    token = demo_token(settings.shop_secret, customer_id) if customer_id else ""
+    token = demo_customer_token(settings.shop_secret, customer_id) if customer_id else ""
     return _page(
         "demo.html",
         customer_id=customer_id,

@@ -7,17 +7,15 @@ pointed at it (and the faults reset afterwards).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
-
 from tests.support.environments import require_assistant
 
 require_assistant("rasa_sdk")
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients import orders as orders_client
 from actions.clients.orders import OrderApiSettings, OrderClient
-from tests.support.ports import free_port
+from launcher import Launcher, LaunchError, components, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,42 +42,18 @@ def shop_url() -> Iterator[str]:
     if not SHOP_PYTHON.exists():
         pytest.fail(f"{SHOP_PYTHON} missing: run `make install` (the order API needs .venv)")
     port = free_port()
-    tmp = tempfile.TemporaryDirectory(prefix="shop-test-")
-    env = {
-        **os.environ,
-        "SHOP_PORT": str(port),
-        "SHOP_HOST": "127.0.0.1",
-        "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp.name}/shop.db",
-        "SHOP_ALLOW_FAULTS": "1",
-        "SHOP_API_KEY": API_KEY,
-    }
-    log = open(Path(tmp.name) / "shop.log", "wb")
-    proc = subprocess.Popen(
-        [str(SHOP_PYTHON), "-m", "shop"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"order API exited early:\n{(Path(tmp.name) / 'shop.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("order API did not become healthy within 30 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryDirectory(prefix="shop-test-") as tmp, Launcher() as launcher:
+        env = {
+            "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/shop.db",
+            "SHOP_ALLOW_FAULTS": "1",
+            "SHOP_API_KEY": API_KEY,
+        }
+        spec = components.shop(port, env, log=Path(tmp) / "shop.log", python=str(SHOP_PYTHON))
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        tmp.cleanup()
+            launcher.start(spec, timeout=30)
+        except LaunchError as exc:
+            pytest.fail(f"order API did not start: {exc}")
+        yield f"http://127.0.0.1:{port}"
 
 
 def set_faults(shop_url: str, latency_ms: int = 0, error_rate: float = 0.0) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from actions.clients.orders import OrderApiSettings
 from actions.settings import ActionSettings, SettingsError
-from tests.support.ports import free_port
+from launcher import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"

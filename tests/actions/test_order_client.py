@@ -17,7 +17,7 @@ from actions.clients.orders import (
     Unavailable,
     VerificationFailed,
 )
-from tests.support.ports import free_port
+from launcher import free_port
 
 
 async def test_get_order_is_typed(client: OrderClient) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bench.client import customer_token
 from bench.nlu_eval import predicted_intent
 from bench.sim_model import Result
 from bench.sim_report import summarise
 from handoff.errors import Unauthorized
-from handoff.security import verify_shop_token
+from handoff.security import demo_customer_token, verify_shop_token
 
 
 def test_retrieval_intent_gets_its_full_name_from_the_response_selector() -> None:
@@ -64,7 +63,7 @@ def test_summary_rates_turns_asked_twice_and_ces() -> None:
 
 def test_customer_token_is_what_the_service_accepts() -> None:
     secret = "s3cret-" + "x" * 32
-    customer = verify_shop_token(secret, customer_token(secret, "C0002"))
+    customer = verify_shop_token(secret, demo_customer_token(secret, "C0002"))
     assert customer.customer_id == "C0002" and customer.name == "Minji Kim"
     with pytest.raises(Unauthorized):
-        verify_shop_token("another-secret-" + "y" * 32, customer_token(secret, "C0002"))
+        verify_shop_token("another-secret-" + "y" * 32, demo_customer_token(secret, "C0002"))

@@ -3,6 +3,7 @@ placeholders, no English in Korean, and domain.yml's responses generated from it
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -114,7 +115,7 @@ def test_served_scripts_get_every_text_in_every_language(script: str, tmp_path: 
     markers = catalogue.SCRIPT_MARKER.findall(source)
     assert markers, f"{script} takes no texts from the catalogue"
     served = catalogue.script_texts(source)
-    assert "/*catalogue:" not in served
+    assert "/*catalogue:" not in served and "/*vocabulary:" not in served
     for language in catalogue.LANGUAGES:
         assert f'"{language}":{{' in served
     # No text object left in the script itself: every {en: …, ko: …} table comes from here.
@@ -123,3 +124,22 @@ def test_served_scripts_get_every_text_in_every_language(script: str, tmp_path: 
     if node:  # the served script is valid JavaScript
         (tmp_path / "served.js").write_text(served, encoding="utf-8")
         subprocess.run([node, "--check", str(tmp_path / "served.js")], check=True)
+
+
+def _used(pattern: str, *paths: str) -> set[str]:
+    return {m for path in paths for m in re.findall(pattern, (ROOT / path).read_text("utf-8"))}
+
+
+def test_every_text_the_scripts_and_templates_use_is_in_the_catalogue() -> None:
+    widget = set(catalogue.load("widget"))
+    used = _used(r'\bt\("(\w+)"', "handoff/static/widget.js") | _used(
+        r"\bT\.(\w+)", "handoff/static/widget.js"
+    )
+    assert len(used) >= 40 and used - widget == set()
+    console = catalogue.load("console")
+    used = _used(r'\bt\("(\w+)"', "handoff/static/console/console.js") | _used(
+        r'data-i18n(?:-[a-z-]+)?="(\w+)"', "handoff/templates/console.html"
+    )
+    assert len(used) >= 100 and used - set(console["strings"]) == set()
+    groups = _used(r'\bword\("(\w+)"', "handoff/static/console/console.js")
+    assert groups and groups - set(console["words"]) == set()

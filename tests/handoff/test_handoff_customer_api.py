@@ -234,7 +234,7 @@ async def test_bot_timeout_and_nobody_online(service_factory) -> None:  # type: 
 
 
 async def test_unreachable_rasa(service_factory) -> None:  # type: ignore[no-untyped-def]
-    from tests.support.ports import free_port
+    from launcher import free_port
 
     service: Service = await service_factory(rasa_url=f"http://127.0.0.1:{free_port()}")
     conv = await service.conversation()

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating
+from launcher import free_port
 from tests.support.handoff_service import Service, auth, post_message, ws_connect
-from tests.support.ports import free_port
 from tests.support.smtp_inbox import Inbox, running_inbox, text_of
 
 

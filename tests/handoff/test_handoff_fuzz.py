@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,8 +21,8 @@ from schemathesis import GenerationMode
 from websockets.sync import client as ws_client
 
 from handoff.openapi import openapi_document
-from tests.support.ports import free_port
-from tests.support.processes import module_env, start_module, wait_healthy
+from launcher import Launcher, components, free_port
+from launcher.components import create_user
 
 EXAMPLES = int(os.environ.get("FUZZ_HANDOFF_EXAMPLES", "1300"))
 PASSWORD = "fuzzing-password-1"
@@ -34,48 +32,32 @@ PASSWORD = "fuzzing-password-1"
 def handoff_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("handoff-fuzz")
     port = free_port()
-    env = module_env(
-        HANDOFF_ENV="test",
-        HANDOFF_PORT=str(port),
-        HANDOFF_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'handoff.db'}",
-        RASA_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: bot unavailable
-        HANDOFF_RASA_TIMEOUT="1",
-        HANDOFF_LOG_LEVEL="WARNING",
-    )
-    subprocess.run(
-        [sys.executable, "-m", "handoff", "migrate"], env=env, check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "handoff", "create-user", "--email", "admin@fuzz.example"),
-            *("--name", "Admin", "--role", "admin", "--password", PASSWORD),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    log = (tmp / "handoff.log").open("wb")  # a file: a full pipe would block the server
-    proc = start_module("handoff", env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url + "/health", proc, log=tmp / "handoff.log")
-    login = httpx.post(
-        url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
-    )
-    conversation = httpx.post(url + "/api/conversations", json={})
-    # The WebSocket test's own conversation, made before the generated requests use up the
-    # address's conversation limit.
-    for_frames = httpx.post(url + "/api/conversations", json={})
-    assert login.status_code == 200 and conversation.status_code == 201
-    assert for_frames.status_code == 201
-    yield {
-        "url": url,
-        "admin": login.json()["token"],
-        "conversation": conversation.json(),
-        "ws_conversation": for_frames.json(),
+    env = {
+        "HANDOFF_ENV": "test",
+        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'handoff.db'}",
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: bot unavailable
+        "HANDOFF_RASA_TIMEOUT": "1",
+        "HANDOFF_LOG_LEVEL": "WARNING",
     }
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    create_user(env, "admin@fuzz.example", "Admin", "admin", PASSWORD)
+    with Launcher() as launcher:
+        launcher.start(components.handoff(port, env, log=tmp / "handoff.log"), timeout=60)
+        url = f"http://127.0.0.1:{port}"
+        login = httpx.post(
+            url + "/api/auth/login", json={"email": "admin@fuzz.example", "password": PASSWORD}
+        )
+        conversation = httpx.post(url + "/api/conversations", json={})
+        # The WebSocket test's own conversation, made before the generated requests use up the
+        # address's conversation limit.
+        for_frames = httpx.post(url + "/api/conversations", json={})
+        assert login.status_code == 200 and conversation.status_code == 201
+        assert for_frames.status_code == 201
+        yield {
+            "url": url,
+            "admin": login.json()["token"],
+            "conversation": conversation.json(),
+            "ws_conversation": for_frames.json(),
+        }
 
 
 # What schemathesis does not generate itself (it draws valid Unicode): a lone surrogate in a

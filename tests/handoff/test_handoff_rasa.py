@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from launcher import free_port
 from tests.support.handoff_service import Service, auth
-from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"

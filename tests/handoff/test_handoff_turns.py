@@ -4,8 +4,6 @@ second send to the bot, answered within the deadline whatever hangs, resends get
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -16,9 +14,10 @@ from sqlalchemy import select, update
 
 from handoff.gateway import turns
 from handoff.store.models import Message, utcnow
+from launcher import Launcher, Spec, components, free_port
 from tests.support.handoff_service import Service, auth
-from tests.support.ports import free_port
-from tests.support.processes import module_env, start_module
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _post(service: Service, conv: dict[str, Any], cid_: str, text: str) -> httpx.Response:
@@ -200,31 +199,14 @@ async def test_a_live_lease_is_not_taken(service: Service) -> None:
     assert service.fake.received == []
 
 
-def _start(port: int, db: Path, rasa_url: str) -> subprocess.Popen[str]:
-    env = module_env(
-        HANDOFF_PORT=str(port),
-        HANDOFF_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-        RASA_URL=rasa_url,
-        RASA_TOKEN="rasa-token",
-        HANDOFF_LOG_FORMAT="json",
-    )
-    return start_module(
-        "handoff", env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-
-
-async def _until_healthy(url: str, proc: subprocess.Popen[str]) -> None:
-    async with httpx.AsyncClient() as client:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if (await client.get(f"{url}/health", timeout=1)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("handoff did not start")
+def _handoff(port: int, db: Path, rasa_url: str, log: Path) -> Spec:
+    env = {
+        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "RASA_URL": rasa_url,
+        "RASA_TOKEN": "rasa-token",
+        "HANDOFF_LOG_FORMAT": "json",
+    }
+    return components.handoff(port, env, log=log)
 
 
 async def test_kill_9_mid_turn_then_restart_answers_once(
@@ -236,10 +218,11 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
     fake.mode, fake.reply_delay = "slow_reply", 30.0
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    db = tmp_path / "handoff.db"
-    proc = _start(port, db, rasa_url)
-    try:
-        await _until_healthy(url, proc)
+    with Launcher() as launcher:
+        process = launcher.add(_handoff(port, tmp_path / "h.db", rasa_url, tmp_path / "h.log"))
+        process.start()
+        # In a thread: the fake Rasa answers on this event loop meanwhile.
+        await asyncio.to_thread(process.wait_ready, 30)
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
             conv = (await client.post("/api/conversations", json={"language": "en"})).json()
             cid = conv["conversation_id"]
@@ -247,8 +230,7 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
             body = {"client_message_id": "m1", "text": "I want to cancel"}
             sending = asyncio.create_task(client.post(path, headers=auth(conv["token"]), json=body))
             await _wait_for(lambda: _true(fake.processed(cid) == ["I want to cancel"]))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
+            process.kill()
             try:
                 await sending
             except httpx.HTTPError:
@@ -256,8 +238,7 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
             else:
                 raise AssertionError("the killed process answered")
             fake.mode = "ok"
-            proc = _start(port, db, rasa_url)
-            await _until_healthy(url, proc)
+            await asyncio.to_thread(process.restart, 30)
             again = await client.post(path, headers=auth(conv["token"]), json=body)
             assert again.status_code == 200 and again.json()["duplicate"] is True
             replies = again.json()["replies"]
@@ -276,10 +257,6 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
             assert [m["role"] for m in history] == ["customer", "bot"]
         assert fake.processed(cid) == ["I want to cancel"]  # the bot saw it once
         assert [m["message"] for m in fake.received].count("I want to cancel") == 1
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(20)
 
 
 async def _true(value: bool) -> bool:

@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+from launcher import Launcher, components, free_port
 from shop.openapi import openapi_document
-from tests.support.ports import free_port
-from tests.support.processes import module_env, start_module, wait_healthy
 from tests.support.shop_testkit import API_KEY
 
 EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
@@ -25,20 +24,11 @@ EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
 @pytest.fixture(scope="module")
 def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    db_path = tmp_path_factory.mktemp("shop-fuzz") / "shop.db"
-    env = module_env(
-        SHOP_PORT=str(port),
-        SHOP_API_KEY=API_KEY,
-        SHOP_DATABASE_URL=f"sqlite+aiosqlite:///{db_path}",
-    )
-    log = (db_path.parent / "shop.log").open("wb")  # a file: a full pipe would block the server
-    proc = start_module("shop", env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url + "/v1/health", proc, log=db_path.parent / "shop.log")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    tmp = tmp_path_factory.mktemp("shop-fuzz")
+    env = {"SHOP_API_KEY": API_KEY, "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'shop.db'}"}
+    with Launcher() as launcher:
+        launcher.start(components.shop(port, env, log=tmp / "shop.log"), timeout=60)
+        yield f"http://127.0.0.1:{port}"
 
 
 # What schemathesis does not generate itself (it draws valid Unicode): a lone surrogate in a

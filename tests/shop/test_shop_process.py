@@ -7,40 +7,45 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.ports import free_port
-from tests.support.processes import module_env, start_module, wait_healthy
+from launcher import Launcher, components, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def shop_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return module_env({k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}, **extra)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOP_")}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serves_seeded_data_and_stops_quickly(tmp_path: Path, sig: signal.Signals) -> None:
     port = free_port()
-    env = shop_env(tmp_path, SHOP_PORT=str(port), SHOP_API_KEY="proc-key")
-    proc = start_module("shop", env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
+    spec = replace(
+        components.shop(port, log=tmp_path / "shop.log"),
+        env=shop_env(tmp_path, SHOP_PORT=str(port), SHOP_API_KEY="proc-key"),
+        inherit_env=False,
+        cwd=tmp_path,
+    )
+    with Launcher() as launcher:
+        process = launcher.start(spec, timeout=20)
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(f"{url}/v1/health", proc, timeout=20)
         assert (tmp_path / "var" / "shop.db").exists()  # default URL, relative to the CWD
         response = httpx.get(f"{url}/v1/orders/EF-100003", headers={"X-API-Key": "proc-key"})
         assert response.status_code == 200 and response.json()["status"] == "delivered"
         started = time.monotonic()
-        proc.send_signal(sig)
-        code = proc.wait(timeout=10)
+        process.signal(sig)
+        code = process.wait(timeout=10)
         assert time.monotonic() - started < 5
         assert code == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    output = proc.stdout.read().decode() if proc.stdout else ""
+    output = process.output()
     assert "Traceback" not in output
     assert "GET /v1/orders/EF-100003 200" in output  # the access log line
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from tests.support.ports import free_port
+from launcher import free_port
 
 Sanic.test_mode = True
 

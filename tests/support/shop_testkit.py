@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from launcher import free_port
 from shop import db, seed
 from shop.app import create_app
 from shop.config import Settings
-from tests.support.ports import free_port
 
 # A fixed "now" so the suite is deterministic; the seed is relative to it.
 NOW = datetime(2026, 11, 23, 10, 0, 0)

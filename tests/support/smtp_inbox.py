@@ -12,7 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.ports import free_port
+from launcher import free_port
 
 
 class Inbox:

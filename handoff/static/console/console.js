@@ -20,7 +20,8 @@
   // The business fields an agent may see from the assistant's slots, in this order; every other
   // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
   const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
-  const SMALL_TALK = new Set(["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "ces", "nlu_fallback"]);
+  // Intents that are no topic (catalogue/vocabulary.py NOT_A_TOPIC, filled in when served).
+  const SMALL_TALK = new Set(/*vocabulary:NOT_A_TOPIC*/ []);
   const LANGS = Object.keys(STRINGS);
   const LANG_KEY = "effortless:console:language";
   const SIDE_KEY = "effortless:console:side";
@@ -42,6 +43,12 @@
   function t(key, values) {
     const template = S[key] ?? STRINGS.en[key] ?? key;
     return String(template).replace(/\{(\w+)\}/g, (_, name) => (values && values[name] !== undefined ? String(values[name]) : ""));
+  }
+  /** What to tell the agent when a request failed: the server's own message is English, so a
+   *  console in another language says what failed in its words (catalogue). */
+  function failure(response, key) {
+    const message = response && response.data && response.data.message;
+    return LANG === "en" && message ? String(message) : t(key);
   }
   function word(group, code) {
     if (code === null || code === undefined || code === "") return "";
@@ -316,7 +323,7 @@
       email: $("login-email").value, password: $("login-password").value,
     });
     if (!response.ok) {
-      $("login-error").textContent = (response.data && response.data.message) || t("loginFailed");
+      $("login-error").textContent = failure(response, "loginFailed");
       return;
     }
     $("login-password").value = "";
@@ -331,7 +338,7 @@
 
   $("available").addEventListener("change", async (event) => {
     const response = await api("PUT", "/api/agent/status", { available: event.target.checked });
-    if (!response.ok) toast(response.data ? response.data.message : t("couldNotChangeStatus"), "error");
+    if (!response.ok) toast(failure(response, "couldNotChangeStatus"), "error");
   });
 
   // ------------------------------------------------------------------ notifications
@@ -524,7 +531,7 @@
   async function claim(id) {
     const response = await api("POST", `/api/handoffs/${id}/claim`, {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("couldNotClaim"), "error");
+      toast(failure(response, "couldNotClaim"), "error");
       refreshQueue();
       if (state.tabs.has(id)) loadTab(id);
       return;
@@ -537,7 +544,7 @@
   $("take-next").addEventListener("click", async () => {
     const response = await api("POST", "/api/queue/next", {});
     if (!response.ok) {
-      toast(response.data ? response.data.message : t("nothingToTake"), "info");
+      toast(failure(response, "nothingToTake"), "info");
       return;
     }
     await refreshQueue();
@@ -610,7 +617,7 @@
     const tab = state.tabs.get(id);
     if (!tab) return;
     if (!response.ok) {
-      tab.panel.replaceChildren(el("p", { class: "error", text: response.data ? response.data.message : t("cannotLoad") }));
+      tab.panel.replaceChildren(el("p", { class: "error", text: failure(response, "cannotLoad") }));
       return;
     }
     const agentOf = (data) => (data && data.agent ? data.agent.id : null);
@@ -918,7 +925,7 @@
         if (!text) return;
         const response = await api("POST", `/api/handoffs/${data.id}/notes`, { text });
         if (response.ok) { noteInput.value = ""; addNote(tab, response.data); }
-        else toast(response.data ? response.data.message : t("noteNotSaved"), "error");
+        else toast(failure(response, "noteNotSaved"), "error");
       } }, el("label", { for: `note-${data.id}`, class: "sr-only", text: t("newNote") }), noteInput,
       el("button", { type: "submit", class: "secondary", text: t("addNote") })));
     }
@@ -961,7 +968,7 @@
         input.value = "";
         saveDraft(data.id, "");
         addMessage(tab, response.data.message, false);
-      } else toast(response.data ? response.data.message : t("notSent"), "error");
+      } else toast(failure(response, "notSent"), "error");
       input.focus();
     };
     input.addEventListener("keydown", (event) => {
@@ -1025,7 +1032,7 @@
     }
     const body = note ? { note } : {};
     const response = await api("POST", `/api/handoffs/${data.id}/${kind}`, body);
-    if (!response.ok) { toast(response.data ? response.data.message : t("failed"), "error"); return; }
+    if (!response.ok) { toast(failure(response, "failed"), "error"); return; }
     toast(kind === "resolve" ? t("resolvedToast") : t("handedBackToast"), "info");
     saveDraft(data.id, "");
     renderTab(tab, response.data);
@@ -1051,7 +1058,7 @@
       const body = { agent_id: agentId };
       if (transferNote.value.trim()) body.note = transferNote.value.trim();
       const response = await api("POST", `/api/handoffs/${data.id}/transfer`, body);
-      if (!response.ok) { toast(response.data ? response.data.message : t("transferFailed"), "error"); return; }
+      if (!response.ok) { toast(failure(response, "transferFailed"), "error"); return; }
       toast(t("transferredToast"), "info");
       renderTab(tab, response.data);
       refreshMine();
