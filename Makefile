@@ -83,6 +83,7 @@ lint: install-service
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache --no-logo
 
 test: install lint test-service test-assistant test-e2e
 	@echo "make test: all checks passed"

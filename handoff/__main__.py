@@ -9,6 +9,7 @@ import sys
 
 from handoff.config import Settings, SettingsError
 from handoff.logs import configure_logging
+from handoff.values import Role
 
 log = logging.getLogger("handoff")
 
@@ -26,7 +27,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
-    from handoff.console.auth import create_user
+    from handoff.accounts import create_user
     from handoff.store.db import Database
 
     await _migrate(settings)
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     cu = sub.add_parser("create-user", help="create an agent account")
     cu.add_argument("--email", required=True)
     cu.add_argument("--name", required=True)
-    cu.add_argument("--role", required=True, choices=["agent", "supervisor", "analyst", "admin"])
+    cu.add_argument("--role", required=True, choices=[str(role) for role in Role])
     cu.add_argument("--password", required=True)
     cu.add_argument("--languages", default="", help="comma separated, e.g. en,ko (default: all)")
     args = parser.parse_args(argv)

@@ -14,8 +14,11 @@ from handoff.analytics.live import LiveComputer
 from handoff.analytics.routes import bp as analytics_bp
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
+from handoff.console import account_routes
+from handoff.console import socket as console_socket
 from handoff.console.routes import bp as console_bp
-from handoff.gateway.rasa import RasaClient
+from handoff.gateway import photos
+from handoff.gateway import socket as gateway_socket
 from handoff.gateway.routes import bp as gateway_bp
 from handoff.gateway.turns import run_sweeper
 from handoff.http import register_error_handlers
@@ -25,6 +28,7 @@ from handoff.mail import Mailer
 from handoff.openapi import openapi_document
 from handoff.presence_registry import make_registry
 from handoff.pubsub import make_pubsub
+from handoff.rasa import RasaClient
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
@@ -52,8 +56,10 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     app.config.WEBSOCKET_PING_TIMEOUT = 20
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5
     app.ctx.settings = settings
-    app.blueprint(gateway_bp)
-    app.blueprint(console_bp)
+    for bp in (gateway_bp, photos.bp, gateway_socket.bp):
+        app.blueprint(bp)
+    for bp in (account_routes.bp, console_bp, console_socket.bp):
+        app.blueprint(bp)
     app.blueprint(analytics_bp)
     app.blueprint(web_bp)
     if settings.demo_enabled:  # never in production (Settings.validate refuses it)

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, json, raw
 
 from handoff.errors import INTERNAL_ERROR, BadRequest, DomainError, TooManyRequests
 from handoff.hub import Hub
-from handoff.inputs import parse_json_object
+from handoff.inputs import MAX_ID, parse_json_object
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,14 @@ log = logging.getLogger(__name__)
 def hub_of(request: Request) -> Hub:
     hub: Hub = request.app.ctx.hub
     return hub
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if there is one."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
 
 
 def client_address(request: Request) -> str:
@@ -63,11 +71,8 @@ def register_error_handlers(app: Sanic) -> None:
         return error_json(500, **INTERNAL_ERROR)
 
 
-MAX_INT = 2**53  # larger values overflow the database's integers (was a 500)
-
-
 def int_arg(
-    request: Request, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INT
+    request: Request, name: str, default: int, *, minimum: int = 0, maximum: int = MAX_ID
 ) -> int:
     """An integer query argument within [minimum, maximum]; anything else is a 400 naming it."""
     raw = request.args.get(name)

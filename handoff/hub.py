@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from handoff.attachments.storage import FileStorage
 from handoff.config import Settings
-from handoff.gateway.rasa import RasaClient
 from handoff.locks import ConversationLocks, LocalLocks
 from handoff.mail import Mailer
 from handoff.presence_registry import LocalRegistry, PresenceRegistry
 from handoff.pubsub import PubSub
+from handoff.rasa import RasaClient
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
 

@@ -11,13 +11,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeGuard
 
 from sanic import Request, Sanic
 
 from handoff.errors import BadRequest, Unauthorized
 
 MAX_CREDENTIAL = 4096
+# Ids and counters from clients: larger values overflow the database's integers (was a 500).
+MAX_ID = 2**53
+
+
+def id_in_range(value: object, *, minimum: int = 1) -> TypeGuard[int]:
+    """An integer (not a bool) the database can hold, at least `minimum`."""
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= MAX_ID
+
+
 READ_HEADERS = ("host", "origin", "accept-language", "content-type", "cookie", "authorization")
 CREDENTIAL_COOKIES = ("handoff_session",)
 

@@ -6,17 +6,18 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from sanic.exceptions import WebsocketClosed
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from handoff.errors import INTERNAL_ERROR, DomainError
+from handoff.errors import INTERNAL_ERROR, BadRequest, DomainError
 from handoff.inputs import parse_json_object
 from handoff.pubsub import Subscription
 
 log = logging.getLogger(__name__)
+FrameHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 async def send(ws: WebsocketImplProtocol, data: dict[str, Any]) -> None:
@@ -35,6 +36,22 @@ async def refuse(ws: WebsocketImplProtocol, exc: DomainError) -> None:
 
 def parse_frame(raw: str | bytes) -> dict[str, Any]:
     return parse_json_object(raw, what="A frame")
+
+
+async def dispatch(
+    ws: WebsocketImplProtocol, raw: str | bytes, handlers: Mapping[str, FrameHandler]
+) -> None:
+    """One client frame: `ping` gets its pong, a known `type` goes to its handler, anything
+    else is refused (a DomainError becomes an error frame in `serve`; the socket stays open)."""
+    frame = parse_frame(raw)
+    kind = frame.get("type")
+    if kind == "ping":
+        await send(ws, {"type": "pong"})
+        return
+    handler = handlers.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        raise BadRequest("Unknown frame type.", field="type")
+    await handler(frame)
 
 
 async def serve(

@@ -32,12 +32,6 @@ ALLOWED: set[str] = {
     # struct-a
     "handoff/analytics/cli.py:run",
     "handoff/app.py:create_app",
-    "handoff/console/routes.py",
-    "handoff/console/services.py",
-    "handoff/gateway/routes.py",
-    "handoff/gateway/services.py",
-    "handoff/gateway/services.py:start_handoff",
-    "handoff/gateway/turns.py:_run",
     "handoff/openapi.py:openapi_document",
     # tests
     "tests/support/analytics_scenarios.py:build",

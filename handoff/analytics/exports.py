@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.analytics.filters import Filters, where_filters
 from handoff.analytics.models import AnalyticsSession, AnalyticsUtterance
-from handoff.analytics.queries import Filters, _where
 from handoff.analytics.services import session_view
 from handoff.errors import Forbidden
 from handoff.pii import mask_text
@@ -38,7 +38,7 @@ async def require_admin(session: AsyncSession, email: str | None) -> User:
 async def iter_rows(
     session: AsyncSession, filters: Filters, *, raw: bool
 ) -> AsyncIterator[dict[str, Any]]:
-    query = _where(select(AnalyticsSession), filters).order_by(AnalyticsSession.started_at)
+    query = where_filters(select(AnalyticsSession), filters).order_by(AnalyticsSession.started_at)
     result = await session.stream_scalars(query.execution_options(yield_per=1000))
     async for row in result:
         view = session_view(row, raw=raw)
@@ -73,7 +73,7 @@ async def nlu_review(session: AsyncSession, filters: Filters) -> tuple[str, int]
     """Rasa NLU YAML (version 3.1): utterances grouped by their most likely intent."""
     u = AnalyticsUtterance
     rows = await session.execute(
-        _where(select(u.text, u.likely_intent, u.kind, u.confidence), filters, u).order_by(
+        where_filters(select(u.text, u.likely_intent, u.kind, u.confidence), filters, u).order_by(
             u.likely_intent, u.text
         )
     )

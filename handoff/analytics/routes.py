@@ -9,15 +9,16 @@ from urllib.parse import unquote
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, html, json, raw
 
+from handoff.access import requires
+from handoff.accounts import ANALYTICS
 from handoff.analytics import queries
 from handoff.analytics import services as svc
 from handoff.analytics.live import last_update
-from handoff.console.routes import requires
 from handoff.errors import Forbidden, NotFound
 from handoff.http import hub_of, int_arg
+from handoff.values import Role
 
 bp = Blueprint("analytics")
-ANALYTICS = frozenset({"analyst", "supervisor", "admin"})
 PACKAGE = Path(__file__).resolve().parent.parent
 ASSETS = PACKAGE / "static" / "analytics"
 TEMPLATE = PACKAGE / "templates" / "analytics.html"
@@ -98,7 +99,7 @@ async def sessions(request: Request) -> HTTPResponse:
 async def session_detail(request: Request, key: str) -> HTTPResponse:
     key = unquote(key)  # the page sends encodeURIComponent(key): "conv:0" arrives as "conv%3A0"
     raw_wanted = request.args.get("raw") in ("1", "true")
-    if raw_wanted and request.ctx.user.role != "admin":
+    if raw_wanted and request.ctx.user.role != Role.ADMIN:
         raise Forbidden("Only an admin may see unmasked data.")
     async with hub_of(request).db.session() as session:
         data = await svc.session_detail(session=session, key=key, raw=raw_wanted)

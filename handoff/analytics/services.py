@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.analytics.filters import Filters, where_filters
 from handoff.analytics.models import AnalyticsSession
-from handoff.analytics.queries import OUTCOMES, Filters, _where
+from handoff.analytics.queries import OUTCOMES
 from handoff.errors import BadRequest, NotFound
 from handoff.pii import mask_text, mask_value
 from handoff.store.models import Message, User
@@ -52,7 +53,7 @@ async def list_sessions(
 ) -> list[dict[str, Any]]:
     if outcome is not None and outcome not in (*OUTCOMES, "open", "excluded"):
         raise BadRequest("outcome is not one of the known outcomes", field="outcome")
-    query = _where(select(AnalyticsSession), filters)
+    query = where_filters(select(AnalyticsSession), filters)
     if outcome:
         query = query.where(AnalyticsSession.outcome == outcome)
     query = query.order_by(AnalyticsSession.started_at.desc(), AnalyticsSession.id.desc())

@@ -8,76 +8,35 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.attachments import records
-from handoff.console.auth import ACT, SUPERVISE
-from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotFound
-from handoff.gateway import ces, mailing
-from handoff.gateway import services as gateway
-from handoff.hub import Hub
-from handoff.pubsub import CONSOLE, conversation_channel
-from handoff.queue import services as queue
-from handoff.store import repositories as repo
-from handoff.store.models import Attachment, Handoff, Message, Note, User, utcnow
-from handoff.views import (
-    attachment_view,
-    event_view,
-    handoff_summary_view,
-    iso,
-    message_view,
-    note_view,
+from handoff.accounts import ACT, SUPERVISE
+from handoff.conversations import ces, mailing, queue
+from handoff.conversations.handoffs import start_handoff
+from handoff.conversations.notices import queued_notices, system_message
+from handoff.conversations.publish import (
+    publish_message,
+    publish_messages,
+    publish_status,
+    queue_changed,
+    to_console,
 )
+from handoff.conversations.replies import store_bot_replies
+from handoff.conversations.state import require_conversation, require_handoff
+from handoff.conversations.validation import optional_client_id, validate_text
+from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotFound
+from handoff.hub import Hub
+from handoff.pubsub import conversation_channel
+from handoff.store import repositories as repo
+from handoff.store.models import Handoff, Message, Note, User, utcnow
+from handoff.values import HandoffStatus, Mode, Sender
+from handoff.views import note_view
 
 log = logging.getLogger(__name__)
-
-
-async def require_handoff(*, session: AsyncSession, handoff_id: int) -> Handoff:
-    if not 0 < handoff_id <= 2**53:  # larger ids overflow the database's integers (was a 500)
-        raise NotFound("No such handoff.")
-    handoff = await session.get(Handoff, handoff_id)
-    if handoff is None:
-        raise NotFound("No such handoff.")
-    return handoff
-
-
-async def summary(
-    *, session: AsyncSession, handoff: Handoff, long_wait_seconds: int | None = None
-) -> dict[str, Any]:
-    conversation = await repo.get_conversation(session, handoff.conversation_id)
-    agent = await session.get(User, handoff.agent_id) if handoff.agent_id else None
-    reasons = priority = None
-    if long_wait_seconds is not None and handoff.status == "queued":
-        now = utcnow()
-        reasons = queue.priority_reasons(handoff, now=now, long_wait_seconds=long_wait_seconds)
-        priority = queue.effective_priority(handoff, now=now, long_wait_seconds=long_wait_seconds)
-    return handoff_summary_view(
-        handoff, conversation=conversation, agent=agent, reasons=reasons, priority=priority
-    )
-
-
-async def detail(*, session: AsyncSession, handoff_id: int, long_wait: int) -> dict[str, Any]:
-    handoff = await require_handoff(session=session, handoff_id=handoff_id)
-    data = await summary(session=session, handoff=handoff, long_wait_seconds=long_wait)
-    messages = await repo.list_messages(session, handoff.conversation_id)
-    notes = await repo.list_notes(session, handoff.id)
-    authors = {n.author_id: await session.get(User, n.author_id) for n in notes}
-    events = await repo.list_events(session, handoff.id)
-    data["context"] = handoff.context
-    data["messages"] = [message_view(m, internal=True) for m in messages]
-    data["notes"] = [note_view(n, authors.get(n.author_id)) for n in notes]
-    data["events"] = [event_view(e) for e in events]
-    return data
-
-
-async def queue_view(*, session: AsyncSession, hub: Hub, user: User) -> list[dict[str, Any]]:
-    handoffs = await queue.routable_queue(session=session, settings=hub.settings, user=user)
-    lw = hub.settings.long_wait_seconds
-    return [await summary(session=session, handoff=h, long_wait_seconds=lw) for h in handoffs]
 
 
 def _check_actor(handoff: Handoff, user: User) -> None:
     if user.role not in ACT:
         raise Forbidden("Your role cannot act on conversations.")
-    if handoff.status != "claimed":
+    if handoff.status != HandoffStatus.CLAIMED:
         raise Conflict("This handoff is not in progress.", code="handoff_not_claimed")
     if handoff.agent_id != user.id and user.role not in SUPERVISE:
         raise Forbidden("This conversation is assigned to another agent.", code="not_assigned")
@@ -86,10 +45,10 @@ def _check_actor(handoff: Handoff, user: User) -> None:
 async def _system_message(
     session: AsyncSession, handoff: Handoff, event: str, agent: User, **data: Any
 ) -> Message:
-    conversation = await gateway.require_conversation(
+    conversation = await require_conversation(
         session=session, conversation_id=handoff.conversation_id
     )
-    return await gateway.system_message(
+    return await system_message(
         session,
         conversation_id=handoff.conversation_id,
         language=conversation.language,
@@ -101,20 +60,10 @@ async def _system_message(
 
 
 async def _lifecycle(hub: Hub, handoff: Handoff, event: str, messages: list[Message]) -> None:
-    for message in messages:
-        await gateway.publish_message(hub, handoff.conversation_id, message, handoff)
-    await gateway.publish_status(hub, handoff.conversation_id)
-    await hub.pubsub.publish(
-        CONSOLE,
-        {
-            "type": "handoff",
-            "event": event,
-            "handoff_id": handoff.id,
-            "conversation_id": handoff.conversation_id,
-            "agent_id": handoff.agent_id,
-        },
-    )
-    await hub.pubsub.publish(CONSOLE, {"type": "queue", "reason": event, "handoff_id": handoff.id})
+    await publish_messages(hub, handoff.conversation_id, messages, handoff)
+    await publish_status(hub, handoff.conversation_id)
+    await to_console(hub, "handoff", handoff, event=event)
+    await queue_changed(hub, event, handoff.id)
 
 
 async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
@@ -122,15 +71,15 @@ async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
         raise Forbidden("Your role cannot claim conversations.")
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
-        if handoff.status != "queued":
+        if handoff.status != HandoffStatus.QUEUED:
             raise Conflict("This handoff was already taken or closed.", code="already_claimed")
-        handoff.status = "claimed"
+        handoff.status = HandoffStatus.CLAIMED
         handoff.agent_id = user.id
         handoff.claimed_at = utcnow()
-        conversation = await gateway.require_conversation(
+        conversation = await require_conversation(
             session=session, conversation_id=handoff.conversation_id
         )
-        conversation.mode = "agent"
+        conversation.mode = Mode.AGENT
         await repo.add_event(session, handoff, "claimed", agent_id=user.id)
         notice = await _system_message(session, handoff, "agent_joined", user)
     log.info("handoff claimed", extra={"handoff_id": handoff_id, "agent_id": user.id})
@@ -150,28 +99,29 @@ async def claim_next(hub: Hub, *, user: User) -> Handoff:
 
 
 async def agent_message(
-    hub: Hub, *, handoff_id: int, user: User, text: str, client_message_id: str | None
+    hub: Hub, *, handoff_id: int, user: User, text: object, client_message_id: object
 ) -> tuple[Message, bool]:
-    text = gateway.validate_text(text)
+    """An agent's reply (`text` and `client_message_id` as the client sent them: checked
+    here, the same for REST and WebSocket)."""
+    reply = validate_text(text)
+    client_id = optional_client_id(client_message_id)
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
         _check_actor(handoff, user)
-        if client_message_id is not None:
-            existing = await repo.message_by_client_id(
-                session, handoff.conversation_id, client_message_id
-            )
+        if client_id is not None:
+            existing = await repo.message_by_client_id(session, handoff.conversation_id, client_id)
             if existing is not None:
                 return existing, False
         message = await repo.add_message(
             session,
             conversation_id=handoff.conversation_id,
-            role="agent",
-            text=text,
-            payload={"text": text, "agent_name": user.name},
-            client_message_id=client_message_id,
+            role=Sender.AGENT,
+            text=reply,
+            payload={"text": reply, "agent_name": user.name},
+            client_message_id=client_id,
             agent_id=user.id,
         )
-    await gateway.publish_message(hub, handoff.conversation_id, message, handoff)
+    await publish_message(hub, handoff.conversation_id, message, handoff)
     # Nobody online earlier, or the customer left: the reply also goes to their e-mail.
     hub.spawn(
         _reply_by_email(hub, handoff.conversation_id, message),
@@ -187,26 +137,17 @@ async def _reply_by_email(hub: Hub, conversation_id: str, message: Message) -> N
         log.exception("reply e-mail failed", extra={"conversation_id": conversation_id})
 
 
-async def add_note(hub: Hub, *, handoff_id: int, user: User, text: str) -> dict[str, Any]:
+async def add_note(hub: Hub, *, handoff_id: int, user: User, text: object) -> dict[str, Any]:
     if user.role not in ACT:
         raise Forbidden("Your role cannot write notes.")
-    text = gateway.validate_text(text)
+    note_text = validate_text(text)
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
-        note = Note(handoff_id=handoff.id, author_id=user.id, text=text, created_at=utcnow())
+        note = Note(handoff_id=handoff.id, author_id=user.id, text=note_text, created_at=utcnow())
         session.add(note)
         await session.flush()
         view = note_view(note, user)
-    await hub.pubsub.publish(
-        CONSOLE,
-        {
-            "type": "note",
-            "handoff_id": handoff.id,
-            "conversation_id": handoff.conversation_id,
-            "agent_id": handoff.agent_id,
-            "note": view,
-        },
-    )
+    await to_console(hub, "note", handoff, note=view)
     return view
 
 
@@ -271,13 +212,13 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
         _check_actor(handoff, user)
-        handoff.status = "resolved"
+        handoff.status = HandoffStatus.RESOLVED
         handoff.closed_at = utcnow()
         handoff.resolution = note
-        conversation = await gateway.require_conversation(
+        conversation = await require_conversation(
             session=session, conversation_id=handoff.conversation_id
         )
-        conversation.mode = "closed"
+        conversation.mode = Mode.CLOSED
         await repo.add_event(session, handoff, "resolved", agent_id=user.id, data={"note": note})
         notices = [await _system_message(session, handoff, "resolved", user)]
         if not bot_asked and await ces.should_ask(session, handoff=handoff):
@@ -319,13 +260,13 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
         stored: list[Message] = []
         async with hub.db.session() as session:
             handoff = await require_handoff(session=session, handoff_id=handoff_id)
-            handoff.status = "handed_back"
+            handoff.status = HandoffStatus.HANDED_BACK
             handoff.closed_at = utcnow()
             handoff.resolution = note.strip()
-            conversation = await gateway.require_conversation(
+            conversation = await require_conversation(
                 session=session, conversation_id=handoff.conversation_id
             )
-            conversation.mode = "bot"
+            conversation.mode = Mode.BOT
             await repo.add_event(
                 session, handoff, "handed_back", agent_id=user.id, data={"note": note.strip()}
             )
@@ -334,26 +275,15 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
                     session, handoff, "handed_back", user, resolution=note.strip()
                 )
             )
-            again: dict[str, Any] | None = None
-            for reply in replies:
-                payload = {k: v for k, v in reply.items() if k != "recipient_id"}
-                custom = payload.get("custom")
-                if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-                    again = custom["handoff"]
-                text = reply.get("text") if isinstance(reply.get("text"), str) else None
-                stored.append(
-                    await repo.add_message(
-                        session,
-                        conversation_id=handoff.conversation_id,
-                        role="bot",
-                        text=text,
-                        payload=payload,
-                    )
-                )
+            got = await store_bot_replies(
+                session, conversation_id=handoff.conversation_id, replies=replies
+            )
+            stored += got.stored
+            again = got.handoff
     log.info("handed back", extra={"handoff_id": handoff_id, "agent_id": user.id})
     await _lifecycle(hub, handoff, "handed_back", stored)
     if again is not None:  # the bot asked for a human straight away: queue again, honestly
-        await gateway.start_handoff(
+        await start_handoff(
             hub,
             conversation_id=handoff.conversation_id,
             reason=str(again.get("reason") or "customer_request"),
@@ -368,19 +298,22 @@ async def release_all(hub: Hub, *, user: User) -> list[int]:
     someone who is gone."""
     released: list[tuple[Handoff, list[Message]]] = []
     async with hub.db.session() as session:
-        for handoff in await repo.list_handoffs(session, statuses=("claimed",), agent_id=user.id):
-            conversation = await gateway.require_conversation(
+        claimed = await repo.list_handoffs(
+            session, statuses=(HandoffStatus.CLAIMED,), agent_id=user.id
+        )
+        for handoff in claimed:
+            conversation = await require_conversation(
                 session=session, conversation_id=handoff.conversation_id
             )
             notices = [await _system_message(session, handoff, "agent_left", user)]
-            handoff.status = "queued"
+            handoff.status = HandoffStatus.QUEUED
             handoff.agent_id = None
             handoff.claimed_at = None
-            conversation.mode = "queued"
+            conversation.mode = Mode.QUEUED
             await repo.add_event(session, handoff, "released", agent_id=user.id)
             await session.flush()
             info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
-            notices += await gateway.queued_notices(
+            notices += await queued_notices(
                 session, conversation=conversation, info=info, handoff=handoff
             )
             released.append((handoff, notices))
@@ -388,43 +321,6 @@ async def release_all(hub: Hub, *, user: User) -> list[int]:
         log.info("handoff released", extra={"handoff_id": handoff.id, "agent_id": user.id})
         await _lifecycle(hub, handoff, "released", notices)
     return [h.id for h, _ in released]
-
-
-# --- customers' photos ----------------------------------------------------------------------
-
-
-async def readable_attachment(
-    *, session: AsyncSession, attachment_id: str, user: User
-) -> Attachment:
-    """A photo an agent may open: one of a conversation that was handed to the agents.
-    Analysts (and anyone without a login, or with a customer token) are refused."""
-    if user.role not in ACT:
-        raise Forbidden("Your role cannot open customers' photos.")
-    attachment = await records.get(session, attachment_id)
-    if attachment is None:
-        raise NotFound("No such attachment.")
-    if not await repo.handoffs_for_conversations(session, [attachment.conversation_id]):
-        raise NotFound("No such attachment.")
-    return attachment
-
-
-async def handoff_attachments(
-    *, session: AsyncSession, handoff_id: int, user: User
-) -> list[dict[str, Any]]:
-    if user.role not in ACT:
-        raise Forbidden("Your role cannot open customers' photos.")
-    handoff = await require_handoff(session=session, handoff_id=handoff_id)
-    rows = await records.for_conversation(session, handoff.conversation_id)
-    return [
-        {
-            **attachment_view(
-                records.reference(a), conversation_id=a.conversation_id, for_agent=True
-            ),
-            "seq": a.message_seq,
-            "created_at": iso(a.created_at),
-        }
-        for a in rows
-    ]
 
 
 async def set_available(*, session: AsyncSession, user: User, available: bool) -> User:

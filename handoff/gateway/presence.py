@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from handoff.conversations.publish import queue_changed, to_console
 from handoff.hub import Hub
-from handoff.pubsub import CONSOLE
 from handoff.store import repositories as repo
 from handoff.store.models import Conversation, utcnow
+from handoff.values import HandoffStatus, Mode
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +25,7 @@ async def customer_connected(hub: Hub, conversation_id: str) -> None:
         conversation.left_at = None
         handoff = await repo.open_handoff(session, conversation_id)
     if handoff is not None:
-        await hub.pubsub.publish(
-            CONSOLE,
-            {
-                "type": "customer_returned",
-                "handoff_id": handoff.id,
-                "conversation_id": conversation_id,
-                "agent_id": handoff.agent_id,
-            },
-        )
+        await to_console(hub, "customer_returned", handoff)
 
 
 def customer_disconnected(hub: Hub, conversation_id: str) -> None:
@@ -78,25 +71,14 @@ async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> No
                 agent_id=handoff.agent_id,
                 data={"explicit": explicit, "status": handoff.status},
             )
-            if explicit and handoff.status == "queued" and is_anonymous(conversation):
-                handoff.status = "abandoned"
+            if explicit and handoff.status == HandoffStatus.QUEUED and is_anonymous(conversation):
+                handoff.status = HandoffStatus.ABANDONED
                 handoff.closed_at = conversation.left_at
-                conversation.mode = "closed"
+                conversation.mode = Mode.CLOSED
                 withdrawn = True
     log.info("customer left", extra={"conversation_id": conversation_id, "explicit": explicit})
     if handoff is not None and withdrawn:
         log.info("queued handoff withdrawn", extra={"handoff_id": handoff.id})
-        await hub.pubsub.publish(
-            CONSOLE, {"type": "queue", "reason": "abandoned", "handoff_id": handoff.id}
-        )
+        await queue_changed(hub, "abandoned", handoff.id)
     if handoff is not None:
-        await hub.pubsub.publish(
-            CONSOLE,
-            {
-                "type": "customer_left",
-                "handoff_id": handoff.id,
-                "conversation_id": conversation_id,
-                "agent_id": handoff.agent_id,
-                "explicit": explicit,
-            },
-        )
+        await to_console(hub, "customer_left", handoff, explicit=explicit)

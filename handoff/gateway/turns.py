@@ -33,16 +33,21 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.conversations.handoffs import BOT_UNAVAILABLE, start_handoff
+from handoff.conversations.notices import system_message
+from handoff.conversations.publish import publish_message
+from handoff.conversations.replies import store_bot_replies
+from handoff.conversations.state import require_conversation
 from handoff.errors import BotUnavailable
 from handoff.gateway import payloads
-from handoff.gateway import services as svc
 from handoff.hub import Hub
 from handoff.store import repositories as repo
 from handoff.store.models import Message, utcnow
+from handoff.values import BotStatus, Mode, Sender
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE = "pending", "running", "done"
+PENDING, RUNNING, DONE = BotStatus.PENDING, BotStatus.RUNNING, BotStatus.DONE
 UNFINISHED = (PENDING, RUNNING)
 MAX_ATTEMPTS = 3
 META_KEY = "handoff_message_id"
@@ -84,14 +89,6 @@ async def claim(hub: Hub, message_id: int) -> int | None:
     return None if attempts is None else int(attempts) - 1
 
 
-async def mark_done(session: AsyncSession, message_id: int) -> None:
-    await session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(bot_status=DONE, bot_lease_until=None)
-    )
-
-
 async def release_own_leases(hub: Hub) -> int:
     """At start: turns this instance was driving when it died are free to take at once."""
     async with hub.db.session() as session:
@@ -115,7 +112,7 @@ async def stored_replies(session: AsyncSession, message: Message) -> list[Messag
         await session.execute(
             select(func.min(Message.seq)).where(
                 Message.conversation_id == message.conversation_id,
-                Message.role == "customer",
+                Message.role == Sender.CUSTOMER,
                 Message.seq > message.seq,
             )
         )
@@ -123,7 +120,7 @@ async def stored_replies(session: AsyncSession, message: Message) -> list[Messag
     stmt = select(Message).where(
         Message.conversation_id == message.conversation_id,
         Message.seq > message.seq,
-        Message.role.in_(("bot", "system")),
+        Message.role.in_((Sender.BOT, Sender.SYSTEM)),
     )
     if next_customer is not None:
         stmt = stmt.where(Message.seq < next_customer)
@@ -193,61 +190,77 @@ async def drive(hub: Hub, *, conversation_id: str, message_id: int) -> list[Mess
 async def _unavailable(
     hub: Hub, conversation_id: str, message_id: int, notices: list[Message]
 ) -> list[Message]:
-    queued = await svc.start_handoff(
+    queued = await start_handoff(
         hub,
         conversation_id=conversation_id,
-        reason="bot_unavailable",
+        reason=BOT_UNAVAILABLE,
         bot_payload=None,
         done_message_id=message_id,
     )
     return notices + queued
 
 
-async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool) -> list[Message]:
+@dataclass
+class _Turn:
+    """A stored customer message on its way to the bot."""
+
+    message: Message
+    language: str
+    text: str  # what Rasa gets (a button's payload, or the text as typed)
+    metadata: dict[str, Any]
+
+
+async def _prepare(hub: Hub, conversation_id: str, message_id: int) -> _Turn | None:
+    """The turn to run, or None when the message is gone or no longer the bot's (handed off
+    while it waited: it belongs to the agent now)."""
     async with hub.db.session() as session:
         message = await session.get(Message, message_id)
         if message is None:
-            return []
-        conversation = await svc.require_conversation(
-            session=session, conversation_id=conversation_id
-        )
-        mode = conversation.mode
-        metadata: dict[str, Any] = {
-            "language": conversation.language,
-            "customer_id": conversation.customer_id,
-            "channel": conversation.channel,
-            META_KEY: message_id,
-        }
-        handoff = await repo.open_handoff(session, conversation_id) if mode != "bot" else None
-        recent = await repo.recent_bot_messages(
-            session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
-        )
-        offered = payloads.offered_payloads(m.payload or {} for m in recent)
-        if mode != "bot":
-            await mark_done(session, message_id)
-    if mode != "bot":
-        # Handed off while this message waited for the bot: it belongs to the agent now.
+            return None
+        conversation = await require_conversation(session=session, conversation_id=conversation_id)
+        if conversation.mode != Mode.BOT:
+            handoff = await repo.open_handoff(session, conversation_id)
+            await repo.mark_turn_done(session, message_id)
+        else:
+            recent = await repo.recent_bot_messages(
+                session, conversation_id, before=message.seq, limit=payloads.RECENT_BOT_MESSAGES
+            )
+            offered = payloads.offered_payloads(m.payload or {} for m in recent)
+    if conversation.mode != Mode.BOT:
         if handoff is not None:
-            await svc.publish_message(hub, conversation_id, message, handoff)
-        return []
+            await publish_message(hub, conversation_id, message, handoff)
+        return None
     sent = payloads.text_for_rasa(message.text or "", offered)
     if payloads.is_payload_like(message.text or "") and sent not in offered:
         log.info(
             "customer text sent as plain text, not as a payload",
             extra={"conversation_id": conversation_id, "seq": message.seq},
         )
+    metadata: dict[str, Any] = {
+        "language": conversation.language,
+        "customer_id": conversation.customer_id,
+        "channel": conversation.channel,
+        META_KEY: message_id,
+    }
+    return _Turn(message, conversation.language, sent, metadata)
+
+
+async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool) -> list[Message]:
+    turn = await _prepare(hub, conversation_id, message_id)
+    if turn is None:
+        return []
     notices: list[Message] = []
 
     async def still_checking() -> None:
         async with hub.db.session() as session:
-            notice = await svc.system_message(
+            notice = await system_message(
                 session,
                 conversation_id=conversation_id,
-                language=conversation.language,
+                language=turn.language,
                 event="still_checking",
             )
         notices.append(notice)
-        await svc.publish_message(hub, conversation_id, notice, None)
+        await publish_message(hub, conversation_id, notice, None)
 
     replies: list[dict[str, Any]] | None = None
     try:
@@ -262,7 +275,7 @@ async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool
         if replies is None:
             replies = await _within(
                 hub,
-                hub.rasa.send_message(conversation_id, sent, metadata),
+                hub.rasa.send_message(conversation_id, turn.text, turn.metadata),
                 None if notices else still_checking,
             )
     except BotUnavailable as exc:
@@ -276,15 +289,26 @@ async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool
         # customer would be left without an answer.
         log.warning("the bot said nothing; queueing", extra={"conversation_id": conversation_id})
         return await _unavailable(hub, conversation_id, message_id, notices)
-    stored, handoff_payload = await _store_replies(hub, conversation_id, message_id, replies)
+    return notices + await _answered(hub, conversation_id, message_id, replies)
+
+
+async def _answered(
+    hub: Hub, conversation_id: str, message_id: int, replies: Sequence[dict[str, Any]]
+) -> list[Message]:
+    """Store the bot's replies and end the turn in one transaction, then deliver them (and
+    start the handoff the bot asked for)."""
+    async with hub.db.session() as session:
+        got = await store_bot_replies(session, conversation_id=conversation_id, replies=replies)
+        await repo.mark_turn_done(session, message_id)
+    stored = got.stored
     for reply_message in stored:
-        await svc.publish_message(hub, conversation_id, reply_message, None)
-    if handoff_payload is not None:
-        reason = str(handoff_payload.get("reason") or "customer_request")
-        stored += await svc.start_handoff(
-            hub, conversation_id=conversation_id, reason=reason, bot_payload=handoff_payload
+        await publish_message(hub, conversation_id, reply_message, None)
+    if got.handoff is not None:
+        reason = str(got.handoff.get("reason") or "customer_request")
+        stored += await start_handoff(
+            hub, conversation_id=conversation_id, reason=reason, bot_payload=got.handoff
         )
-    return notices + stored
+    return stored
 
 
 async def _within(
@@ -307,31 +331,6 @@ async def _within(
     finally:
         if not task.done():
             task.cancel()
-
-
-async def _store_replies(
-    hub: Hub, conversation_id: str, message_id: int, replies: Sequence[dict[str, Any]]
-) -> tuple[list[Message], dict[str, Any] | None]:
-    stored: list[Message] = []
-    handoff_payload: dict[str, Any] | None = None
-    async with hub.db.session() as session:
-        for reply in replies:
-            payload = {k: v for k, v in reply.items() if k != "recipient_id"}
-            custom = payload.get("custom")
-            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-                handoff_payload = custom["handoff"]
-            text = reply.get("text") if isinstance(reply.get("text"), str) else None
-            stored.append(
-                await repo.add_message(
-                    session,
-                    conversation_id=conversation_id,
-                    role="bot",
-                    text=text,
-                    payload=payload,
-                )
-            )
-        await mark_done(session, message_id)
-    return stored, handoff_payload
 
 
 # --- the sweeper ---------------------------------------------------------------------------

@@ -19,9 +19,7 @@ from handoff.store.models import (
     User,
     utcnow,
 )
-
-OPEN_STATUSES = ("queued", "claimed")
-
+from handoff.values import OPEN_STATUSES, BotStatus, HandoffStatus, Role, Sender
 
 # --- conversations & messages --------------------------------------------------------------
 
@@ -77,6 +75,15 @@ async def add_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def mark_turn_done(session: AsyncSession, message_id: int) -> None:
+    """The customer message's bot turn is over (handoff.gateway.turns)."""
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(bot_status=BotStatus.DONE, bot_lease_until=None)
+    )
 
 
 async def list_messages(
@@ -138,7 +145,7 @@ async def recent_bot_messages(
         select(Message)
         .where(
             Message.conversation_id == conversation_id,
-            Message.role == "bot",
+            Message.role == Sender.BOT,
             Message.seq < before,
         )
         .order_by(Message.seq.desc())
@@ -185,7 +192,9 @@ async def list_handoffs(
 
 
 async def queued_handoffs(session: AsyncSession) -> Sequence[Handoff]:
-    stmt = select(Handoff).where(Handoff.status == "queued").order_by(Handoff.requested_at)
+    stmt = (
+        select(Handoff).where(Handoff.status == HandoffStatus.QUEUED).order_by(Handoff.requested_at)
+    )
     return (await session.execute(stmt)).scalars().all()
 
 
@@ -193,7 +202,7 @@ async def recent_handling_seconds(session: AsyncSession, *, limit: int = 20) -> 
     stmt = (
         select(Handoff.claimed_at, Handoff.closed_at)
         .where(
-            Handoff.status.in_(("resolved", "handed_back")),
+            Handoff.status.in_((HandoffStatus.RESOLVED, HandoffStatus.HANDED_BACK)),
             Handoff.claimed_at.is_not(None),
             Handoff.closed_at.is_not(None),
             Handoff.closed_at >= utcnow() - timedelta(days=7),
@@ -256,7 +265,7 @@ async def online_agents(session: AsyncSession, *, since: datetime) -> Sequence[U
     stmt = select(User).where(
         User.active.is_(True),
         User.available.is_(True),
-        User.role.in_(("agent", "supervisor", "admin")),
+        User.role.in_((Role.AGENT, Role.SUPERVISOR, Role.ADMIN)),
         User.last_seen_at >= since,
     )
     return (await session.execute(stmt)).scalars().all()
@@ -265,7 +274,7 @@ async def online_agents(session: AsyncSession, *, since: datetime) -> Sequence[U
 async def claimed_counts(session: AsyncSession) -> dict[int, int]:
     stmt = (
         select(Handoff.agent_id, func.count())
-        .where(Handoff.status == "claimed", Handoff.agent_id.is_not(None))
+        .where(Handoff.status == HandoffStatus.CLAIMED, Handoff.agent_id.is_not(None))
         .group_by(Handoff.agent_id)
     )
     return {int(agent): int(n) for agent, n in (await session.execute(stmt)).all() if agent}

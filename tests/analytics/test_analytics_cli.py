@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
+from handoff.accounts import create_user
 from handoff.analytics.cli import build_parser, run
 from handoff.analytics.pipeline import compute
 from handoff.analytics.settings import AnalyticsSettings
 from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
-from handoff.console.auth import create_user
 from handoff.store.db import Database
 from tests.support.analytics_fixtures import NOW, dump, rows
 from tests.support.analytics_scenarios import build

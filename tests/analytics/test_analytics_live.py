@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
+from handoff.accounts import create_user
 from handoff.analytics.live import LiveComputer, acquire, last_update, release
 from handoff.analytics.pipeline import compute
 from handoff.analytics.queries import Filters, agents, dashboard
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.app import create_app
 from handoff.config import Settings
-from handoff.console.auth import create_user
 from handoff.store.db import Database
 from handoff.store.models import CesRating, Conversation, Message
 from tests.support.analytics_fixtures import NOW, T0, add_conversation, add_handoff, dump, rows

@@ -11,11 +11,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from handoff.accounts import create_user
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.app import create_app
 from handoff.config import Settings
-from handoff.console.auth import create_user
 from tests.support.analytics_fixtures import NOW
 from tests.support.analytics_scenarios import build
 from tests.support.served import Served

@@ -61,3 +61,10 @@ def test_every_requestable_intent_has_a_button_label() -> None:
     """The one-click fallback offers intents as buttons (actions/fallback.py)."""
     labels = {key.removeprefix("choice_") for key in catalogue.load("actions") if "choice_" in key}
     assert (set(v.TASK_INTENTS) | set(v.INFO_ANSWERS)) <= labels
+
+
+def test_the_console_names_every_topic_and_task() -> None:
+    """An agent reads the topic of a handoff in words (console.js `word("topic", …)`)."""
+    topics = set(catalogue.load("console")["words"]["topic"])
+    assert (v.NLU_INTENTS - v.NOT_A_TOPIC) <= topics
+    assert v.TASKS <= topics

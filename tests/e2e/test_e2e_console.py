@@ -27,8 +27,8 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from bench.stack import Stack, http_json
-from handoff.gateway.context import ConversationFacts, build_context
-from handoff.queue.services import initial_priority
+from handoff.conversations.context import ConversationFacts, build_context
+from handoff.conversations.queue import initial_priority
 from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.db import Database

@@ -293,6 +293,6 @@ async def test_no_ces_on_leave_after_small_talk_or_while_queued(service: Service
 
 def test_small_talk_is_the_metrics_definition() -> None:
     from catalogue.vocabulary import SMALL_TALK as METRICS_SMALL_TALK
-    from handoff.gateway.ces import SMALL_TALK
+    from handoff.conversations.ces import SMALL_TALK
 
     assert SMALL_TALK == METRICS_SMALL_TALK

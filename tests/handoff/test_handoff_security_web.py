@@ -16,9 +16,9 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from handoff.accounts import create_user
 from handoff.app import create_app
 from handoff.config import Settings, SettingsError
-from handoff.console.auth import create_user
 from launcher import free_port
 from tests.support.handoff_service import Service, auth, recv_until, ws_connect
 from tests.support.served import Served

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from handoff.config import Settings, SettingsError
+from handoff.conversations.context import ConversationFacts, build_context, topic_of
+from handoff.conversations.queue import initial_priority, order_queue
 from handoff.errors import Unauthorized
-from handoff.gateway.context import ConversationFacts, build_context, topic_of
-from handoff.queue.services import initial_priority, order_queue
 from handoff.security import (
     conversation_from_token,
     conversation_token,

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from handoff.accounts import create_user
 from handoff.config import Settings
-from handoff.console.auth import create_user
 from handoff.hub import Hub
 from tests.support.fake_rasa import FakeRasa
 

@@ -17,6 +17,9 @@
   const STRINGS = /*catalogue:console.strings*/ {};
   // Codes from the service, the assistant and the shop, in words.
   const WORDS = /*catalogue:console.words*/ {};
+  // Order and refund states in the words the assistant tells the customer (order_values.yml).
+  const ORDER_STATES = /*catalogue:order_values.order_states*/ {};
+  const REFUND_STATES = /*catalogue:order_values.refund_states*/ {};
   // The business fields an agent may see from the assistant's slots, in this order; every other
   // slot (pending_task, lookup_attempts, ces_asked, …) is internal and never shown.
   const BUSINESS_FIELDS = ["order_number", "email", "postcode", "new_address", "return_items", "return_reason"];
@@ -49,6 +52,10 @@
   function failure(response, key) {
     const message = response && response.data && response.data.message;
     return LANG === "en" && message ? String(message) : t(key);
+  }
+  function stateWord(table, code) {
+    if (!code) return "";
+    return (table[LANG] || table.en)[code] || String(code).replace(/_/g, " ");
   }
   function word(group, code) {
     if (code === null || code === undefined || code === "") return "";
@@ -717,11 +724,11 @@
         ? [order.shipping_address.street, order.shipping_address.postcode, order.shipping_address.city].filter(Boolean).join(", ")
         : "";
       orderBox.append(el("div", { class: "order" }, dl([
-        [t("order"), order.order_number], [t("status"), word("orderStatus", order.status)],
+        [t("order"), order.order_number], [t("status"), stateWord(ORDER_STATES, order.status)],
         [t("total"), order.total ? `${order.total} ${order.currency || ""}`.trim() : ""],
         [t("items"), items], [t("carrier"), [order.carrier, order.tracking_number].filter(Boolean).join(" ")],
         [t("eta"), order.eta], [t("delivered"), order.delivered_at ? dateTime(order.delivered_at) : ""], [t("shipTo"), address],
-        [t("refund"), order.refund_status && order.refund_status !== "none" ? word("orderStatus", order.refund_status) : ""],
+        [t("refund"), order.refund_status && order.refund_status !== "none" ? stateWord(REFUND_STATES, order.refund_status) : ""],
         [t("canCancel"), order.can_cancel], [t("canChangeAddress"), order.can_change_address], [t("canReturn"), order.can_return],
       ])));
     }

@@ -7,13 +7,14 @@ import logging
 from collections.abc import Sequence
 
 from handoff import texts
-from handoff.gateway import ces
-from handoff.gateway.services import require_conversation
+from handoff.conversations import ces
+from handoff.conversations.state import require_conversation
 from handoff.hub import Hub
 from handoff.mail import MailUnavailable, validate_address
 from handoff.pubsub import InMemoryPubSub
 from handoff.store import repositories as repo
 from handoff.store.models import Conversation, Message
+from handoff.values import Sender
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,11 @@ def transcript_text(conversation: Conversation, messages: Sequence[Message], sho
         text = message.text or ""
         if not text:
             continue
-        if message.role == "customer":
+        if message.role == Sender.CUSTOMER:
             score = ces.parse_answer(text)
             text = str(score) if score is not None else titles.get(text, text)
             who = texts.text(lang, "you")
-        elif message.role == "agent":
+        elif message.role == Sender.AGENT:
             who = str((message.payload or {}).get("agent_name") or texts.text(lang, "agent"))
         else:
             who = texts.text(lang, "bot" if message.role == "bot" else "system")
@@ -48,10 +49,15 @@ def transcript_text(conversation: Conversation, messages: Sequence[Message], sho
     return "\n".join(lines) + "\n"
 
 
-async def send_transcript(hub: Hub, *, conversation_id: str, address: object) -> str:
+def _address(hub: Hub, address: object) -> str:
     to = validate_address(address)
     if not hub.mailer.enabled:
         raise MailUnavailable("E-mail is not available.")
+    return to
+
+
+async def send_transcript(hub: Hub, *, conversation_id: str, address: object) -> str:
+    to = _address(hub, address)
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
         messages = await repo.list_messages(session, conversation_id)
@@ -66,9 +72,7 @@ async def send_transcript(hub: Hub, *, conversation_id: str, address: object) ->
 
 
 async def set_reply_address(hub: Hub, *, conversation_id: str, address: object) -> str:
-    to = validate_address(address)
-    if not hub.mailer.enabled:
-        raise MailUnavailable("E-mail is not available.")
+    to = _address(hub, address)
     async with hub.db.session() as session:
         conversation = await require_conversation(session=session, conversation_id=conversation_id)
         conversation.reply_email = to

@@ -1,4 +1,5 @@
-"""Agent accounts and login sessions (argon2 hashes; opaque bearer tokens stored hashed)."""
+"""Agent accounts, their roles and login sessions (argon2 hashes; opaque bearer tokens stored
+hashed). Shared by the console, the analytics pages and `python -m handoff create-user`."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from handoff.errors import BadRequest, Conflict, Unauthorized
 from handoff.security import check_password, hash_password, new_session_token, token_digest
 from handoff.store import repositories as repo
 from handoff.store.models import AuthSession, User, utcnow
+from handoff.values import Role
 
-ROLES = ("agent", "supervisor", "analyst", "admin")
-ACT = frozenset({"agent", "supervisor", "admin"})
-READ = frozenset({"agent", "supervisor", "admin", "analyst"})
-SUPERVISE = frozenset({"supervisor", "admin"})
-ADMIN = frozenset({"admin"})
+ROLES = tuple(Role)
+ACT = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})  # may work on conversations
+READ = frozenset(Role)  # may read handoffs and transcripts
+SUPERVISE = frozenset({Role.SUPERVISOR, Role.ADMIN})  # may act on anyone's handoff
+ADMIN = frozenset({Role.ADMIN})
+ANALYTICS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMIN})
 
 
 async def create_user(

@@ -23,6 +23,7 @@ from handoff.errors import BotUnavailable
 from handoff.hub import Hub
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating, Conversation, Handoff, Message, utcnow
+from handoff.values import Mode, Sender
 
 log = logging.getLogger(__name__)
 ANSWER = re.compile(r'^/ces\{"ces_score":\s*([1-7])\}$')
@@ -95,7 +96,7 @@ async def ask_on_leave(hub: Hub, conversation_id: str) -> Message | None:
         return None
     async with hub.db.session() as session:
         conversation = await repo.get_conversation(session, conversation_id)
-        if conversation is None or conversation.mode not in ("bot", "closed"):
+        if conversation is None or conversation.mode not in (Mode.BOT, Mode.CLOSED):
             return None
         if await asked_recently(session, conversation_id=conversation_id):
             return None
@@ -119,7 +120,7 @@ async def ask(
     message = await repo.add_message(
         session,
         conversation_id=conversation.id,
-        role="system",
+        role=Sender.SYSTEM,
         text=question,
         payload={"event": "ces", "custom": {"event": "ces"}, "buttons": BUTTONS},
     )
@@ -156,7 +157,7 @@ async def record_answer(
     return await repo.add_message(
         session,
         conversation_id=conversation.id,
-        role="system",
+        role=Sender.SYSTEM,
         text=texts.text(conversation.language, "ces_thanks"),
         payload={"event": "ces_thanks", "custom": {"event": "ces_thanks", "score": score}},
     )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handoff.config import Settings
 from handoff.store import repositories as repo
 from handoff.store.models import Handoff, User, utcnow
+from handoff.values import Role
 
 PRIORITY_WEIGHTS = {"complaint": 2, "repeat_contact": 1, "long_wait": 2}
 COMPLAINT_INTENTS = ("complain", "complaint", "negative_feedback", "frustrated")
@@ -70,7 +71,7 @@ async def routable_queue(
     queued = order_queue(
         await repo.queued_handoffs(session), now=now, long_wait_seconds=settings.long_wait_seconds
     )
-    if user is None or user.role in ("supervisor", "admin"):
+    if user is None or user.role in (Role.SUPERVISOR, Role.ADMIN):
         return queued
     return [h for h in queued if can_serve(user, h.language)]
 

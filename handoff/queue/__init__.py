@@ -1,1 +1,0 @@
-"""The human queue: priority, language routing, positions and wait estimates."""
