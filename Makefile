@@ -85,7 +85,7 @@ lint: install-service
 	$(VENV)/bin/mypy
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache --no-logo
 
-test: install lint test-service test-assistant test-e2e
+test: install lint test-service test-assistant test-e2e prod-check
 	@echo "make test: all checks passed"
 
 # One pytest run per environment (tests/support/environments.py skips the other venv's folders):
