@@ -30,10 +30,11 @@ from typing import Any
 
 import psutil
 
-from bench import faults, load, nlu_eval, simulate
+from bench import faults, load, nlu_eval, sim_report, simulate
 from bench.labelled import DatasetError
 from bench.report import ROOT, print_table, write_report
 from bench.scenarios import ScenarioError, load_all
+from bench.sim_model import Settings as SimulatorSettings
 from bench.stack import Stack, StackError
 
 log = logging.getLogger("bench")
@@ -92,7 +93,7 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
     scenarios = load_all()
     if only:
         scenarios = [s for s in scenarios if re.search(only, s.name)]
-    settings = simulate.Settings(
+    settings = SimulatorSettings(
         handoff_url=stack.handoff_url,
         shop_url=stack.shop_url,
         shop_api_key=stack.shop_api_key,
@@ -104,10 +105,10 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
         concurrency=concurrency,
     )
     results = await simulate.run_scenarios(scenarios, settings)
-    summary = simulate.summarise(results)
+    summary = sim_report.summarise(results)
     print("\n=== conversation simulator ===")
-    simulate.print_results(results, summary)
-    body = simulate.result_json(results, summary)
+    sim_report.print_results(results, summary)
+    body = sim_report.result_json(results, summary)
     write_report("simulate", body)
     return body
 

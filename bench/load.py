@@ -19,7 +19,6 @@ p50/p95/p99, throughput (messages/s over the phase) and the ratio (b)/(a) are re
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -38,7 +37,7 @@ import websockets
 
 from bench.client import AgentClient, ApiError, CustomerClient, ws_url
 from bench.metrics import latency_summary
-from bench.report import print_table, write_report
+from bench.report import cli_parser, log_to_stderr, print_table, write_report
 
 log = logging.getLogger(__name__)
 
@@ -386,11 +385,7 @@ def print_load(results: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = cli_parser("python -m bench.load", __doc__)
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--think", type=float, default=0.0, help="seconds between messages")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
@@ -405,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--service-pid", type=int, help="the handoff service (CPU per message)")
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     settings = LoadSettings(
         customers=args.customers,
         think_s=args.think,

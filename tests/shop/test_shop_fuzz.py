@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from shop_testkit import API_KEY
 
 from launcher import Launcher, components, free_port
 from shop.openapi import openapi_document
+from tests.support.shop_testkit import API_KEY
 
 EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
 
