@@ -8,10 +8,10 @@ import time
 import uuid
 from typing import Any
 
-from conftest import Admin, conversation_id, widget_open, widget_send
 from playwright.sync_api import expect
 
 from bench.stack import Stack, http_json
+from tests.support.e2e_pages import Admin, conversation_id, widget_open, widget_send
 
 
 def escalated_and_resolved(service: Stack, admin: Admin) -> str:
