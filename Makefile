@@ -70,7 +70,7 @@ lint: install-service
 	$(VENV)/bin/mypy
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache --no-logo
 
-test: install lint test-service test-assistant test-e2e
+test: install lint test-service test-assistant test-e2e prod-check
 	@echo "make test: all checks passed"
 
 SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/settings tests/launcher tests/shop tests/handoff tests/analytics tests/bench tests/deploy)

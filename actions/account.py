@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.clients.orders import OrderApiError, get_client
 from actions.common import Q_ANYTHING_ELSE, latest_intent
 from actions.messages import say
@@ -23,15 +23,12 @@ def mask_email(email: str) -> str:
     return f"{name[:1]}***@{domain}" if domain else "***"
 
 
-class ActionAccountHelp(Action):
+class ActionAccountHelp(BotAction):
     """After an account answer: a signed-in customer also hears which e-mail is on file."""
 
-    def name(self) -> str:
-        return "action_account_help"
+    NAME = "action_account_help"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         topic = latest_intent(tracker)
         customer_id = tracker.get_slot("customer_id")
         if customer_id and topic in PERSONAL_TOPICS:

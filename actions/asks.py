@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import abstractmethod
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.clients.orders import (
     Order,
     OrderApiError,
@@ -46,15 +47,12 @@ async def recent_orders(customer_id: str) -> list[Order]:
     return await get_client().recent_orders(customer_id, limit=5)
 
 
-class ActionAskOrderNumber(Action):
+class ActionAskOrderNumber(BotAction):
     """Asks for the order number; a verified/signed-in customer picks from recent orders."""
 
-    def name(self) -> str:
-        return "action_ask_order_number"
+    NAME = "action_ask_order_number"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         customer_id = tracker.get_slot("customer_id")
         if customer_id:
             try:
@@ -80,15 +78,12 @@ class ActionAskOrderNumber(Action):
         return []
 
 
-class ActionAskReturnItems(Action):
+class ActionAskReturnItems(BotAction):
     """Asks which items go back, with one button per item of the order."""
 
-    def name(self) -> str:
-        return "action_ask_return_items"
+    NAME = "action_ask_return_items"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         items = (tracker.get_slot("order_snapshot") or {}).get("items") or []
         buttons = [
             {"title": str(i.get("name")), "payload": f'/inform{{"item":"{i.get("name")}"}}'}
@@ -101,18 +96,21 @@ class ActionAskReturnItems(Action):
         return []
 
 
-class _AskAction(Action):
-    """Asks for one form slot in the conversation's language (optionally with buttons)."""
+class _AskAction(BotAction):
+    """Asks for one form slot in the conversation's language (optionally with buttons).
+    Abstract until a subclass names the slot, so the action server registers only those."""
 
-    slot = ""
     buttons: list[dict[str, str]] = []
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The form slot asked for."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         say(dispatcher, tracker, f"ask_{self.slot}", buttons=self.buttons)
         return []
 
@@ -137,15 +135,12 @@ RETURN_REASONS = (
 )
 
 
-class ActionAskReturnReason(Action):
+class ActionAskReturnReason(BotAction):
     """Asks why the items go back, with the common reasons as buttons in the customer's language."""
 
-    def name(self) -> str:
-        return "action_ask_return_reason"
+    NAME = "action_ask_return_reason"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         lang = language(tracker)
         buttons = [
             {"title": text(lang, key), "payload": f'/inform{{"reason":"{reason}"}}'}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.messages import MESSAGES, text
 
 logger = logging.getLogger(__name__)
@@ -43,13 +43,10 @@ def choices(tracker: Tracker, language: str) -> list[dict[str, str]]:
     return buttons
 
 
-class ActionFallbackOptions(Action):
-    def name(self) -> str:
-        return "action_fallback_options"
+class ActionFallbackOptions(BotAction):
+    NAME = "action_fallback_options"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker, language)
         if buttons:

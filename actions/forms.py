@@ -12,12 +12,13 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.asks import remember_recent_orders
+from actions.base import BotAction
 from actions.clients.orders import (
     Locked,
     NotFound,
@@ -49,15 +50,12 @@ FOLLOW_UP_RE = re.compile(
 )
 
 
-class ActionStartTask(Action):
+class ActionStartTask(BotAction):
     """Remembers the requested task and clears what belonged to the previous one."""
 
-    def name(self) -> str:
-        return "action_start_task"
+    NAME = "action_start_task"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         intent = latest_intent(tracker) or ""
         if intent == "inform":  # a bare order number: same task as before (or a status check)
             task = tracker.get_slot("pending_task") or "order_status"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import (
     ActionExecuted,
     ConversationPaused,
@@ -14,8 +14,8 @@ from rasa_sdk.events import (
     SlotSet,
 )
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.common import Q_ANYTHING_ELSE, Q_HANDOFF_OFFER, Q_REFUSAL, latest_intent
 
 logger = logging.getLogger(__name__)
@@ -93,28 +93,22 @@ def handoff_events(
     ]
 
 
-class ActionHandoff(Action):
-    def name(self) -> str:
-        return "action_handoff"
+class ActionHandoff(BotAction):
+    NAME = "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         return handoff_events(dispatcher, tracker, handoff_reason(tracker))
 
 
-class ActionHandback(Action):
+class ActionHandback(BotAction):
     """The agent handed the conversation back: the bot resumes with a clean task state.
 
     The rules then say the outcome (utter_handback) and ask "anything else?".
     """
 
-    def name(self) -> str:
-        return "action_handback"
+    NAME = "action_handback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         latest = tracker.latest_message or {}
         if not (latest.get("metadata") or {}).get("is_external"):
             # Only the handoff service's `trigger_intent` is external. Customer text that NLU

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.clients.orders import OrderApiError, Policies, get_client
 from actions.common import latest_intent, money
 from actions.messages import say
@@ -55,15 +55,12 @@ def policy_values(policies: Policies, language: str = "en") -> dict[str, Any]:
     }
 
 
-class ActionAnswerPolicy(Action):
+class ActionAnswerPolicy(BotAction):
     """Answers fee / return / refund / delivery / payment / deletion questions with live figures."""
 
-    def name(self) -> str:
-        return "action_answer_policy"
+    NAME = "action_answer_policy"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         topic = latest_intent(tracker)
         key = POLICY_ANSWERS.get(topic or "", "policy_refund_policy")
         language = str(tracker.get_slot("language") or "en")

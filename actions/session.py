@@ -6,11 +6,11 @@ import asyncio
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.base import BotAction
 from actions.clients.orders import OrderApiError, get_client
 from actions.common import (
     Q_ANYTHING_ELSE,
@@ -41,17 +41,14 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
     return dict(meta) if isinstance(meta, dict) else {}
 
 
-class ActionSetLanguage(Action):
+class ActionSetLanguage(BotAction):
     """Every message: the language the gateway detected for it (metadata `language`) becomes the
     `language` slot, so the bot answers a customer who switches language in the new one.
     Runs inside `action_extract_slots` (the slot's custom mapping in domain.yml)."""
 
-    def name(self) -> str:
-        return "action_set_language"
+    NAME = "action_set_language"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         meta = (tracker.latest_message or {}).get("metadata") or {}
         language = str(meta.get("language") or "")[:2].lower() if isinstance(meta, dict) else ""
         if language in LANGUAGES and language != tracker.get_slot("language"):
@@ -59,15 +56,12 @@ class ActionSetLanguage(Action):
         return []
 
 
-class ActionSessionStart(Action):
+class ActionSessionStart(BotAction):
     """Sets language and customer_id from the gateway's metadata; raises a known problem."""
 
-    def name(self) -> str:
-        return "action_session_start"
+    NAME = "action_session_start"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         meta = _metadata(tracker)
         events: list[EventType] = [SessionStarted()]
         events += [
@@ -138,19 +132,16 @@ def ces_already_asked(tracker: Tracker) -> bool:
     return False
 
 
-class ActionCheckCes(Action):
+class ActionCheckCes(BotAction):
     """Goal met (thanks / goodbye / nothing else): decides whether to ask the CES question.
 
     Sets `pending_question` to "ces" once per session, only after a substantive request; the
     rules then utter `utter_ask_ces` (1-7 buttons, payload `/ces{"ces_score": N}`).
     """
 
-    def name(self) -> str:
-        return "action_check_ces"
+    NAME = "action_check_ces"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         substantive = any(i not in NOT_A_REQUEST for i in session_intents(tracker))
         if substantive and not ces_already_asked(tracker):
             return [SlotSet("ces_asked", True), SlotSet("pending_question", Q_CES)]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions import orders, returns
+from actions.base import BotAction
 from actions.clients.orders import NotFound, OrderApiError, OrderClient, Refused, get_client
 from actions.common import ask_anything_else, offer_handoff, task_result
 from actions.messages import say
@@ -76,15 +76,12 @@ def _pending(tracker: Tracker, default_task: str) -> tuple[str, str | None, bool
     )
 
 
-class ActionRunTask(Action):
+class ActionRunTask(BotAction):
     """After the lookup form: runs the task (or its confirmation question)."""
 
-    def name(self) -> str:
-        return "action_run_task"
+    NAME = "action_run_task"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         task, number, verified = _pending(tracker, "order_status")
         error = tracker.get_slot("lookup_error")
         if error or not number or not verified:
@@ -102,15 +99,12 @@ class ActionRunTask(Action):
         return await _guarded(RUN.get(task, orders.order_status), task, dispatcher, tracker, number)
 
 
-class ActionExecuteTask(Action):
+class ActionExecuteTask(BotAction):
     """The customer confirmed: cancel the order / change the address now."""
 
-    def name(self) -> str:
-        return "action_execute_task"
+    NAME = "action_execute_task"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         task, number, verified = _pending(tracker, "")
         handler = EXECUTE.get(task)
         if handler is None or not number or not verified:
@@ -118,14 +112,11 @@ class ActionExecuteTask(Action):
         return await _guarded(handler, task, dispatcher, tracker, number)
 
 
-class ActionTaskDeclined(Action):
+class ActionTaskDeclined(BotAction):
     """The customer said no to the confirmation: nothing changes."""
 
-    def name(self) -> str:
-        return "action_task_declined"
+    NAME = "action_task_declined"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         say(dispatcher, tracker, "task_declined", order_number=tracker.get_slot("order_number"))
         return [SlotSet("pending_task", None), *ask_anything_else(dispatcher, tracker)]

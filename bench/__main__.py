@@ -112,17 +112,19 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
     return body
 
 
-async def run_load(stack: Stack, customers: int, think: float) -> dict[str, Any]:
+async def run_load(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
     settings = load.LoadSettings(
-        customers=customers,
-        think_s=think,
+        customers=args.customers,
+        think_s=args.think,
         rasa_url=stack.rasa_url,
         rasa_token=stack.rasa_token,
         handoff_url=stack.handoff_url,
         agent_email=stack.agent[0],
         agent_password=stack.agent[1],
+        agent_messages=args.agent_messages,
+        service_pid=stack.pids().get("handoff"),
     )
-    return await load.run_load(settings, ["rasa", "gateway", "agent"])
+    return await load.run_load(settings, args.load_paths)
 
 
 def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
@@ -175,7 +177,13 @@ def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
                     "p50 / p95 / p99 ms",
                     f"{r['p50_ms']} / {r['p95_ms']} / {r['p99_ms']}",
                     f"{r.get('throughput_per_s')} msg/s, {r['count']} msgs, "
-                    f"{r.get('errors')} errors",
+                    f"{r.get('errors')} errors"
+                    + (
+                        f", load {r['load_average_1m']}, "
+                        f"{r.get('service_cpu_ms_per_message')} ms CPU/msg"
+                        if "load_average_1m" in r
+                        else ""
+                    ),
                 ]
             )
     ratio = lo.get("ratio_gateway_over_rasa")
@@ -226,7 +234,7 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
         )
         write_report("faults", report["faults"])
     if stack is not None and "load" in args.parts:
-        report["load"] = await run_load(stack, args.customers, args.think)
+        report["load"] = await run_load(stack, args)
         print("\n=== load ===")
         load.print_load(report["load"])
         write_report("load", report["load"])
@@ -257,10 +265,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (load)")
     parser.add_argument("--think", type=float, default=0.0, help="think time in s (load)")
+    parser.add_argument(
+        "--agent-messages",
+        type=int,
+        default=10,
+        help="messages per customer on the customer→agent path (load)",
+    )
+    parser.add_argument(
+        "--load-paths",
+        default="rasa,gateway,agent",
+        help="comma-separated load paths: rasa, gateway, agent",
+    )
     parser.add_argument("--only", help="regex on scenario names (simulate, faults)")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    args.load_paths = [p.strip() for p in args.load_paths.split(",") if p.strip()]
+    if set(args.load_paths) - {"rasa", "gateway", "agent"}:
+        parser.error("--load-paths takes rasa, gateway, agent")
     unknown = set(args.parts) - {"nlu", "simulate", "load", "analytics", "faults"}
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")

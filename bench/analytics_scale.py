@@ -209,6 +209,34 @@ FILTER_SETS = {
 }
 
 
+async def _cpu_seconds(db: Database) -> tuple[float, float]:
+    """CPU seconds used so far by this process and by the PostgreSQL backends serving the
+    database (read from /proc: the server runs on this machine). Unlike wall time, they hardly
+    depend on what else the shared cores are running."""
+    usage = os.times()
+    own = usage.user + usage.system
+    if db.engine.dialect.name != "postgresql":
+        return own, 0.0
+    async with db.engine.connect() as conn:
+        pids = (
+            await conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).scalars()
+        pid_list = list(pids)
+    return own, sum(_proc_cpu(pid) for pid in pid_list)
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of a local process, in seconds (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _load() -> str:
     """The machine's load average (1, 5, 15 min): other work shares the cores."""
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -269,6 +297,7 @@ async def bench(
         await upgrade(db.engine)
         gen = await generate(db, sessions)
         load = _load()
+        cpu0 = await _cpu_seconds(db)
         t0 = time.perf_counter()
         stats = await compute(
             db,
@@ -280,6 +309,8 @@ async def bench(
         )
         compute_s = time.perf_counter() - t0
         compute_load = f"{load} → {_load()}"
+        cpu1 = await _cpu_seconds(db)
+        cpu = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
         t1 = time.perf_counter()
         again = await compute(db, BrokerSource(), rules=Rules(), now=NOW, batch_size=1000)
         assert again.sessions_written == 0, "a second run must not change rows"
@@ -294,6 +325,8 @@ async def bench(
             "compute_s": round(compute_s, 1),
             "sessions_per_s": round(stats.sessions_written / compute_s) if compute_s else None,
             "compute_load_avg_before_after": compute_load,
+            "compute_cpu_s_python_postgres": [round(cpu[0], 1), round(cpu[1], 1)],
+            "sessions_per_cpu_s": round(stats.sessions_written / sum(cpu)) if sum(cpu) else None,
             "rows_written": stats.sessions_written,
             "recompute_noop_s": round(again_s, 2),
             "computed_mix": mix,

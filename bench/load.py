@@ -61,7 +61,9 @@ class LoadSettings:
     handoff_url: str | None = None
     agent_email: str | None = None
     agent_password: str | None = None
-    agent_messages: int = 5
+    agent_messages: int = 10
+    # the handoff service's pid: its CPU time per customer→agent message is reported
+    service_pid: int | None = None
 
 
 async def _think(settings: LoadSettings) -> None:
@@ -245,11 +247,42 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                         waiting.pop(text, None)
                     await _think(settings)
 
+            cpu = _CpuMeter(settings.service_pid)
             started = time.perf_counter()
             await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
             duration = time.perf_counter() - started
             reading.cancel()
-    return {**latency_summary(samples, duration), "errors": errors, "claimed": len(claimed)}
+    return {
+        **latency_summary(samples, duration),
+        "errors": errors,
+        "claimed": len(claimed),
+        **cpu.figures(len(samples)),
+    }
+
+
+class _CpuMeter:
+    """The service's CPU time and the machine's load average over a phase: on a shared machine
+    latency figures mean little without them."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.cpu = self._cpu()
+
+    def _cpu(self) -> float | None:
+        if self.pid is None:
+            return None
+        try:
+            times = psutil.Process(self.pid).cpu_times()
+        except psutil.Error:
+            return None
+        return float(times.user + times.system)
+
+    def figures(self, messages: int) -> dict[str, Any]:
+        result: dict[str, Any] = {"load_average_1m": round(os.getloadavg()[0], 2)}
+        end = self._cpu()
+        if self.cpu is not None and end is not None and messages:
+            result["service_cpu_ms_per_message"] = round(1000 * (end - self.cpu) / messages, 2)
+        return result
 
 
 class RssSampler:
@@ -341,6 +374,12 @@ def print_load(results: dict[str, Any]) -> None:
             f"ratio (b)/(a): p50 {ratio.get('p50_ms')}, p95 {ratio.get('p95_ms')}, "
             f"p99 {ratio.get('p99_ms')}"
         )
+    agent = results.get("agent") or {}
+    if agent.get("load_average_1m") is not None:
+        print(
+            f"(c): load average {agent['load_average_1m']} (1 min), service CPU "
+            f"{agent.get('service_cpu_ms_per_message', '?')} ms per message"
+        )
     rss = results.get("peak_rss_mb")
     if rss:
         print("peak RSS (MB): " + ", ".join(f"{k} {v}" for k, v in rss.items()))
@@ -360,6 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--agent-email", default=os.environ.get("BENCH_AGENT_EMAIL"))
     parser.add_argument("--agent-password", default=os.environ.get("BENCH_AGENT_PASSWORD"))
     parser.add_argument("--parts", default="rasa,gateway,agent")
+    parser.add_argument(
+        "--agent-messages", type=int, default=10, help="messages per customer on path (c)"
+    )
+    parser.add_argument("--service-pid", type=int, help="the handoff service (CPU per message)")
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -371,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handoff_url=args.handoff_url,
         agent_email=args.agent_email,
         agent_password=args.agent_password,
+        agent_messages=args.agent_messages,
+        service_pid=args.service_pid,
     )
     try:
         pids = {k: int(v) for k, v in (p.split("=", 1) for p in args.pid)}

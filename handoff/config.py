@@ -84,12 +84,14 @@ class Settings(EnvSettings):
     shop_secret: str = DEFAULT_SHOP_SECRET
     rasa_url: str = Field("http://127.0.0.1:5005", validation_alias=_env("RASA_URL"))
     rasa_token: str = Field(DEFAULT_RASA_TOKEN, validation_alias=_env("RASA_TOKEN"))
-    rasa_timeout: float = 4.0
+    # One bot turn's deadline: 3 s leaves the REST customer (who gets the "still checking"
+    # notice only with the final answer) 2 s for the handoff's own writes within 5 s (issue 16).
+    rasa_timeout: float = 3.0
     # Durable bot turns (handoff.gateway.turns): a "still checking" notice after this long,
     # a lease on a running turn, and how often an instance re-drives abandoned turns.
-    still_checking_seconds: float = 2.0
+    still_checking_seconds: float = 1.5
     turn_lease_seconds: float = Field(
-        default_factory=lambda data: max(8.0, float(data.get("rasa_timeout", 4.0)) + 4.0)
+        default_factory=lambda data: max(8.0, float(data.get("rasa_timeout", 3.0)) + 4.0)
     )
     turn_sweep_seconds: float = 1.0
     # Who holds a turn's lease; a restarted instance takes its own unfinished turns back at

@@ -22,6 +22,7 @@ ENDPOINTS = ROOT / "endpoints.yml"
 CREDENTIALS = ROOT / "credentials.yml"
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
 LOCAL = "127.0.0.1"
+RASA_START_TIMEOUT = 600.0
 
 
 def _spec(
@@ -32,8 +33,9 @@ def _spec(
     env: Mapping[str, str] | None,
     log: Path | None,
     echo: bool,
+    start_timeout: float = 180.0,
 ) -> Spec:
-    return Spec(name, argv, dict(env or {}), health, port, log, echo)
+    return Spec(name, argv, dict(env or {}), health, port, log, echo, start_timeout=start_timeout)
 
 
 def shop(
@@ -98,7 +100,8 @@ def rasa(
         *("--endpoints", str(endpoints), "--credentials", str(CREDENTIALS)),
     ]
     env = {"TF_CPP_MIN_LOG_LEVEL": "3", **(env or {}), "RASA_PORT": str(port)}
-    return _spec(name, argv, port, f"http://{LOCAL}:{port}/", env, log, echo)
+    # Loading a model takes minutes on a busy machine.
+    return _spec(name, argv, port, f"http://{LOCAL}:{port}/", env, log, echo, RASA_START_TIMEOUT)
 
 
 def endpoints_file(path: Path, action_url: str, *, template: Path | None = ENDPOINTS) -> Path:

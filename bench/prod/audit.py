@@ -30,7 +30,7 @@ from bench.prod.drive import Customer, is_answer
 async def conversations(
     handoff_url: str, rasa_url: str, rasa_token: str, customers: list[Customer]
 ) -> dict[str, Any]:
-    lost = duplicated = unanswered = processed_twice = 0
+    lost = duplicated = unanswered = processed_twice = bot_replies = bot_answered = 0
     examples: list[dict[str, Any]] = []
     async with (
         httpx.AsyncClient(base_url=handoff_url, timeout=30) as http,
@@ -45,6 +45,9 @@ async def conversations(
             response.raise_for_status()
             history = response.json()["messages"]
             stored = Counter(m["client_message_id"] for m in history if m["role"] == "customer")
+            replies = sum(1 for m in history if m["role"] == "bot")
+            bot_replies += replies
+            bot_answered += 1 if replies else 0
             duplicated += sum(n - 1 for n in stored.values() if n > 1)
             for sent in customer.sent:
                 if stored[sent.client_id] == 0:
@@ -83,6 +86,8 @@ async def conversations(
         "duplicated": duplicated + processed_twice,
         "processed_twice_by_bot": processed_twice,
         "unanswered": unanswered,
+        "bot_replies": bot_replies,
+        "conversations_the_bot_answered": bot_answered,
         "examples": examples[:20],
     }
 

@@ -174,7 +174,7 @@ async def rasa_paths(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.prod.capacity", description=__doc__)
     parser.add_argument("--profile", choices=("demo", "production"), default="production")
-    parser.add_argument("--steps", type=int, nargs="+", default=[10, 20, 40, 80])
+    parser.add_argument("--steps", type=int, nargs="*", default=[10, 20, 40, 80])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rasa-paths", action="store_true")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4])
@@ -186,15 +186,15 @@ def main(argv: list[str] | None = None) -> int:
 
     report: dict[str, Any] = {"profile": args.profile}
     with running(args.profile) as stack:
+        if args.steps:
+            report["steps"] = asyncio.run(
+                ramp(stack.handoff_url, stack.shop_secret, args.steps, args.seconds)
+            )
         if args.rasa_paths:
             report["rasa_paths"] = [
                 asyncio.run(rasa_paths(stack.rasa_paths, c, args.messages))
                 for c in args.concurrency
             ]
-        else:
-            report["steps"] = asyncio.run(
-                ramp(stack.handoff_url, stack.shop_secret, args.steps, args.seconds)
-            )
     write_report(f"capacity-{args.profile}", report)
     print(json.dumps(report, indent=2))
     return 0

@@ -143,7 +143,8 @@ def widget_send(page: Page, text: str) -> None:
     page.locator("#effortless-input").press("Enter")
 
 
-def conversation_id(page: Page) -> str:
+def stored_conversation(page: Page) -> dict[str, str]:
+    """The conversation the widget keeps in localStorage (id, token, …)."""
     page.wait_for_function(
         "() => Object.keys(localStorage).some(k => k.startsWith('effortless:conversation:')"
         " && !k.endsWith(':open'))"
@@ -151,9 +152,13 @@ def conversation_id(page: Page) -> str:
     value = page.evaluate(
         "() => { const k = Object.keys(localStorage).find(k => "
         "k.startsWith('effortless:conversation:') && !k.endsWith(':open'));"
-        " return JSON.parse(localStorage.getItem(k)).id; }"
+        " return JSON.parse(localStorage.getItem(k)); }"
     )
-    return str(value)
+    return dict(value)
+
+
+def conversation_id(page: Page) -> str:
+    return str(stored_conversation(page)["id"])
 
 
 def console_login(page: Page, base: str, user: dict[str, Any]) -> None:

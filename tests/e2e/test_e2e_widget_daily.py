@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import widget_open, widget_send
+from conftest import stored_conversation, widget_open, widget_send
 from e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
 from test_e2e_buttons import start_with_bot_message
 
-from bench.stack import Stack, free_port, http_json
+from bench.stack import Stack, http_json
+from launcher import free_port
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -115,19 +116,6 @@ def customer_page(new_context: Any, stack: Stack, size: str) -> Page:
     page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
     widget_open(page)
     return page
-
-
-def stored_conversation(page: Page) -> dict[str, str]:
-    page.wait_for_function(
-        "() => Object.keys(localStorage).some(k => k.startsWith('effortless:conversation:')"
-        " && !k.endsWith(':open'))"
-    )
-    value = page.evaluate(
-        "() => { const k = Object.keys(localStorage).find(k => "
-        "k.startsWith('effortless:conversation:') && !k.endsWith(':open'));"
-        " return JSON.parse(localStorage.getItem(k)); }"
-    )
-    return dict(value)
 
 
 class AgentApi:
