@@ -32,7 +32,7 @@ import psutil
 
 from bench import faults, load, nlu_eval, sim_report, simulate
 from bench.labelled import DatasetError
-from bench.report import ROOT, print_table, write_report
+from bench.report import ROOT, cli_parser, print_table, write_report
 from bench.scenarios import ScenarioError, load_all
 from bench.sim_model import Settings as SimulatorSettings
 from bench.stack import Stack, StackError
@@ -242,12 +242,8 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
     return report
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _parser() -> argparse.ArgumentParser:
+    parser = cli_parser("python -m bench", __doc__)
     parser.add_argument(
         "--parts",
         default="nlu,simulate,load",
@@ -279,6 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", help="regex on scenario names (simulate, faults)")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     args.load_paths = [p.strip() for p in args.load_paths.split(",") if p.strip()]
