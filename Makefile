@@ -14,14 +14,14 @@ RPY := $(RVENV)/bin/python
 EFFORTLESS_CACHE ?= $(HOME)/.cache/effortless
 export EFFORTLESS_CACHE
 
-.PHONY: help install install-service install-assistant system-deps services train demo \
+.PHONY: help install install-service install-assistant lock system-deps services train demo \
 	test lint test-service test-assistant test-rasa test-e2e prod-check bench clean
 
 help:
 	@echo "make demo    install what is missing, train if the data changed, start everything"
 	@echo "make test    every check: lint, unit/integration tests, rasa tests, browser tests"
 	@echo "make bench   benchmarks and evaluations (figures in bench/results/)"
-	@echo "make install | train | lint | clean"
+	@echo "make install | lock | train | lint | clean"
 
 # Chart.js for the analytics dashboard, from npm with the lockfile (not committed).
 CHARTS := handoff/static/analytics/vendor/.stamp
@@ -36,19 +36,33 @@ install: install-service install-assistant
 install-service: $(VENV)/.stamp $(CHARTS)
 install-assistant: $(RVENV)/.stamp
 
-$(VENV)/.stamp: pyproject.toml
+# Only the locked dependencies are installed (the project runs from its checkout, see README).
+# An older checkout installed the project itself in editable mode: that is removed.
+SERVICE_LOCK := requirements/service.lock
+ASSISTANT_LOCK := requirements/assistant.lock
+
+$(VENV)/.stamp: $(SERVICE_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[service,dev]'
+	$(PY) -m pip install -q -r $(SERVICE_LOCK)
+	@$(PY) -m pip uninstall -q -y effortless 2>/dev/null || true
 	@touch $@
 
-$(RVENV)/.stamp: pyproject.toml
+$(RVENV)/.stamp: $(ASSISTANT_LOCK)
 	@if [ -z "$(PYTHON310)" ] || [ ! -x "$(PYTHON310)" ]; then \
 		echo "Rasa 3.6 needs Python 3.10: install it (pyenv install 3.10.13) or pass PYTHON310=/path/to/python3.10" >&2; exit 1; fi
 	@test -x $(RPY) || $(PYTHON310) -m venv $(RVENV)
-	$(RPY) -m pip install -q --upgrade pip 'setuptools<70' wheel
-	$(RPY) -m pip install -q -e '.[assistant]'
+	$(RPY) -m pip install -q --upgrade pip wheel
+	$(RPY) -m pip install -q -r $(ASSISTANT_LOCK)
+	@$(RPY) -m pip uninstall -q -y effortless 2>/dev/null || true
 	@touch $@
+
+# Re-resolve both environments from pyproject.toml (after adding or raising a dependency).
+lock: install-service
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra service --extra dev \
+		--python-version 3.11 -o $(SERVICE_LOCK)
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra assistant --extra assistant-test \
+		--python-version 3.10 -o $(ASSISTANT_LOCK)
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 system-deps:
@@ -65,6 +79,7 @@ demo: install train
 	$(PY) -m launcher.demo
 
 lint: install-service
+	$(PY) scripts/check_locks.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -73,19 +88,16 @@ lint: install-service
 test: install lint test-service test-assistant test-e2e prod-check
 	@echo "make test: all checks passed"
 
-SERVICE_TESTS := $(wildcard tests/repo tests/catalogue tests/settings tests/launcher tests/shop tests/handoff tests/analytics tests/bench tests/deploy)
-
-# One pytest run per folder: each folder's conftest is its own module.
+# One pytest run per environment (tests/support/environments.py skips the other venv's folders):
+# the service tests without the browser ones, then the assistant's, then the browser tests.
 test-service: install train services
-	@set -e; for dir in $(SERVICE_TESTS); do \
-		echo "== pytest $$dir"; scripts/with-services.sh $(VENV)/bin/pytest -q $$dir; done
+	scripts/with-services.sh $(VENV)/bin/pytest -q -m "not e2e"
 
 test-assistant: install train
-	$(RVENV)/bin/pytest -q -p no:cacheprovider tests/data
 	scripts/test-assistant.sh
 
 test-e2e: install train system-deps
-	$(VENV)/bin/pytest -q tests/e2e
+	$(VENV)/bin/pytest -q -m e2e
 
 # The production profile (deploy/compose.yml: two Rasa, action and handoff instances behind
 # HAProxy, PostgreSQL, Redis, RabbitMQ, the analytics consumer) under 100 live conversations while

@@ -30,10 +30,11 @@ from typing import Any
 
 import psutil
 
-from bench import faults, load, nlu_eval, simulate
+from bench import faults, load, nlu_eval, sim_report, simulate
 from bench.labelled import DatasetError
-from bench.report import ROOT, print_table, write_report
+from bench.report import ROOT, cli_parser, print_table, write_report
 from bench.scenarios import ScenarioError, load_all
+from bench.sim_model import Settings as SimulatorSettings
 from bench.stack import Stack, StackError
 
 log = logging.getLogger("bench")
@@ -92,7 +93,7 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
     scenarios = load_all()
     if only:
         scenarios = [s for s in scenarios if re.search(only, s.name)]
-    settings = simulate.Settings(
+    settings = SimulatorSettings(
         handoff_url=stack.handoff_url,
         shop_url=stack.shop_url,
         shop_api_key=stack.shop_api_key,
@@ -104,10 +105,10 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
         concurrency=concurrency,
     )
     results = await simulate.run_scenarios(scenarios, settings)
-    summary = simulate.summarise(results)
+    summary = sim_report.summarise(results)
     print("\n=== conversation simulator ===")
-    simulate.print_results(results, summary)
-    body = simulate.result_json(results, summary)
+    sim_report.print_results(results, summary)
+    body = sim_report.result_json(results, summary)
     write_report("simulate", body)
     return body
 
@@ -241,12 +242,8 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
     return report
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _parser() -> argparse.ArgumentParser:
+    parser = cli_parser("python -m bench", __doc__)
     parser.add_argument(
         "--parts",
         default="nlu,simulate,load",
@@ -278,6 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", help="regex on scenario names (simulate, faults)")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     args.load_paths = [p.strip() for p in args.load_paths.split(",") if p.strip()]

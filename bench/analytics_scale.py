@@ -93,7 +93,7 @@ async def generate(db: Database, sessions: int, seed: int = 7) -> float:
 async def _count_sessions(db: Database) -> int:
     async with db.engine.connect() as conn:
         return int(
-            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar() or 0
+            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
         )
 
 
@@ -111,7 +111,7 @@ async def _mix(db: Database) -> dict[str, int]:
             count = await conn.execute(
                 text(f"SELECT count(*) FROM analytics_sessions WHERE {where}")
             )
-            mix[label] = int(count.scalar() or 0)
+            mix[label] = int(count.scalar_one())
         return mix
 
 
@@ -130,7 +130,7 @@ async def replicate(db: Database, target: int) -> float:
     started = time.perf_counter()
     async with db.engine.begin() as conn:
         have = int(
-            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar() or 0
+            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
         )
         copies = max(0, -(-target // max(have, 1)) - 1)
         if copies == 0:

@@ -19,13 +19,11 @@ p50/p95/p99, throughput (messages/s over the phase) and the ratio (b)/(a) are re
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
 import os
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -33,12 +31,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import psutil
 import websockets
 
 from bench.client import AgentClient, ApiError, CustomerClient, ws_url
 from bench.metrics import latency_summary
-from bench.report import print_table, write_report
+from bench.report import cli_parser, log_to_stderr, print_table, write_report
+from bench.sampling import CpuMeter, RssSampler
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +245,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                         waiting.pop(text, None)
                     await _think(settings)
 
-            cpu = _CpuMeter(settings.service_pid)
+            cpu = CpuMeter(settings.service_pid)
             started = time.perf_counter()
             await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
             duration = time.perf_counter() - started
@@ -258,65 +256,6 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
         "claimed": len(claimed),
         **cpu.figures(len(samples)),
     }
-
-
-class _CpuMeter:
-    """The service's CPU time and the machine's load average over a phase: on a shared machine
-    latency figures mean little without them."""
-
-    def __init__(self, pid: int | None) -> None:
-        self.pid = pid
-        self.cpu = self._cpu()
-
-    def _cpu(self) -> float | None:
-        if self.pid is None:
-            return None
-        try:
-            times = psutil.Process(self.pid).cpu_times()
-        except psutil.Error:
-            return None
-        return float(times.user + times.system)
-
-    def figures(self, messages: int) -> dict[str, Any]:
-        result: dict[str, Any] = {"load_average_1m": round(os.getloadavg()[0], 2)}
-        end = self._cpu()
-        if self.cpu is not None and end is not None and messages:
-            result["service_cpu_ms_per_message"] = round(1000 * (end - self.cpu) / messages, 2)
-        return result
-
-
-class RssSampler:
-    """Peak RSS (process + children) of named pids, sampled every 0.25 s in a thread."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.peak: dict[str, int] = dict.fromkeys(pids, 0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _rss(self, pid: int) -> int:
-        try:
-            root = psutil.Process(pid)
-            return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-        except psutil.Error:
-            return 0
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], self._rss(pid))
-            self._stop.wait(0.25)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def peak_mb(self) -> dict[str, float]:
-        return {name: round(value / 2**20, 1) for name, value in self.peak.items()}
 
 
 async def run_load(settings: LoadSettings, parts: Sequence[str]) -> dict[str, Any]:
@@ -386,11 +325,7 @@ def print_load(results: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = cli_parser("python -m bench.load", __doc__)
     parser.add_argument("--customers", type=int, default=20)
     parser.add_argument("--think", type=float, default=0.0, help="seconds between messages")
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL"))
@@ -405,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--service-pid", type=int, help="the handoff service (CPU per message)")
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     settings = LoadSettings(
         customers=args.customers,
         think_s=args.think,

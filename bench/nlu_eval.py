@@ -14,7 +14,6 @@ With ``--model`` the texts are parsed by a helper started under .venv-rasa (Rasa
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import logging
@@ -29,7 +28,7 @@ import httpx
 
 from bench.labelled import DatasetError, load_labelled, load_mapping, to_examples
 from bench.metrics import ClassificationReport, Prediction, evaluate, threshold_curve
-from bench.report import ROOT, print_table, write_report
+from bench.report import ROOT, cli_parser, log_to_stderr, print_table, write_report
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +193,7 @@ def print_report(report: ClassificationReport, misses: int = 20) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.nlu_eval",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = cli_parser("python -m bench.nlu_eval", __doc__)
     parser.add_argument("data", nargs="+", type=Path, help="labelled CSV/TSV/JSONL/Rasa YAML")
     parser.add_argument("--mapping", type=Path, help="external label → intent(s) file")
     source = parser.add_mutually_exclusive_group()
@@ -219,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--curve", action="store_true", help=f"accuracy/fallback at thresholds {CURVE}"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     try:
         report, result = asyncio.run(
             run(

@@ -13,9 +13,16 @@ import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
+
+# Run with `python -I` (bench/ must not shadow anything): the model's custom components
+# (`components.*`, config.yml) are imported from the repository root, which is not installed.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def main(model: str) -> int:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)

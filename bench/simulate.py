@@ -16,7 +16,6 @@ information asked twice, abandoned, CES given.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -32,7 +31,7 @@ from bench.client import (
 )
 from bench.facts import load_policies
 from bench.player import Player
-from bench.report import write_report
+from bench.report import cli_parser, log_to_stderr, write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
 from bench.sim_model import PRODUCT_NAMES, Result, Settings, Turn
 from bench.sim_report import print_results, result_json, summarise
@@ -105,11 +104,7 @@ async def run_scenarios(scenarios: Sequence[Scenario], settings: Settings) -> li
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.simulate",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = cli_parser("python -m bench.simulate", __doc__)
     parser.add_argument("files", nargs="*", type=Path, help="scenario files (default: all)")
     parser.add_argument(
         "--handoff-url", default=os.environ.get("HANDOFF_URL", "http://127.0.0.1:8080")
@@ -131,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_to_stderr()
     try:
         scenarios = load_all(args.files or None)
     except ScenarioError as exc:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Assistant checks, in the Python 3.10 environment: data validation, action tests against the
-# real order API, `rasa test` on tests/stories and the held-out NLU set.
+# Assistant checks, in the Python 3.10 environment: data validation, pytest (the training data
+# and the action tests against the real order API; the service folders skip themselves here),
+# `rasa test` on tests/stories and the held-out NLU set.
 #
 # Reuses models/current.tar.gz (made by `make train`); never trains. Starts the demo order API
 # and the action server on free ports and stops them on exit. Exits non-zero on any failure,
@@ -84,9 +85,9 @@ if missing:
 print(f"action server: {len(wanted)} domain actions registered")
 EOF
 
-step "pytest tests/actions (real order API at $shop_url)"
+step "pytest in $RVENV: tests/data, tests/actions (real order API at $shop_url)"
 start=$(date +%s)
-TEST_SHOP_URL=$shop_url $RVENV/bin/pytest -q -p no:cacheprovider tests/actions
+TEST_SHOP_URL=$shop_url $RVENV/bin/pytest -q -p no:cacheprovider
 echo "pytest: $(( $(date +%s) - start ))s"
 
 step "rasa test core --stories tests/stories --fail-on-prediction-errors"

@@ -9,10 +9,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from itertools import count
+from types import SimpleNamespace
+from typing import TypeAlias
 
 from sanic import Request, Sanic
+from sanic.config import Config
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse, json
+from sanic.response import BaseHTTPResponse, HTTPResponse, json
 
 from shop import db
 from shop.config import Settings
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("shop.access")
 
 Clock = Callable[[], datetime]
+ShopApp: TypeAlias = Sanic[Config, SimpleNamespace]
 PUBLIC_PATHS = frozenset({"/v1/health", "/v1/openapi.json"})
 _SANIC_CODES = {
     400: "bad_request",
@@ -58,7 +62,9 @@ def error_response(exc: BaseException) -> HTTPResponse:
     return json({"code": "internal_error", "message": "Something went wrong on our side."}, 500)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None, name: str | None = None) -> Sanic:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, name: str | None = None
+) -> ShopApp:
     app = Sanic(name or f"shop{next(_app_ids)}", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -73,7 +79,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
     app.blueprint(admin.bp)
 
     @app.before_server_start
-    async def open_database(app: Sanic) -> None:
+    async def open_database(app: ShopApp) -> None:
         engine = db.create_engine(settings.database_url)
         app.ctx.engine = engine
         app.ctx.sessions = db.session_factory(engine)
@@ -82,7 +88,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
         logger.info("order API database: %s", engine.url.render_as_string(hide_password=True))
 
     @app.after_server_stop
-    async def close_database(app: Sanic) -> None:
+    async def close_database(app: ShopApp) -> None:
         engine = getattr(app.ctx, "engine", None)
         if engine is not None:
             await engine.dispose()
@@ -110,8 +116,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
         if faults.should_fail():
             raise FaultInjected("fault_injected", "Injected failure (fault injection is on).")
 
-    @app.on_response
-    async def log_access(request: Request, response: HTTPResponse) -> None:
+    async def log_access(request: Request, response: BaseHTTPResponse) -> None:
         started = getattr(request.ctx, "started", None)
         elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
         access_logger.info(
@@ -121,6 +126,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, name: str | No
     app.register_middleware(start_timer, "request", priority=100)
     app.register_middleware(authenticate, "request", priority=90)
     app.register_middleware(inject_faults, "request", priority=80)
+    app.register_middleware(log_access, "response")
 
     @app.exception(Exception)
     async def handle_error(request: Request, exc: Exception) -> HTTPResponse:

@@ -41,7 +41,7 @@ _BAD = (400, "bad_request")
 _REUSED = (422, "idempotency_key_reused (or the refusal listed)")
 
 
-def _op(summary: str, ok: dict[str, Any], *errors: tuple[int, str], **extra: Any) -> dict:
+def _op(summary: str, ok: dict[str, Any], *errors: tuple[int, str], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": {**ok, **_errors(*errors)}, **extra}
 
 

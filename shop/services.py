@@ -35,7 +35,9 @@ async def get_order(session: AsyncSession, order_number: str, *, lock: bool = Fa
     return order
 
 
-async def order_details(*, session: AsyncSession, order_number: str, now: datetime) -> dict:
+async def order_details(
+    *, session: AsyncSession, order_number: str, now: datetime
+) -> dict[str, Any]:
     order = await get_order(session, order_number)
     return order_json(order, today=now.date())
 

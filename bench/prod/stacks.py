@@ -118,7 +118,7 @@ def demo() -> Iterator[Running]:
     from bench.stack import Stack
 
     with Stack() as stack:
-        stack.start()
+        stack.start(timeout=900)
         yield Running(stack.handoff_url, stack.shop_secret, {"one": stack.rasa_url})
 
 

@@ -6,7 +6,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from shop import validation
-from shop.errors import NotFound
+from shop.errors import BadRequest, NotFound
 from shop.faults import Faults
 
 bp = Blueprint("admin", url_prefix="/v1/admin")
@@ -31,7 +31,7 @@ async def put_faults(request: Request) -> HTTPResponse:
     latency = validation.integer(body, "latency_ms", minimum=0, maximum=60_000, required=False)
     rate = validation.number(body, "error_rate", minimum=0.0, maximum=1.0, required=False)
     if latency is None and rate is None:
-        raise validation.BadRequest("field 'latency_ms' or 'error_rate' is required")
+        raise BadRequest("field 'latency_ms' or 'error_rate' is required")
     if latency is not None:
         faults.latency_ms = latency
     if rate is not None:

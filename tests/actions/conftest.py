@@ -7,8 +7,11 @@ pointed at it (and the faults reset afterwards).
 
 from __future__ import annotations
 
+from tests.support.environments import require_assistant
+
+require_assistant("rasa_sdk")
+
 import os
-import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,15 +22,11 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clients import orders as orders_client
+from actions.clients.orders import OrderApiSettings, OrderClient
+from launcher import Launcher, LaunchError, components, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `pytest tests/actions` from anywhere, installed or not
-    sys.path.insert(0, str(ROOT))
-
-from action_testkit import free_port  # noqa: E402
-
-from actions.clients import orders as orders_client  # noqa: E402
-from actions.clients.orders import OrderApiSettings, OrderClient  # noqa: E402
-from launcher import Launcher, LaunchError, components  # noqa: E402
 
 SHOP_PYTHON = Path(os.environ.get("SHOP_PYTHON", ROOT / ".venv" / "bin" / "python"))
 API_KEY = "demo-order-key"

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from action_testkit import free_port
 
 from actions.clients.orders import OrderApiSettings
 from actions.settings import ActionSettings, SettingsError
+from launcher import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"

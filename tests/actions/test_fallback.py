@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from action_testkit import make_tracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import SOMETHING_ELSE, ActionFallbackOptions
 from actions.session import ActionCheckCes
+from tests.support.action_testkit import make_tracker
 
 
 def tracker_with_ranking(domain, ranking: list[tuple[str, float]], language: str = "en") -> Tracker:

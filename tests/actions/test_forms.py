@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from action_testkit import make_tracker, slot_events, texts
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asks import ActionAskOrderNumber, ActionAskReturnItems, ActionAskReturnReason
@@ -14,6 +13,7 @@ from actions.forms import (
     ValidateOrderLookupForm,
 )
 from actions.parsing import match_items, parse_address
+from tests.support.action_testkit import make_tracker, slot_events, texts
 
 ALICE = {"customer_id": "C0001", "verified": True}
 FORM = ValidateOrderLookupForm()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from action_testkit import make_tracker, slot_events, texts, user_event
-
 from actions.account import ActionAccountHelp, mask_email
 from actions.handoff import ActionHandback, ActionHandoff
 from actions.session import ActionCheckCes, ActionSessionStart
+from tests.support.action_testkit import make_tracker, slot_events, texts, user_event
 
 ALICE = {"customer_id": "C0001", "verified": True}
 

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import pytest
-from action_testkit import make_tracker, slot_events, texts
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -20,6 +19,7 @@ from actions.parsing import match_items, parse_address
 from actions.session import ActionSetLanguage
 from actions.tasks import ActionExecuteTask, ActionRunTask
 from bench.english import english_fragments
+from tests.support.action_testkit import make_tracker, slot_events, texts
 
 # EF-100102: a paid order of the seeded Korean customer C0005 (address still changeable).
 KIM = {"customer_id": "C0005", "verified": True, "language": "ko"}

@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from action_testkit import free_port
 
 from actions.clients.orders import (
     Address,
@@ -18,6 +17,7 @@ from actions.clients.orders import (
     Unavailable,
     VerificationFailed,
 )
+from launcher import free_port
 
 
 async def test_get_order_is_typed(client: OrderClient) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 import yaml
-from action_testkit import make_tracker, texts
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.orders import OrderClient
 from actions.messages import MESSAGES, text
 from actions.policies import POLICY_ANSWERS, ActionAnswerPolicy, policy_values
+from tests.support.action_testkit import make_tracker, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")

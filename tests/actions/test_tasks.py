@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from action_testkit import make_tracker, slot_events, texts
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tasks import ActionExecuteTask, ActionRunTask, ActionTaskDeclined
+from tests.support.action_testkit import make_tracker, slot_events, texts
 
 ALICE = {"customer_id": "C0001", "verified": True}
 MINJI = {"customer_id": "C0002", "verified": True}

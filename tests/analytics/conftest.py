@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+from tests.support.environments import require_service
+
+require_service()
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from handoff.store.db import Database
 from handoff.store.migrate import upgrade

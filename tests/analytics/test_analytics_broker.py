@@ -8,9 +8,6 @@ import uuid
 
 import aio_pika
 import pytest
-from analytics_fixtures import NOW, rows
-from analytics_scenarios import build
-from analytics_services import RABBITMQ_URL, need
 from sqlalchemy import func, select
 
 from handoff.analytics.broker import EventConsumer
@@ -18,6 +15,9 @@ from handoff.analytics.models import AnalyticsEvent
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import BrokerSource
 from handoff.store.db import Database
+from tests.support.analytics_fixtures import NOW, rows
+from tests.support.analytics_scenarios import build
+from tests.support.services import RABBITMQ_URL, need
 
 pytestmark = pytest.mark.rabbitmq
 

@@ -9,19 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from analytics_fixtures import NOW, dump, rows
-from analytics_scenarios import build
-from analytics_served import Served
-from sanic import Request, Sanic
-from sanic.response import HTTPResponse
-from sanic.response import json as json_response
 
 from handoff.accounts import create_user
 from handoff.analytics.cli import build_parser, run
@@ -29,22 +22,12 @@ from handoff.analytics.pipeline import compute
 from handoff.analytics.settings import AnalyticsSettings
 from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
 from handoff.store.db import Database
+from tests.support.analytics_fixtures import NOW, dump, rows
+from tests.support.analytics_scenarios import build
+from tests.support.rasa_trackers import tracker_server
+from tests.support.served import Served
 
 ROOT = Path(__file__).parents[2]
-
-
-def tracker_server(trackers: dict[str, Any], token: str) -> Sanic:
-    app = Sanic(f"trackers-{uuid.uuid4().hex[:8]}", configure_logging=False)
-
-    @app.get("/conversations/<cid:str>/tracker")
-    async def tracker(request: Request, cid: str) -> HTTPResponse:
-        if request.args.get("token") != token:
-            return json_response({"status": "failure", "reason": "NotAuthenticated"}, status=401)
-        if cid == "c-broken":
-            return json_response({"status": "failure"}, status=500)
-        return json_response(trackers.get(cid) or {"sender_id": cid, "events": []})
-
-    return app
 
 
 async def test_compute_from_rasa_http_api(db: Database) -> None:
@@ -151,23 +134,14 @@ async def test_nlu_review_yaml(filled: Any, capsys: Any) -> None:
 
 def test_module_entry_point(tmp_path: Path) -> None:
     env = {**os.environ, "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
-    done = subprocess.run(
-        [sys.executable, "-m", "handoff.analytics", "report", "--since", "7d"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def report(since: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "handoff.analytics", "report", "--since", since]
+        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    done = report("7d")
     assert done.returncode == 0, done.stderr
     assert "contained rate" in done.stdout
-    done = subprocess.run(
-        [sys.executable, "-m", "handoff.analytics", "report", "--since", "soon"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = report("soon")
     assert done.returncode == 2 and "since must look like" in done.stderr
     assert "Traceback" not in done.stderr

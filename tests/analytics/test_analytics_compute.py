@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from analytics_fixtures import NOW, dump, rows
-from analytics_scenarios import EXPECTED, build
 from sqlalchemy import select
 
 from handoff.analytics.analysis import Rules
@@ -14,6 +12,8 @@ from handoff.analytics.models import AnalyticsEvent, AnalyticsSession, Analytics
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.store.db import Database
+from tests.support.analytics_fixtures import NOW, dump, rows
+from tests.support.analytics_scenarios import EXPECTED, build
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ async def test_new_events_only_recompute_that_conversation(
     trackers = info["trackers"]
     tracker = trackers["c-info"]
     last = tracker["events"][-1]["timestamp"]
-    from analytics_rasa_events import Script
+    from tests.support.analytics_rasa_events import Script
 
     extra = Script(last).fallback("hmm what about this", likely="refund_policy").events
     tracker["events"] = [*tracker["events"], *extra]

@@ -13,12 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from analytics_fixtures import NOW, T0, add_conversation, add_handoff, dump, rows
-from analytics_rasa_events import Script
-from analytics_scenarios import build
-from analytics_served import Served
 from sqlalchemy import update
-from test_analytics_cli import tracker_server
 
 from handoff.accounts import create_user
 from handoff.analytics.live import LiveComputer, acquire, last_update, release
@@ -29,6 +24,11 @@ from handoff.app import create_app
 from handoff.config import Settings
 from handoff.store.db import Database
 from handoff.store.models import CesRating, Conversation, Message
+from tests.support.analytics_fixtures import NOW, T0, add_conversation, add_handoff, dump, rows
+from tests.support.analytics_rasa_events import Script
+from tests.support.analytics_scenarios import build
+from tests.support.rasa_trackers import tracker_server
+from tests.support.served import Served
 
 PASSWORD = "correct horse battery"
 

@@ -6,9 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from analytics_fixtures import NOW, rows
-from analytics_scenarios import EXPECTED, build
-from analytics_services import POSTGRES_URL, need
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -18,6 +15,9 @@ from handoff.analytics.queries import Filters, dashboard
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.store.db import Database
 from handoff.store.migrate import upgrade
+from tests.support.analytics_fixtures import NOW, rows
+from tests.support.analytics_scenarios import EXPECTED, build
+from tests.support.services import POSTGRES_URL, need
 
 pytestmark = pytest.mark.postgres
 

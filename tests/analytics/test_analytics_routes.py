@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from analytics_fixtures import NOW
-from analytics_scenarios import build
-from analytics_served import Served
 
 from handoff.accounts import create_user
 from handoff.analytics.pipeline import compute
 from handoff.analytics.sources import StoredTrackerSource
 from handoff.app import create_app
 from handoff.config import Settings
+from tests.support.analytics_fixtures import NOW
+from tests.support.analytics_scenarios import build
+from tests.support.served import Served
 
 PASSWORD = "correct horse battery"
 

@@ -1,10 +1,7 @@
-"""The benchmarks are not an installed package: make `import bench` work from the repo root."""
+"""The benchmark tests run in the service environment (.venv)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from tests.support.environments import require_service
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+require_service()

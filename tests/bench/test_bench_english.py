@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.english import english_fragments, scan_report
-from bench.simulate import PRODUCT_NAMES
+from bench.sim_model import PRODUCT_NAMES
 
 
 def test_fragments_and_exceptions() -> None:

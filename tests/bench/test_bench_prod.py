@@ -80,3 +80,12 @@ def test_every_instance_gets_its_own_port_and_no_container_address_is_left() -> 
     assert handoff.env["HANDOFF_ENV"] == "production"
     assert handoff.env["RASA_URL"] == plan.url("rasa")
     assert plan.database in handoff.env["HANDOFF_DATABASE_URL"]
+
+
+def test_capacity_mix_and_summary() -> None:
+    from bench.prod.capacity import MIX, summary
+
+    assert abs(sum(share for share, _, _ in MIX) - 1.0) < 1e-9
+    figures = summary([0.1] * 95 + [2.0] * 5, 10.0)
+    assert figures["count"] == 100 and figures["throughput_per_s"] == 10.0
+    assert figures["p50_ms"] == 100 and figures["p95_ms"] > 1000  # the slow 5 % set the p95

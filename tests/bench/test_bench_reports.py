@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.nlu_eval import predicted_intent
-from bench.simulate import Result, summarise
+from bench.sim_model import Result
+from bench.sim_report import summarise
 from handoff.errors import Unauthorized
 from handoff.security import demo_customer_token, verify_shop_token
 

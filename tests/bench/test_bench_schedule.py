@@ -7,8 +7,10 @@ from collections import Counter
 
 import httpx
 
+from bench.player import Player
 from bench.scenarios import Scenario, load_all, parse_scenario
-from bench.simulate import Player, Settings, changes_order, schedule
+from bench.sim_model import Settings
+from bench.simulate import changes_order, schedule
 
 
 def scenario(name: str, task: str, order: str, **extra: object) -> Scenario:

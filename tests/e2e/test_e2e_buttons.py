@@ -4,55 +4,14 @@ to the real service, which stores exactly the payload."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
-from conftest import Admin, widget_open
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import expect
 
 from bench.stack import Stack, http_json
-
-CES_TEXT = "Lumen made it easy for me to handle my issue."
-
-
-def start_with_bot_message(page: Page, service: Stack, buttons: list[dict[str, str]]) -> str:
-    status, created = http_json(
-        "POST", f"{service.handoff_url}/api/conversations", {"language": "en"}
-    )
-    assert status == 201
-    conv = created["conversation_id"]
-    injected = {
-        "seq": 0,
-        "role": "bot",
-        "text": "Did that help?" if len(buttons) < 7 else CES_TEXT,
-        "buttons": buttons,
-        "custom": None,
-        "client_message_id": None,
-        "agent_name": None,
-        "created_at": "2026-01-01T00:00:00Z",
-    }
-
-    def history(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
-        data["messages"] = [injected, *data["messages"]]
-        route.fulfill(response=response, body=json.dumps(data))
-
-    page.route(f"{service.handoff_url}/api/conversations/{conv}/messages?after=0", history)
-    page.goto(f"{service.handoff_url}/demo")
-    page.evaluate(
-        "([key, value]) => { localStorage.setItem(key, value);"
-        " localStorage.setItem(key + ':open', 'true'); }",
-        [
-            f"effortless:conversation:{service.handoff_url}",
-            json.dumps({"id": conv, "token": created["token"], "customerId": None}),
-        ],
-    )
-    page.reload()
-    widget_open(page)
-    return str(conv)
+from tests.support.e2e_pages import CES_TEXT, Admin, start_with_bot_message
 
 
 def customer_texts(service: Stack, admin: Admin, conv: str) -> list[str]:

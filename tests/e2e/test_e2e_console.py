@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Admin, conversation_id, widget_open, widget_send
-from e2e_stack import SHOP_SECRET
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
@@ -35,6 +33,8 @@ from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.db import Database
 from handoff.store.models import Handoff
+from tests.support.e2e_pages import Admin, conversation_id, widget_open, widget_send
+from tests.support.e2e_stack import SHOP_SECRET
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "mobile": {"width": 390, "height": 844}}
 RAW = [

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Admin, conversation_id, widget_open, widget_send
 from playwright.sync_api import expect
 
 from bench.stack import Stack, http_json
+from tests.support.e2e_pages import Admin, conversation_id, widget_open, widget_send
 
 
 @pytest.fixture

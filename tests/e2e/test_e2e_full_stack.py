@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import Admin, console_login, conversation_id, widget_open, widget_send
 from playwright.sync_api import expect
 
 from bench.stack import Stack
+from tests.support.e2e_pages import Admin, console_login, conversation_id, widget_open, widget_send
 
 BOT_TIMEOUT = 60_000  # the first turn after start loads the model's graph
 

@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import MOBILE, Admin, console_login, conversation_id, widget_open, widget_send
 from playwright.sync_api import Page, expect
 
 from bench.stack import Stack
+from tests.support.e2e_pages import (
+    MOBILE,
+    Admin,
+    console_login,
+    conversation_id,
+    widget_open,
+    widget_send,
+)
 
 
 def test_customer_is_queued_honestly_then_chats_with_an_agent(

@@ -6,10 +6,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from e2e_stack import SHOP_SECRET
-
 from bench.stack import Stack, http_json
 from handoff.security import verify_shop_token
+from tests.support.e2e_stack import SHOP_SECRET
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], str]:

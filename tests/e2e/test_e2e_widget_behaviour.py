@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import Admin, console_login, conversation_id, widget_open, widget_send
-from e2e_stack import SHOP_SECRET
 from playwright.sync_api import Page, Route, expect
 
 from bench.stack import Stack, http_json
 from handoff.security import shop_customer_token
+from tests.support.e2e_pages import Admin, console_login, conversation_id, widget_open, widget_send
+from tests.support.e2e_stack import SHOP_SECRET
 
 PAYLOADS = [
     '<img src=x onerror="window.__pwned=1">',

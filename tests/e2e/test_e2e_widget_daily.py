@@ -6,26 +6,26 @@ agent's reply, and plurals. E-mail goes to a real local SMTP server (aiosmtpd)."
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import sqlite3
 import time
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import stored_conversation, widget_open, widget_send
-from e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
-from test_e2e_buttons import start_with_bot_message
 
 from bench.stack import Stack, http_json
-from launcher import free_port
+from tests.support.e2e_pages import (
+    start_with_bot_message,
+    stored_conversation,
+    widget_open,
+    widget_send,
+)
+from tests.support.e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
+from tests.support.smtp_inbox import Inbox, running_inbox, text_of
 
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
@@ -52,41 +52,9 @@ def typed(size: str, text: str) -> str:
 SHOP = "Lumen"
 
 
-class Inbox:
-    """What the local SMTP server received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, to: str, timeout: float = 15.0) -> EmailMessage:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.messages:
-                if message["To"] == to:
-                    return message
-            time.sleep(0.1)
-        raise AssertionError(f"no e-mail to {to} (got {[m['To'] for m in self.messages]})")
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    yield from running_inbox()
 
 
 @pytest.fixture(scope="module")

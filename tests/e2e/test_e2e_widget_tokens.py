@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import conversation_id, widget_open, widget_send
-from e2e_stack import running_stack
 from playwright.sync_api import Page, Route, expect
 
 from bench.stack import Stack
 from handoff.config import DEFAULT_SECRET
 from handoff.security import conversation_from_token, conversation_token
+from tests.support.e2e_pages import conversation_id, widget_open, widget_send
+from tests.support.e2e_stack import running_stack
 
 STORED = (
     "() => { const k = Object.keys(localStorage).find(k => "

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Service, auth, frame, recv_until, ws_connect
-
 from handoff.store import repositories as repo
+from tests.support.handoff_service import Service, auth, frame, recv_until, ws_connect
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 
 import httpx
-from conftest import Service, auth
 from PIL import Image, PngImagePlugin
+
+from tests.support.handoff_service import Service, auth
 
 SECRET = "GPS 52.5200 N 13.4050 E, my home"
 

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Service, auth, frame, recv_until, ws_connect
 from websockets.asyncio.client import connect
+
+from tests.support.handoff_service import Service, auth, frame, recv_until, ws_connect
 
 JSON = {"content-type": "application/json"}
 

@@ -4,9 +4,9 @@ not; production refuses `*`."""
 from __future__ import annotations
 
 import pytest
-from conftest import auth
 
 from handoff.config import Settings, SettingsError
+from tests.support.handoff_service import auth
 
 SHOP = "https://shop.example.com"
 EVIL = "https://evil.example.net"

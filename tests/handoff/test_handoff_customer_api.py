@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import jwt
-from conftest import Service, auth, frame, is_msg, recv_until, ws_connect
 
 from handoff.config import DEFAULT_SHOP_SECRET
 from handoff.security import shop_customer_token
+from tests.support.handoff_service import Service, auth, frame, is_msg, recv_until, ws_connect
 
 
 async def test_signed_in_customer_is_forwarded_to_the_bot(service: Service) -> None:
@@ -234,7 +234,7 @@ async def test_bot_timeout_and_nobody_online(service_factory) -> None:  # type: 
 
 
 async def test_unreachable_rasa(service_factory) -> None:  # type: ignore[no-untyped-def]
-    from conftest import free_port
+    from launcher import free_port
 
     service: Service = await service_factory(rasa_url=f"http://127.0.0.1:{free_port()}")
     conv = await service.conversation()

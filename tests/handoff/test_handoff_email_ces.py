@@ -4,50 +4,23 @@ to a customer who is not connected; and the CES question the service asks after 
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from conftest import Service, auth, ws_connect
-from handoff_served import free_port
 from sqlalchemy import select
 
 from handoff.security import shop_customer_token
 from handoff.store import repositories as repo
 from handoff.store.models import CesRating
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    async def wait(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.messages) < count:
-            assert asyncio.get_running_loop().time() < deadline, "no e-mail arrived"
-            await asyncio.sleep(0.05)
-        return self.messages
+from launcher import free_port
+from tests.support.handoff_service import Service, auth, post_message, ws_connect
+from tests.support.smtp_inbox import Inbox, running_inbox, text_of
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    yield from running_inbox()
 
 
 def mail_settings(port: int) -> dict[str, Any]:
@@ -60,20 +33,8 @@ def mail_settings(port: int) -> dict[str, Any]:
     }
 
 
-def body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
 async def post(service: Service, conv: dict[str, Any], cid: str, text: str) -> dict[str, Any]:
-    r = await service.http.post(
-        f"/api/conversations/{conv['conversation_id']}/messages",
-        headers=auth(conv["token"]),
-        json={"client_message_id": cid, "text": text},
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return await post_message(service, conv, cid, text)
 
 
 async def queued(service: Service, conv: dict[str, Any], n: int = 1) -> int:
@@ -111,7 +72,7 @@ async def test_transcript_by_email_shows_what_the_customer_saw(
     assert inbox.envelopes == [("support@lumen.example", ["ann@example.com"])]
     assert message["Subject"] == "Your conversation with Lumen"
     assert message["From"] == "support@lumen.example"
-    text = body(message)
+    text = text_of(message)
     assert "You: I want to cancel EF-100010" in text
     assert "Assistant: " in text
     assert "You: 6" in text and "ces_score" not in text
@@ -177,8 +138,8 @@ async def test_agent_reply_reaches_an_offline_customer_by_email(
     [message] = await inbox.wait(1)
     assert message["To"] == "minji@example.com"
     assert message["Subject"] == "Lumen에서 답변을 보냈습니다"
-    assert "Sam 상담원의 답변:" in body(message)
-    assert "환불을 접수했습니다. 3일 안에 입금됩니다." in body(message)
+    assert "Sam 상담원의 답변:" in text_of(message)
+    assert "환불을 접수했습니다. 3일 안에 입금됩니다." in text_of(message)
 
     # while the customer is connected, the reply is only in the chat
     ws_url = f"{service.ws_url}/ws/conversations/{conv['conversation_id']}?token={conv['token']}"
@@ -210,7 +171,7 @@ async def test_signed_in_customer_email_is_used_for_offline_replies(
         f"/api/handoffs/{hid}/messages", headers=auth(sam["token"]), json={"text": "Done!"}
     )
     [message] = await inbox.wait(1)
-    assert message["To"] == "alice@example.com" and "Done!" in body(message)
+    assert message["To"] == "alice@example.com" and "Done!" in text_of(message)
 
 
 async def test_ces_is_asked_after_an_agent_resolves_once_per_session(

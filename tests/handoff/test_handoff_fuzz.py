@@ -15,7 +15,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from websockets.sync import client as ws_client
@@ -23,6 +23,7 @@ from websockets.sync import client as ws_client
 from handoff.openapi import openapi_document
 from launcher import Launcher, components, free_port
 from launcher.components import create_user
+from tests.support.fuzzing import fuzz_settings
 
 EXAMPLES = int(os.environ.get("FUZZ_HANDOFF_EXAMPLES", "1300"))
 PASSWORD = "fuzzing-password-1"
@@ -91,13 +92,7 @@ def test_generated_requests_never_get_a_5xx(handoff_url: dict[str, Any]) -> None
     sent: list[int] = []
     server_errors: list[str] = []
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(EXAMPLES)
     @given(
         case=st.one_of(strategies),
         who=st.sampled_from(sorted(credentials)),

@@ -4,7 +4,6 @@ across instances through Redis (TEST_REDIS_URL)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from typing import Any
 
@@ -12,8 +11,7 @@ import pytest
 
 from handoff.locks import LocalLocks, RedisLocks
 from handoff.presence_registry import LocalRegistry, RedisRegistry
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.support.services import need_redis
 
 
 async def _serialised(locks_a: Any, locks_b: Any, key: str) -> list[str]:
@@ -60,18 +58,7 @@ async def test_local_presence_counts_and_forgets() -> None:
 
 @pytest.fixture
 async def redis_url() -> str:
-    from redis import asyncio as aioredis
-
-    probe = aioredis.from_url(REDIS_URL)
-    try:
-        await asyncio.wait_for(probe.ping(), 3)
-    except Exception as exc:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-    finally:
-        await probe.aclose()
-    return REDIS_URL
+    return await need_redis()
 
 
 @pytest.mark.redis

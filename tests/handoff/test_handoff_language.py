@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Service, auth
 
 from handoff.language import detect
+from tests.support.handoff_service import Service, auth, post_message
 
 
 @pytest.mark.parametrize(
@@ -39,13 +39,7 @@ def test_detect(text: str, previous: str, expected: str) -> None:
 
 
 async def _post(service: Service, conv: dict[str, Any], n: int, text: str) -> dict[str, Any]:
-    r = await service.http.post(
-        f"/api/conversations/{conv['conversation_id']}/messages",
-        headers=auth(conv["token"]),
-        json={"client_message_id": f"m{n}", "text": text},
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return await post_message(service, conv, f"m{n}", text)
 
 
 async def _language(service: Service, conv: dict[str, Any]) -> str:

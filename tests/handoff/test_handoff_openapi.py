@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import Service
 from sanic import Sanic
 
 from handoff.openapi import openapi_document
+from tests.support.handoff_service import Service
 
 
 async def test_openapi_is_public_and_lists_every_api_route(service: Service) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import Service, auth
-
 from handoff.web.routes import PAGE_CSP
+from tests.support.handoff_service import Service, auth
 
 EMAIL = "minji.kim@example.com"
 PHONE = "+49 30 1234567"

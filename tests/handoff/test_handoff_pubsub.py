@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
 
 from handoff.pubsub import InMemoryPubSub, PubSub, RedisPubSub
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests.support.services import REDIS_URL, need_redis
 
 
 async def _next(sub, timeout: float = 3.0):  # type: ignore[no-untyped-def]
@@ -37,17 +35,7 @@ async def test_in_memory_fan_out_and_unsubscribe() -> None:
 
 @pytest.fixture
 async def redis_buses():  # type: ignore[no-untyped-def]
-    from redis import asyncio as aioredis
-
-    probe = aioredis.from_url(REDIS_URL)
-    try:
-        await asyncio.wait_for(probe.ping(), 3)
-    except Exception as exc:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-    finally:
-        await probe.aclose()
+    await need_redis()
     one, two = RedisPubSub(REDIS_URL), RedisPubSub(REDIS_URL)
     yield one, two
     await one.close()
@@ -80,9 +68,8 @@ async def test_redis_delivers_across_instances_in_order(redis_buses) -> None:  #
 async def test_service_instances_share_live_events_through_redis(  # type: ignore[no-untyped-def]
     redis_buses, service_factory
 ) -> None:
-    from conftest import auth, frame, is_msg, recv_until, ws_connect
+    from tests.support.handoff_service import auth, frame, is_msg, recv_until, ws_connect
 
-    # Two service instances on one database: the agent is on instance A, the customer on B.
     a = await service_factory(pubsub_url=REDIS_URL)
     b = await service_factory(pubsub_url=REDIS_URL)
     agent = await a.user("sam@shop.example")

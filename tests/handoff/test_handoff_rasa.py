@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service, auth, free_port
+
+from launcher import free_port
+from tests.support.handoff_service import Service, auth
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"

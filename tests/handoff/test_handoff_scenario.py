@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Service, auth, is_msg, recv_until, ws_connect
-from handoff_fake_rasa import ASK_EMAIL, ASK_ORDER
+import pytest
+
+from tests.support.fake_rasa import ASK_EMAIL, ASK_ORDER
+from tests.support.handoff_service import Service, auth, is_msg, recv_until, ws_connect
+
+
+@pytest.mark.postgres
+async def test_full_handoff_round_trip_on_postgres(pg_url: str, service_factory: Any) -> None:
+    await test_full_handoff_round_trip(await service_factory(database_url=pg_url))
 
 
 async def test_full_handoff_round_trip(service: Service) -> None:

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import statistics
 import time
 import uuid
@@ -17,7 +16,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import Service, auth, frame, recv_until, ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from handoff.config import DEFAULT_SECRET, DEFAULT_SHOP_SECRET
@@ -31,9 +29,10 @@ from handoff.security import (
     verify_password,
     verify_shop_token,
 )
+from tests.support.handoff_service import Service, auth, frame, recv_until, ws_connect
+from tests.support.services import REDIS_URL, need_redis
 
 PASSWORD = "correct horse battery"
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 async def _login(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
@@ -80,17 +79,7 @@ async def test_per_address_throttling_across_accounts(service_factory: Any) -> N
 
 @pytest.mark.redis
 async def test_instances_share_login_counters_through_redis(service_factory: Any) -> None:
-    from redis import asyncio as aioredis
-
-    probe = aioredis.from_url(REDIS_URL)
-    try:
-        await asyncio.wait_for(probe.ping(), 3)
-    except Exception as exc:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc!r}")
-    finally:
-        await probe.aclose()
+    await need_redis()
     one: Service = await service_factory(pubsub_url=REDIS_URL, login_limit_account="4 per minute")
     two: Service = await service_factory(pubsub_url=REDIS_URL, login_limit_account="4 per minute")
     email = f"shared-{uuid.uuid4().hex[:8]}@example.com"

@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service, auth, recv_until, ws_connect
-from handoff_served import Served, free_port
 from websockets.exceptions import ConnectionClosed
 
 from handoff.accounts import create_user
 from handoff.app import create_app
 from handoff.config import Settings, SettingsError
+from launcher import free_port
+from tests.support.handoff_service import Service, auth, recv_until, ws_connect
+from tests.support.served import Served
 
 EVIL = "http://evil.example"
 SHOP = "https://shop.example.com"

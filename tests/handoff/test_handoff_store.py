@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,48 +16,8 @@ from handoff.store import repositories as repo
 from handoff.store.db import Database
 from handoff.store.migrate import upgrade
 from handoff.store.models import Handoff, utcnow
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-async def _pg_database() -> tuple[str, str]:
-    import asyncpg
-
-    admin_dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"handoff_test_{uuid.uuid4().hex[:10]}"
-    try:
-        conn = await asyncio.wait_for(asyncpg.connect(admin_dsn), 5)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as exc:
-        _skip_or_fail(f"PostgreSQL unreachable at {PG_URL}: {exc!r}")
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = PG_URL.rsplit("/", 1)[0]
-    return f"{base}/{name}", name
-
-
-async def _drop_pg(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    url, name = await _pg_database()
-    yield url
-    await _drop_pg(name)
+from tests.support.handoff_service import auth
+from tests.support.postgres import create_database, drop_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -68,13 +26,13 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     else:
-        url, name = await _pg_database()
+        url, name = await create_database()
     database = Database(url)
     await upgrade(database.engine)
     yield database
     await database.close()
     if name:
-        await _drop_pg(name)
+        await drop_database(name)
 
 
 async def test_migrations_create_every_table(db: Database) -> None:
@@ -190,17 +148,7 @@ async def test_handoff_events_and_handling_times(db: Database) -> None:
         assert await repo.open_handoff(session, cid) is None
 
 
-@pytest.mark.postgres
-async def test_whole_scenario_on_postgres(pg_url: str, service_factory) -> None:  # type: ignore[no-untyped-def]
-    from test_handoff_scenario import test_full_handoff_round_trip
-
-    service = await service_factory(database_url=pg_url)
-    await test_full_handoff_round_trip(service)
-
-
 async def _nul_and_huge_numbers(service) -> None:  # type: ignore[no-untyped-def]
-    from conftest import auth
-
     conv = await service.conversation()
     cid, token = conv["conversation_id"], conv["token"]
     r = await service.http.post(

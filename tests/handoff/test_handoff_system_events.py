@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Service, auth, ws_connect
-
 from handoff.store import repositories as repo
+from tests.support.handoff_service import Service, auth, post_message, ws_connect
 
 
 async def _post(service: Service, conv: dict[str, Any], n: int, text: str) -> dict[str, Any]:
-    r = await service.http.post(
-        f"/api/conversations/{conv['conversation_id']}/messages",
-        headers=auth(conv["token"]),
-        json={"client_message_id": f"m{n}", "text": text},
-    )
-    assert r.status_code == 201, r.text
-    return dict(r.json())
+    return await post_message(service, conv, f"m{n}", text)
 
 
 async def _history(service: Service, conv: dict[str, Any]) -> list[dict[str, Any]]:

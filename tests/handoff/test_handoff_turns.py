@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import Service, auth
 from sqlalchemy import select, update
 
 from handoff.gateway import turns
 from handoff.store.models import Message, utcnow
 from launcher import Launcher, Spec, components, free_port
+from tests.support.handoff_service import Service, auth
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,6 +6,10 @@ tests can change orders freely. The clock is injectable (`clock.advance(...)`).
 
 from __future__ import annotations
 
+from tests.support.environments import require_service
+
+require_service()
+
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
@@ -14,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from shop_testkit import API_KEY, FakeClock, Server, running_server, seed_database
 
 from shop.config import Settings
+from tests.support.shop_testkit import API_KEY, FakeClock, Server, running_server, seed_database
 
 
 @pytest.fixture(scope="session")

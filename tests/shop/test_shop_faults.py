@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 import httpx
-from shop_testkit import API_KEY, running_server
 
 from shop.config import Settings
+from tests.support.shop_testkit import API_KEY, running_server
 
 HEADERS = {"X-API-Key": API_KEY}
 

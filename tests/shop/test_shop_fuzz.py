@@ -10,13 +10,14 @@ from collections.abc import Iterator
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from shop_testkit import API_KEY
 
 from launcher import Launcher, components, free_port
 from shop.openapi import openapi_document
+from tests.support.fuzzing import fuzz_settings
+from tests.support.shop_testkit import API_KEY
 
 EXAMPLES = int(os.environ.get("FUZZ_SHOP_EXAMPLES", "700"))
 
@@ -44,13 +45,7 @@ def test_generated_requests_never_get_a_5xx(shop_url: str) -> None:
     sent: list[int] = []
     server_errors: list[str] = []
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(EXAMPLES)
     @given(case=strategy, hostile=st.sampled_from(HOSTILE))
     def run(case: schemathesis.Case, hostile: str) -> None:
         key: str | bytes = API_KEY

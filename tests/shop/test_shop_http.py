@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
-from shop_testkit import API_KEY
 
 from shop.openapi import openapi_document
+from tests.support.shop_testkit import API_KEY
 
 
 async def test_missing_or_wrong_key(anon: httpx.AsyncClient) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from shop_testkit import API_KEY, running_server, seed_database
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shop.config import Settings
+from tests.support.shop_testkit import API_KEY, running_server, seed_database
 
 pytestmark = pytest.mark.postgres
 

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shop_testkit import NOW, seed_database
 from sqlalchemy import select
 
 from shop import db, rules
 from shop.models import Customer, Order
 from shop.serialize import order_json
+from tests.support.shop_testkit import NOW, seed_database
 
 
 async def dump(url: str) -> dict[str, Any]:

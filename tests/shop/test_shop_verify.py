@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from shop_testkit import running_server
+
+from tests.support.shop_testkit import running_server
 
 URL = "/v1/orders/EF-100003/verify"
 

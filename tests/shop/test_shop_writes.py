@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from shop_testkit import running_server
+
+from tests.support.shop_testkit import running_server
 
 ADDRESS = {"name": "Alice E.", "street": "Torstraße 5", "city": "Berlin", "postcode": "10119",
            "country": "DE"}  # fmt: skip

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from analytics_fixtures import NOW, T0, add_conversation, add_handoff
-from analytics_rasa_events import Script
-
 from handoff.store.db import Database
+from tests.support.analytics_fixtures import NOW, T0, add_conversation, add_handoff
+from tests.support.analytics_rasa_events import Script
 
 
 def at(hours: float) -> float:

@@ -1,4 +1,4 @@
-"""Helpers shared by the order API tests (a uniquely named module, importable from tests)."""
+"""Helpers shared by the order API tests: a fixed clock, a seeded database, a real server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from launcher import free_port as free_port  # the one free_port, re-exported
+from launcher import free_port
 from shop import db, seed
 from shop.app import create_app
 from shop.config import Settings

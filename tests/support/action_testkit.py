@@ -1,4 +1,4 @@
-"""Helpers shared by the action tests (a uniquely named module, importable from tests)."""
+"""Helpers shared by the action tests: trackers as the action server receives them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-
-from launcher import free_port as free_port  # the one free_port, re-exported
 
 
 def user_event(intent: str, text: str = "", entities: list[dict[str, Any]] | None = None) -> dict:

@@ -1,7 +1,4 @@
-"""A real Sanic server on a free port, for the handoff and the analytics tests.
-
-The analytics tests import it through tests/analytics/analytics_served.py (each test folder runs
-in its own pytest invocation, so this module has a name no other folder uses)."""
+"""A real Sanic server on a free port, for the handoff and the analytics tests."""
 
 from __future__ import annotations
 
@@ -9,7 +6,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from launcher import free_port as free_port  # the one free_port, re-exported
+from launcher import free_port
 
 Sanic.test_mode = True
 

@@ -1,0 +1,1 @@
+"""The project's tests (`pytest` from the repository root; see README "Tests")."""
