@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
@@ -48,22 +49,23 @@ async def _heartbeat(hub: Hub) -> None:
         await asyncio.sleep(5)
 
 
-def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
-    app = Sanic(name, configure_logging=False)
+App = Sanic[Any, Any]
+
+
+def create_app(settings: Settings, *, name: str = "handoff") -> App:
+    app: App = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.WEBSOCKET_PING_INTERVAL = 20
     app.config.WEBSOCKET_PING_TIMEOUT = 20
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5
     app.ctx.settings = settings
-    for bp in (gateway_bp, photos.bp, gateway_socket.bp):
-        app.blueprint(bp)
-    for bp in (account_routes.bp, console_bp, console_socket.bp):
-        app.blueprint(bp)
-    app.blueprint(analytics_bp)
-    app.blueprint(web_bp)
+    features = [gateway_bp, photos.bp, gateway_socket.bp]
+    features += [account_routes.bp, console_bp, console_socket.bp, analytics_bp, web_bp]
     if settings.demo_enabled:  # never in production (Settings.validate refuses it)
-        app.blueprint(demo_bp)
+        features.append(demo_bp)
+    for bp in features:
+        app.blueprint(bp)
     inputs.register(app)
     cors.register(app)
     csrf.register(app)
@@ -77,62 +79,66 @@ def create_app(settings: Settings, *, name: str = "handoff") -> Sanic:
     async def openapi(request: Request) -> HTTPResponse:
         return json(openapi_document())
 
-    @app.before_server_start
-    async def start(app: Sanic) -> None:
-        ensure_sqlite_dir(settings.database_url)
-        db = Database(settings.database_url)
-        if settings.run_migrations:
-            await upgrade(db.engine)
-        app.ctx.hub = Hub(
-            settings=settings,
-            db=db,
-            rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
-            pubsub=make_pubsub(settings.pubsub_url),
-            limits=RateLimits.from_settings(settings),
-            locks=make_locks(settings.pubsub_url),
-            presence=make_registry(settings.pubsub_url, settings.instance),
-            mailer=Mailer(settings),
-            attachments=FileStorage(settings.attachments_dir),
-        )
-        await security.warm_up()
-        if settings.analytics_live_seconds > 0:
-            live = LiveComputer(db, settings)
-            app.ctx.analytics_live = live
-            app.ctx.hub.spawn(live.run(), name="analytics-live")
-        log.info(
-            "handoff service starting",
-            extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
-        )
-
-    @app.after_server_start
-    async def start_sweeper(app: Sanic) -> None:
-        # Unfinished bot turns (this instance's before a crash, or any instance's that died)
-        # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
-        app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
-        app.ctx.hub.spawn(_heartbeat(app.ctx.hub), name="presence-heartbeat")
-
-    @app.after_server_stop
-    async def stop(app: Sanic) -> None:
-        hub: Hub | None = getattr(app.ctx, "hub", None)
-        if hub is None:
-            return
-        live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
-        if live is not None:
-            live.stop()
-            running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
-            with contextlib.suppress(Exception):
-                await asyncio.wait(running, timeout=5)
-        for task in list(hub.tasks):
-            task.cancel()
-        for task in list(hub.tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        await hub.pubsub.close()
-        await hub.limits.close()
-        await hub.locks.close()
-        await hub.presence.close()
-        await hub.rasa.close()
-        await hub.db.close()
-        log.info("handoff service stopped")
-
+    app.before_server_start(_start)
+    app.after_server_start(_start_background)
+    app.after_server_stop(_stop)
     return app
+
+
+async def _start(app: App) -> None:
+    settings: Settings = app.ctx.settings
+    ensure_sqlite_dir(settings.database_url)
+    db = Database(settings.database_url)
+    if settings.run_migrations:
+        await upgrade(db.engine)
+    app.ctx.hub = Hub(
+        settings=settings,
+        db=db,
+        rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout),
+        pubsub=make_pubsub(settings.pubsub_url),
+        limits=RateLimits.from_settings(settings),
+        locks=make_locks(settings.pubsub_url),
+        presence=make_registry(settings.pubsub_url, settings.instance),
+        mailer=Mailer(settings),
+        attachments=FileStorage(settings.attachments_dir),
+    )
+    await security.warm_up()
+    if settings.analytics_live_seconds > 0:
+        live = LiveComputer(db, settings)
+        app.ctx.analytics_live = live
+        app.ctx.hub.spawn(live.run(), name="analytics-live")
+    log.info(
+        "handoff service starting",
+        extra={"environment": settings.environment, "rasa_url": settings.rasa_url},
+    )
+
+
+async def _start_background(app: App) -> None:
+    # Unfinished bot turns (this instance's before a crash, or any instance's that died)
+    # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
+    app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
+    app.ctx.hub.spawn(_heartbeat(app.ctx.hub), name="presence-heartbeat")
+
+
+async def _stop(app: App) -> None:
+    hub: Hub | None = getattr(app.ctx, "hub", None)
+    if hub is None:
+        return
+    live: LiveComputer | None = getattr(app.ctx, "analytics_live", None)
+    if live is not None:
+        live.stop()
+        running = [t for t in hub.tasks if t.get_name() == "analytics-live"]
+        with contextlib.suppress(Exception):
+            await asyncio.wait(running, timeout=5)
+    for task in list(hub.tasks):
+        task.cancel()
+    for task in list(hub.tasks):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await hub.pubsub.close()
+    await hub.limits.close()
+    await hub.locks.close()
+    await hub.presence.close()
+    await hub.rasa.close()
+    await hub.db.close()
+    log.info("handoff service stopped")

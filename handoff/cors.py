@@ -6,8 +6,10 @@ come from `HANDOFF_ALLOWED_ORIGINS` (`*` = any; production refuses `*`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request, Sanic
-from sanic.response import HTTPResponse, empty
+from sanic.response import BaseHTTPResponse, HTTPResponse, empty
 
 from handoff.config import ANY_ORIGIN, Settings
 from handoff.http import error_json
@@ -87,7 +89,7 @@ for _index, _path in enumerate(PREFLIGHT_PATHS):
     bp.add_route(preflight, _path, methods=["OPTIONS"], name=f"preflight_{_index}")
 
 
-def register(app: Sanic) -> None:
+def register(app: Sanic[Any, Any]) -> None:
     app.blueprint(bp)
 
     @app.on_request
@@ -103,11 +105,12 @@ def register(app: Sanic) -> None:
             return None
         return error_json(403, "origin_not_allowed", "This origin may not use the chat API.")
 
-    @app.on_response
-    async def add_cors_headers(request: Request, response: HTTPResponse) -> None:
+    async def add_cors_headers(request: Request, response: BaseHTTPResponse) -> None:
         origin = request.headers.get("origin")
         if request.method == "OPTIONS" or not is_cross_origin_path(request.path):
             return
         response.headers["Vary"] = "Origin"
         if origin is not None and allowed(_settings(request), request, origin):
             response.headers["Access-Control-Allow-Origin"] = origin
+
+    app.register_middleware(add_cors_headers, "response")

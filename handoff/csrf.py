@@ -15,6 +15,8 @@ endpoint is checked too when the call comes from a browser (login CSRF)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
@@ -62,7 +64,7 @@ def refusal(request: Request) -> HTTPResponse | None:
     return None
 
 
-def register(app: Sanic) -> None:
+def register(app: Sanic[Any, Any]) -> None:
     @app.on_request
     async def refuse_cross_site(request: Request) -> HTTPResponse | None:
         return refusal(request)

@@ -46,7 +46,7 @@ def error_json(status: int, code: str, message: str, **extra: Any) -> HTTPRespon
     return json({"code": code, "message": message, **extra}, status=status)
 
 
-def register_error_handlers(app: Sanic) -> None:
+def register_error_handlers(app: Sanic[Any, Any]) -> None:
     @app.exception(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> HTTPResponse:
         response = error_json(exc.status, exc.code, exc.message, **exc.extra)

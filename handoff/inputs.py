@@ -80,5 +80,5 @@ async def refuse_malformed_input(request: Request) -> None:
     check_request(request)  # a DomainError goes to the one error mapping (handoff.http)
 
 
-def register(app: Sanic) -> None:
+def register(app: Sanic[Any, Any]) -> None:
     app.register_middleware(refuse_malformed_input, "request", priority=100)

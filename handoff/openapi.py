@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from handoff.values import Role
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _OBJ: dict[str, Any] = {"type": "object"}
 
@@ -69,7 +71,6 @@ def _with(params: list[dict[str, Any]], ops: dict[str, Any]) -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    conv, handoff = [_CONVERSATION], [_HANDOFF]
     return {
         "openapi": "3.0.3",
         "info": {
@@ -95,160 +96,181 @@ def openapi_document() -> dict[str, Any]:
         "paths": {
             "/health": {"get": _op("Liveness", errors=(), public=True)},
             "/api/openapi.json": {"get": _op("This document", errors=(), public=True)},
-            # --- customers (conversation token) ---
-            "/api/conversations": {
-                "post": _op(
-                    "Start a conversation",
-                    "201",
-                    errors=(400, 401),
-                    body=_props(language=_str(), customer_token=_str()),
-                    public=True,
-                )
-            },
-            "/api/conversations/{conversation_id}": _with(conv, {"get": _op("Conversation state")}),
-            "/api/conversations/{conversation_id}/messages": _with(
-                conv,
-                {
-                    "get": _op("Messages", query=(("after", _INT), ("limit", _INT))),
-                    "post": _op("Send a message", "201", body=_TEXT),
-                },
-            ),
-            "/api/conversations/{conversation_id}/leave": _with(
-                conv, {"post": _op("The customer ended the chat")}
-            ),
-            "/api/conversations/{conversation_id}/token": _with(
-                conv, {"post": _op("Exchange the conversation token for a fresh one")}
-            ),
-            "/api/conversations/{conversation_id}/attachments": _with(
-                conv,
-                {
-                    "post": _op(
-                        "Upload a photo (the raw body; JPEG, PNG or WebP)",
-                        "201",
-                        errors=(400, 401, 403, 404, 413),
-                        query=(("filename", _str()), ("client_message_id", _str())),
-                    )
-                },
-            ),
-            "/api/conversations/{conversation_id}/attachments/{attachment_id}": _with(
-                [*conv, _ATTACHMENT], {"get": _op("A photo of this conversation")}
-            ),
-            "/api/conversations/{conversation_id}/attachments/{attachment_id}/thumbnail": _with(
-                [*conv, _ATTACHMENT], {"get": _op("Its thumbnail")}
-            ),
-            "/api/conversations/{conversation_id}/transcript": _with(
-                conv, {"post": _op("E-mail the transcript", body=_props(email=_str()))}
-            ),
-            "/api/conversations/{conversation_id}/reply-email": _with(
-                conv,
-                {"post": _op("Where an agent's reply goes by e-mail", body=_props(email=_str()))},
-            ),
-            # --- agents (session) ---
-            "/api/auth/login": {
-                "post": _op(
-                    "Log in",
-                    errors=(400, 401),
-                    body=_props(email=_str(), password=_str()),
-                    public=True,
-                )
-            },
-            "/api/auth/logout": {"post": _op("Log out", errors=(401,))},
-            "/api/auth/me": {"get": _op("Who am I", errors=(401,))},
-            "/api/agent/status": {
-                "put": _op("Set availability", body=_props(available={"type": "boolean"}))
-            },
-            "/api/agents": {"get": _op("Colleagues (for transfer)")},
-            "/api/users": {
-                "post": _op(
-                    "Create an account (admin)",
-                    "201",
-                    errors=(400, 401, 403, 409),
-                    body=_props(
-                        email=_str(),
-                        name=_str(),
-                        role=_str(enum=["agent", "supervisor", "analyst", "admin"]),
-                        password=_str(),
-                        languages={"type": "array", "items": _str()},
-                    ),
-                )
-            },
-            "/api/queue": {"get": _op("The queue I can take from")},
-            "/api/queue/next": {"post": _op("Claim the next conversation", errors=(401, 403, 404))},
-            "/api/handoffs": {
-                "get": _op(
-                    "Handoffs",
-                    query=(
-                        ("status", _str(enum=["open", "queued", "claimed", "closed", "all"])),
-                        ("mine", _str()),
-                    ),
-                )
-            },
-            "/api/handoffs/{handoff_id}": _with(handoff, {"get": _op("Handoff with context")}),
-            "/api/handoffs/{handoff_id}/messages": _with(
-                handoff,
-                {
-                    "get": _op("Messages", query=(("after", _INT),)),
-                    "post": _op("Reply to the customer", "201", body=_TEXT),
-                },
-            ),
-            "/api/handoffs/{handoff_id}/events": _with(handoff, {"get": _op("Lifecycle events")}),
-            "/api/handoffs/{handoff_id}/attachments": _with(
-                handoff, {"get": _op("The conversation's photos")}
-            ),
-            "/api/attachments/{attachment_id}": _with(
-                [_ATTACHMENT], {"get": _op("A photo (agents)")}
-            ),
-            "/api/attachments/{attachment_id}/thumbnail": _with(
-                [_ATTACHMENT], {"get": _op("Its thumbnail (agents)")}
-            ),
-            "/api/handoffs/{handoff_id}/claim": _with(
-                handoff, {"post": _op("Claim", errors=(401, 403, 404, 409))}
-            ),
-            "/api/handoffs/{handoff_id}/notes": _with(
-                handoff, {"post": _op("Internal note", "201", body=_props(text=_str()))}
-            ),
-            "/api/handoffs/{handoff_id}/typing": _with(
-                handoff, {"post": _op("Typing", body=_props(typing={"type": "boolean"}))}
-            ),
-            "/api/handoffs/{handoff_id}/transfer": _with(
-                handoff,
-                {
-                    "post": _op(
-                        "Transfer",
-                        errors=(400, 401, 403, 404, 409),
-                        body=_props(agent_id=_INT, note=_str()),
-                    )
-                },
-            ),
-            "/api/handoffs/{handoff_id}/resolve": _with(
-                handoff,
-                {
-                    "post": _op(
-                        "Resolve", errors=(400, 401, 403, 404, 409), body=_props(note=_str())
-                    )
-                },
-            ),
-            "/api/handoffs/{handoff_id}/handback": _with(
-                handoff,
-                {
-                    "post": _op(
-                        "Hand back to the bot",
-                        errors=(400, 401, 403, 404, 409),
-                        body=_props(note=_str()),
-                    )
-                },
-            ),
-            # --- analytics (analyst, supervisor, admin) ---
-            "/api/analytics/summary": {"get": _op("Dashboard figures", query=_FILTERS)},
-            "/api/analytics/sessions": {
-                "get": _op(
-                    "Sessions",
-                    query=(*_FILTERS, ("outcome", _str()), ("limit", _INT), ("offset", _INT)),
-                )
-            },
-            "/api/analytics/sessions/{key}": _with(
-                [_KEY],
-                {"get": _op("One session, masked unless raw=1 (admin)", query=(("raw", _str()),))},
-            ),
+            **_customer_paths(),
+            **_account_paths(),
+            **_handoff_paths(),
+            **_analytics_paths(),
         },
+    }
+
+
+def _customer_paths() -> dict[str, Any]:
+    """The customer API (conversation token)."""
+    conv = [_CONVERSATION]
+    return {
+        "/api/conversations": {
+            "post": _op(
+                "Start a conversation",
+                "201",
+                errors=(400, 401),
+                body=_props(language=_str(), customer_token=_str()),
+                public=True,
+            )
+        },
+        "/api/conversations/{conversation_id}": _with(conv, {"get": _op("Conversation state")}),
+        "/api/conversations/{conversation_id}/messages": _with(
+            conv,
+            {
+                "get": _op("Messages", query=(("after", _INT), ("limit", _INT))),
+                "post": _op("Send a message", "201", body=_TEXT),
+            },
+        ),
+        "/api/conversations/{conversation_id}/leave": _with(
+            conv, {"post": _op("The customer ended the chat")}
+        ),
+        "/api/conversations/{conversation_id}/token": _with(
+            conv, {"post": _op("Exchange the conversation token for a fresh one")}
+        ),
+        "/api/conversations/{conversation_id}/attachments": _with(
+            conv,
+            {
+                "post": _op(
+                    "Upload a photo (the raw body; JPEG, PNG or WebP)",
+                    "201",
+                    errors=(400, 401, 403, 404, 413),
+                    query=(("filename", _str()), ("client_message_id", _str())),
+                )
+            },
+        ),
+        "/api/conversations/{conversation_id}/attachments/{attachment_id}": _with(
+            [*conv, _ATTACHMENT], {"get": _op("A photo of this conversation")}
+        ),
+        "/api/conversations/{conversation_id}/attachments/{attachment_id}/thumbnail": _with(
+            [*conv, _ATTACHMENT], {"get": _op("Its thumbnail")}
+        ),
+        "/api/conversations/{conversation_id}/transcript": _with(
+            conv, {"post": _op("E-mail the transcript", body=_props(email=_str()))}
+        ),
+        "/api/conversations/{conversation_id}/reply-email": _with(
+            conv,
+            {"post": _op("Where an agent's reply goes by e-mail", body=_props(email=_str()))},
+        ),
+    }
+
+
+def _account_paths() -> dict[str, Any]:
+    """The agents' accounts and sessions."""
+    return {
+        "/api/auth/login": {
+            "post": _op(
+                "Log in",
+                errors=(400, 401),
+                body=_props(email=_str(), password=_str()),
+                public=True,
+            )
+        },
+        "/api/auth/logout": {"post": _op("Log out", errors=(401,))},
+        "/api/auth/me": {"get": _op("Who am I", errors=(401,))},
+        "/api/agent/status": {
+            "put": _op("Set availability", body=_props(available={"type": "boolean"}))
+        },
+        "/api/agents": {"get": _op("Colleagues (for transfer)")},
+        "/api/users": {
+            "post": _op(
+                "Create an account (admin)",
+                "201",
+                errors=(400, 401, 403, 409),
+                body=_props(
+                    email=_str(),
+                    name=_str(),
+                    role=_str(enum=[str(role) for role in Role]),
+                    password=_str(),
+                    languages={"type": "array", "items": _str()},
+                ),
+            )
+        },
+    }
+
+
+def _handoff_paths() -> dict[str, Any]:
+    """The agent API (login session)."""
+    handoff = [_HANDOFF]
+    return {
+        "/api/queue": {"get": _op("The queue I can take from")},
+        "/api/queue/next": {"post": _op("Claim the next conversation", errors=(401, 403, 404))},
+        "/api/handoffs": {
+            "get": _op(
+                "Handoffs",
+                query=(
+                    ("status", _str(enum=["open", "queued", "claimed", "closed", "all"])),
+                    ("mine", _str()),
+                ),
+            )
+        },
+        "/api/handoffs/{handoff_id}": _with(handoff, {"get": _op("Handoff with context")}),
+        "/api/handoffs/{handoff_id}/messages": _with(
+            handoff,
+            {
+                "get": _op("Messages", query=(("after", _INT),)),
+                "post": _op("Reply to the customer", "201", body=_TEXT),
+            },
+        ),
+        "/api/handoffs/{handoff_id}/events": _with(handoff, {"get": _op("Lifecycle events")}),
+        "/api/handoffs/{handoff_id}/attachments": _with(
+            handoff, {"get": _op("The conversation's photos")}
+        ),
+        "/api/attachments/{attachment_id}": _with([_ATTACHMENT], {"get": _op("A photo (agents)")}),
+        "/api/attachments/{attachment_id}/thumbnail": _with(
+            [_ATTACHMENT], {"get": _op("Its thumbnail (agents)")}
+        ),
+        "/api/handoffs/{handoff_id}/claim": _with(
+            handoff, {"post": _op("Claim", errors=(401, 403, 404, 409))}
+        ),
+        "/api/handoffs/{handoff_id}/notes": _with(
+            handoff, {"post": _op("Internal note", "201", body=_props(text=_str()))}
+        ),
+        "/api/handoffs/{handoff_id}/typing": _with(
+            handoff, {"post": _op("Typing", body=_props(typing={"type": "boolean"}))}
+        ),
+        "/api/handoffs/{handoff_id}/transfer": _with(
+            handoff,
+            {
+                "post": _op(
+                    "Transfer",
+                    errors=(400, 401, 403, 404, 409),
+                    body=_props(agent_id=_INT, note=_str()),
+                )
+            },
+        ),
+        "/api/handoffs/{handoff_id}/resolve": _with(
+            handoff,
+            {"post": _op("Resolve", errors=(400, 401, 403, 404, 409), body=_props(note=_str()))},
+        ),
+        "/api/handoffs/{handoff_id}/handback": _with(
+            handoff,
+            {
+                "post": _op(
+                    "Hand back to the bot",
+                    errors=(400, 401, 403, 404, 409),
+                    body=_props(note=_str()),
+                )
+            },
+        ),
+    }
+
+
+def _analytics_paths() -> dict[str, Any]:
+    """The analytics API (analyst, supervisor, admin)."""
+    return {
+        "/api/analytics/summary": {"get": _op("Dashboard figures", query=_FILTERS)},
+        "/api/analytics/sessions": {
+            "get": _op(
+                "Sessions",
+                query=(*_FILTERS, ("outcome", _str()), ("limit", _INT), ("offset", _INT)),
+            )
+        },
+        "/api/analytics/sessions/{key}": _with(
+            [_KEY],
+            {"get": _op("One session, masked unless raw=1 (admin)", query=(("raw", _str()),))},
+        ),
     }

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,8 @@ class RedisPubSub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
         await self._local.close()
-        await self._pubsub.aclose()
+        close_pubsub: Callable[[], Awaitable[None]] = self._pubsub.aclose  # untyped in redis-py
+        await close_pubsub()
         await self._redis.aclose()
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -143,96 +144,121 @@ async def _db(settings: AnalyticsSettings) -> Database:
     return db
 
 
+Command = Callable[[argparse.Namespace, AnalyticsSettings, Database], Awaitable[int]]
+
+
+async def _report(args: argparse.Namespace, settings: AnalyticsSettings, db: Database) -> int:
+    async with db.session() as session:
+        data = await dashboard(session, _filters(args))
+        data.update(await agents(session, _filters(args)))
+        data.update(await last_update(session))
+    if args.json:
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render_report(data))
+    return 0
+
+
+async def _export(args: argparse.Namespace, settings: AnalyticsSettings, db: Database) -> int:
+    from handoff.analytics.exports import export, require_admin
+
+    filters = _filters(args)
+    async with db.session() as session:
+        if args.raw:
+            admin = await require_admin(session, args.as_user)
+            log.warning("raw export", extra={"admin": admin.email})
+        out = await _open(args.output) if args.output else None
+        try:
+            n = await export(session, filters, out or sys.stdout, fmt=args.format, raw=args.raw)
+        finally:
+            if out is not None:
+                out.close()
+    log.info("exported", extra={"rows": n, "format": args.format, "raw": args.raw})
+    return 0
+
+
+async def _nlu_review(args: argparse.Namespace, settings: AnalyticsSettings, db: Database) -> int:
+    from handoff.analytics.exports import nlu_review
+
+    async with db.session() as session:
+        text, n = await nlu_review(session, _filters(args))
+    if args.output:
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    log.info("nlu review written", extra={"examples": n, "path": args.output})
+    return 0
+
+
+async def _compute(args: argparse.Namespace, settings: AnalyticsSettings, db: Database) -> int:
+    from handoff.analytics.pipeline import compute
+    from handoff.analytics.sources import BrokerSource, RasaHttpSource
+
+    source: Any
+    if args.source == "rasa":
+        source = RasaHttpSource(
+            settings.rasa_url,
+            settings.rasa_token,
+            timeout=settings.rasa_timeout,
+            concurrency=settings.fetch_concurrency,
+        )
+    else:
+        source = BrokerSource()
+    holder = holder_id()
+    if not await acquire(db, holder, LEASE_SECONDS):
+        sys.stderr.write("another instance is computing the analytics; try again later\n")
+        await source.close()
+        return 3
+    started = utcnow()
+
+    async def renew() -> bool:
+        return await acquire(db, holder, LEASE_SECONDS)
+
+    try:
+        stats = await compute(
+            db,
+            source,
+            rules=Rules(settings.inactivity_seconds, settings.low_confidence),
+            batch_size=settings.batch_size,
+            progress=not args.quiet,
+            full=args.full,
+            heartbeat=renew,
+        )
+        await record_run(db, started, stats)
+    finally:
+        await release(db, holder)
+        await source.close()
+    sys.stdout.write(json.dumps(stats.as_dict()) + "\n")
+    return 2 if stats.fetch_failures and args.source == "rasa" else 0
+
+
+async def _consume(args: argparse.Namespace, settings: AnalyticsSettings, db: Database) -> int:
+    from handoff.analytics.broker import EventConsumer
+
+    consumer = EventConsumer(db, settings.rabbitmq_url, settings.queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await consumer.run(stop=stop, idle_exit=args.idle_exit)
+    log.info("consumer stopped", extra={"stored": consumer.stored})
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "report": _report,
+    "export": _export,
+    "export-nlu-review": _nlu_review,
+    "compute": _compute,
+    "consume": _consume,
+}
+
+
 async def run(args: argparse.Namespace, settings: AnalyticsSettings) -> int:
     db = await _db(settings)
     try:
-        if args.command == "report":
-            async with db.session() as session:
-                data = await dashboard(session, _filters(args))
-                data.update(await agents(session, _filters(args)))
-                data.update(await last_update(session))
-            if args.json:
-                sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-            else:
-                sys.stdout.write(render_report(data))
-        elif args.command == "export":
-            from handoff.analytics.exports import export, require_admin
-
-            filters = _filters(args)
-            async with db.session() as session:
-                if args.raw:
-                    admin = await require_admin(session, args.as_user)
-                    log.warning("raw export", extra={"admin": admin.email})
-                out = await _open(args.output) if args.output else None
-                try:
-                    n = await export(
-                        session, filters, out or sys.stdout, fmt=args.format, raw=args.raw
-                    )
-                finally:
-                    if out is not None:
-                        out.close()
-            log.info("exported", extra={"rows": n, "format": args.format, "raw": args.raw})
-        elif args.command == "export-nlu-review":
-            from handoff.analytics.exports import nlu_review
-
-            async with db.session() as session:
-                text, n = await nlu_review(session, _filters(args))
-            if args.output:
-                await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
-            else:
-                sys.stdout.write(text)
-            log.info("nlu review written", extra={"examples": n, "path": args.output})
-        elif args.command == "compute":
-            from handoff.analytics.pipeline import compute
-            from handoff.analytics.sources import BrokerSource, RasaHttpSource
-
-            source: Any
-            if args.source == "rasa":
-                source = RasaHttpSource(
-                    settings.rasa_url,
-                    settings.rasa_token,
-                    timeout=settings.rasa_timeout,
-                    concurrency=settings.fetch_concurrency,
-                )
-            else:
-                source = BrokerSource()
-            holder = holder_id()
-            if not await acquire(db, holder, LEASE_SECONDS):
-                sys.stderr.write("another instance is computing the analytics; try again later\n")
-                await source.close()
-                return 3
-            started = utcnow()
-
-            async def renew() -> bool:
-                return await acquire(db, holder, LEASE_SECONDS)
-
-            try:
-                stats = await compute(
-                    db,
-                    source,
-                    rules=Rules(settings.inactivity_seconds, settings.low_confidence),
-                    batch_size=settings.batch_size,
-                    progress=not args.quiet,
-                    full=args.full,
-                    heartbeat=renew,
-                )
-                await record_run(db, started, stats)
-            finally:
-                await release(db, holder)
-                await source.close()
-            sys.stdout.write(json.dumps(stats.as_dict()) + "\n")
-            return 2 if stats.fetch_failures and args.source == "rasa" else 0
-        elif args.command == "consume":
-            from handoff.analytics.broker import EventConsumer
-
-            consumer = EventConsumer(db, settings.rabbitmq_url, settings.queue)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await consumer.run(stop=stop, idle_exit=args.idle_exit)
-            log.info("consumer stopped", extra={"stored": consumer.stored})
-        return 0
+        command = COMMANDS.get(args.command)
+        return 0 if command is None else await command(args, settings, db)
     finally:
         await db.close()
 

@@ -45,11 +45,14 @@ def _dialect(session: AsyncSession) -> str:
 def in_ids(session: AsyncSession, column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
     """`column IN ids`; on PostgreSQL `column = ANY(:ids)` with one array parameter (the
     statement is compiled once instead of rendering hundreds of bound parameters)."""
+    condition: ColumnElement[bool]  # `column` is any SQLAlchemy column (Any)
     if _dialect(session) == "postgresql":
-        return column == func.any(
+        condition = column == func.any(
             bindparam("ids", list(ids), type_=postgresql.ARRAY(String), unique=True)
         )
-    return column.in_(list(ids))
+    else:
+        condition = column.in_(list(ids))
+    return condition
 
 
 async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:

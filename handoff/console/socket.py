@@ -31,7 +31,6 @@ def _visible(event: dict[str, Any], user: User) -> bool:
     return event.get("agent_id") == user.id
 
 
-@bp.websocket("/ws/agent")
 async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     hub = hub_of(request)
     try:
@@ -72,6 +71,9 @@ async def agent_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         visible=lambda event: _visible(event, user),
         background=(heartbeat(),),
     )
+
+
+bp.add_websocket_route(agent_socket, "/ws/agent")
 
 
 def _handoff_id(frame: dict[str, Any]) -> int:

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("gateway_socket")
 
 
-@bp.websocket("/ws/conversations/<conversation_id:str>")
 async def customer_socket(
     request: Request, ws: WebsocketImplProtocol, conversation_id: str
 ) -> None:
@@ -64,6 +63,9 @@ async def customer_socket(
         )
     finally:
         presence.customer_disconnected(hub, conversation_id)
+
+
+bp.add_websocket_route(customer_socket, "/ws/conversations/<conversation_id:str>")
 
 
 async def _handle_customer_frame(

@@ -62,9 +62,8 @@ class OneHopCursor:
         await self.close()
 
     async def _go(self, sql: str, parameters: Any, many: bool) -> OneHopCursor:
-        outcome: Outcome = await self._connection._execute(
-            _run, self._connection._conn, sql, parameters, many
-        )
+        execute: Callable[..., Awaitable[Outcome]] = self._connection._execute  # untyped
+        outcome = await execute(_run, self._connection._conn, sql, parameters, many)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
         return self
 
