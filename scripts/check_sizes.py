@@ -40,7 +40,6 @@ ALLOWED: set[str] = {
     "tests/handoff/test_handoff_agents.py",
     "tests/handoff/test_handoff_agents.py:test_notes_transfer_resolve_and_events",
     "tests/handoff/test_handoff_rasa.py:test_real_assistant_handoff_round_trip",
-    "tests/handoff/test_handoff_scenario.py:test_full_handoff_round_trip",
 }
 
 
