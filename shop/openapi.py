@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shop.rules import STATUSES
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -58,20 +60,7 @@ ORDER_SCHEMA: dict[str, Any] = {
     "properties": {
         "order_number": _str(),
         "customer_id": _str(),
-        "status": _str(
-            enum=[
-                "pending",
-                "paid",
-                "packed",
-                "shipped",
-                "in_transit",
-                "delayed",
-                "delivered",
-                "cancelled",
-                "return_requested",
-                "return_received",
-            ]
-        ),
+        "status": _str(enum=list(STATUSES)),
         "placed_at": _str(format="date-time"),
         "currency": _str(),
         "total": _str(),

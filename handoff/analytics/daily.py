@@ -18,20 +18,10 @@ from handoff.analytics.models import (
     AnalyticsUtterance,
     AnalyticsUtteranceDaily,
 )
+from handoff.analytics.query_common import EFFORT_METRICS, OUTCOMES
 
 S = AnalyticsSession
-OUTCOMES = ("contained", "escalated", "abandoned")
-EFFORT = (
-    "customer_turns",
-    "fallbacks",
-    "rephrasings",
-    "asked_twice",
-    "seconds_to_resolution",
-    "seconds_to_handoff",
-    "handoff_wait_seconds",
-    "handoff_handling_seconds",
-    "ces_score",
-)
+EFFORT = (*EFFORT_METRICS, "ces_score")
 
 
 def _flag(column: Any) -> Any:

@@ -18,6 +18,7 @@ from handoff.analytics.models import (
     AnalyticsUtteranceDaily,
 )
 from handoff.analytics.query_common import (
+    EFFORT_METRICS,
     OUTCOMES,
     D,
     N,
@@ -44,16 +45,6 @@ __all__ = [
     "parse_since",
     "where_filters",
 ]
-EFFORT_METRICS = (
-    "customer_turns",
-    "fallbacks",
-    "rephrasings",
-    "asked_twice",
-    "seconds_to_resolution",
-    "seconds_to_handoff",
-    "handoff_wait_seconds",
-    "handoff_handling_seconds",
-)
 
 
 def _decided(query: Any, f: Filters) -> Any:

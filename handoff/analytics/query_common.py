@@ -11,11 +11,21 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.analytics.filters import Filters
+from handoff.analytics.filters import Filters, _where
 from handoff.analytics.models import AnalyticsDaily
 from handoff.store.models import User
 
 OUTCOMES = ("contained", "escalated", "abandoned")
+EFFORT_METRICS = (
+    "customer_turns",
+    "fallbacks",
+    "rephrasings",
+    "asked_twice",
+    "seconds_to_resolution",
+    "seconds_to_handoff",
+    "handoff_wait_seconds",
+    "handoff_handling_seconds",
+)
 
 
 def median_from_histogram(hist: Mapping[int, int]) -> float | None:
@@ -57,18 +67,7 @@ D = AnalyticsDaily
 
 def _daily(f: Filters, metric: str, *columns: Any) -> Any:
     """The pre-aggregated rows of one figure with the filters (see analytics/daily.py)."""
-    query = select(*columns).where(D.metric == metric)
-    if f.since:
-        query = query.where(D.day >= f.since.isoformat())
-    if f.until:
-        query = query.where(D.day <= f.until.isoformat())
-    if f.language:
-        query = query.where(D.language == f.language)
-    if f.task:
-        query = query.where(D.task == f.task)
-    if f.agent is not None:
-        query = query.where(D.agent_id == f.agent)
-    return query
+    return _where(select(*columns).where(D.metric == metric), f, D)
 
 
 N = func.sum(D.n)
