@@ -14,48 +14,66 @@ def at(hours: float) -> float:
     return (T0 + timedelta(hours=hours)).timestamp()
 
 
-async def build(db: Database) -> dict[str, dict[str, Any]]:
-    """Store the conversations; return {conversation_id: tracker}."""
-    trackers: dict[str, dict[str, Any]] = {}
+class _Builder:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.trackers: dict[str, dict[str, Any]] = {}
 
-    async def conv(cid: str, script: Script, hours: float, **kw: Any) -> None:
-        trackers[cid] = script.tracker(cid)
+    async def conv(self, cid: str, script: Script, hours: float, **kw: Any) -> None:
+        self.trackers[cid] = script.tracker(cid)
         users = [e for e in script.events if e["event"] == "user"]
         start = T0 + timedelta(hours=hours)
         msgs = [(u["timestamp"] - start.timestamp(), u["text"]) for u in users]
-        await add_conversation(db, cid, at=start, messages=msgs, **kw)
+        await add_conversation(self.db, cid, at=start, messages=msgs, **kw)
 
+    async def handoff(
+        self, cid: str, reason: str, *, at_hours: float, after: float, **kw: Any
+    ) -> None:
+        """A handoff requested `after` seconds into the conversation started at `at_hours`."""
+        requested_at = T0 + timedelta(hours=at_hours, seconds=after)
+        await add_handoff(self.db, cid, reason=reason, requested_at=requested_at, **kw)
+
+
+async def build(db: Database) -> dict[str, dict[str, Any]]:
+    """Store the conversations; return {conversation_id: tracker}."""
+    b = _Builder(db)
+    await _contained_greeting_and_info(b)
+    await _fallback_and_refusal(b)
+    await _reopen_handback_and_queue(b)
+    await _sessions_no_bot_and_open(b)
+    await _asked_twice_spoiled_repeat_low_confidence(b)
+    return b.trackers
+
+
+async def _contained_greeting_and_info(b: _Builder) -> None:
     # 1 contained by a task, signed in, CES given
     s = Script(at(0)).session(customer_id="C0001")
     s.user("cancel my order EF-100002", "cancel_order").utter("utter_confirm_task")
     s.user("yes", "affirm").task("cancel_order", "success", order="EF-100002")
     s.utter("utter_anything_else").user("no thanks", "deny").utter("utter_goodbye").ces(6)
-    await conv("c-contained", s, 0, customer_id="C0001")
+    await b.conv("c-contained", s, 0, customer_id="C0001")
 
     # 2 greeting-only: excluded
     s = Script(at(1)).session()
     s.user("hi", "greet").utter("utter_greet").user("bye", "goodbye").utter("utter_goodbye")
-    await conv("c-greeting", s, 1)
+    await b.conv("c-greeting", s, 1)
 
     # 3 informational answer, no CES
     s = Script(at(2)).session()
     s.user("what is your refund policy", "refund_policy").utter("utter_refund_policy")
     s.user("thanks", "thank").utter("utter_you_are_welcome")
-    await conv("c-info", s, 2)
+    await b.conv("c-info", s, 2)
 
+
+async def _fallback_and_refusal(b: _Builder) -> None:
     # 4 two fallbacks → repeated_fallback handoff, claimed after 60 s, resolved after 300 s
     s = Script(at(3)).session()
     s.fallback("my parcel is a potato", likely="order_status")
     s.fallback("the potato parcel thing", likely="order_status")
     s.utter("utter_handoff_fallback").handoff("repeated_fallback")
-    await conv("c-fallback", s, 3)
-    await add_handoff(
-        db,
-        "c-fallback",
-        reason="repeated_fallback",
-        requested_at=T0 + timedelta(hours=3, seconds=40),
-        claimed_after=60,
-        closed_after=300,
+    await b.conv("c-fallback", s, 3)
+    await b.handoff(
+        "c-fallback", "repeated_fallback", at_hours=3, after=40, claimed_after=60, closed_after=300
     )
 
     # 5 task refused, customer leaves → abandoned (task_failed)
@@ -64,18 +82,20 @@ async def build(db: Database) -> dict[str, dict[str, Any]]:
         "cancel_order", "failure", code="already_shipped", order="EF-100010"
     )
     s.utter("utter_refusal_ok")
-    await conv("c-failed", s, 4, customer_id="C0002", language="ko")
+    await b.conv("c-failed", s, 4, customer_id="C0002", language="ko")
 
+
+async def _reopen_handback_and_queue(b: _Builder) -> None:
     # 6 contained, reopened on the same order 3 h later in another conversation (C0003)
     s = Script(at(5)).session(customer_id="C0003")
     s.user("where is EF-100014", "order_status").task("order_status", "success", order="EF-100014")
-    await conv("c-reopen-1", s, 5, customer_id="C0003")
+    await b.conv("c-reopen-1", s, 5, customer_id="C0003")
     s = Script(at(8)).session(customer_id="C0003")
     s.user("EF-100014 still not here", "order_status").task(
         "order_status", "success", order="EF-100014"
     )
     s.user("thanks", "thank").utter("utter_you_are_welcome").ces(3)
-    await conv("c-reopen-2", s, 8, customer_id="C0003")
+    await b.conv("c-reopen-2", s, 8, customer_id="C0003")
 
     # 7 handoff after resolution
     s = Script(at(9)).session(customer_id="C0005")
@@ -84,12 +104,12 @@ async def build(db: Database) -> dict[str, dict[str, Any]]:
     )
     s.user("I want to talk to a person", "request_human").utter("utter_handoff_request")
     s.handoff("customer_request")
-    await conv("c-after-resolution", s, 9, customer_id="C0005")
-    await add_handoff(
-        db,
+    await b.conv("c-after-resolution", s, 9, customer_id="C0005")
+    await b.handoff(
         "c-after-resolution",
-        reason="customer_request",
-        requested_at=T0 + timedelta(hours=9, seconds=20),
+        "customer_request",
+        at_hours=9,
+        after=20,
         claimed_after=30,
         closed_after=120,
     )
@@ -99,63 +119,56 @@ async def build(db: Database) -> dict[str, dict[str, Any]]:
     s.user("human please", "request_human").utter("utter_handoff_request").handoff(
         "customer_request"
     )
-    await conv("c-queue-left", s, 10, email="bob@example.com")
-    await add_handoff(
-        db,
-        "c-queue-left",
-        reason="customer_request",
-        requested_at=T0 + timedelta(hours=10, seconds=10),
-        abandoned_after=120,
-    )
+    await b.conv("c-queue-left", s, 10, email="bob@example.com")
+    await b.handoff("c-queue-left", "customer_request", at_hours=10, after=10, abandoned_after=120)
 
+
+async def _sessions_no_bot_and_open(b: _Builder) -> None:
     # 9 two sessions in one conversation: contained answer, later a fallback and silence
     s = Script(at(11)).session()
     s.user("which payment methods", "payment_methods").utter("utter_payment_methods")
     s.t = at(14)
     s.session().fallback("blorp glorp", likely="payment_issue")
-    await conv("c-two-sessions", s, 11)
+    await b.conv("c-two-sessions", s, 11)
 
     # 10 Rasa unreachable: only stored messages and a bot_unavailable handoff
     await add_conversation(
-        db,
+        b.db,
         "c-no-bot",
         at=T0 + timedelta(hours=15),
         messages=[(0, "hello?"), (5, "is anyone there")],
     )
-    await add_handoff(
-        db,
-        "c-no-bot",
-        reason="bot_unavailable",
-        requested_at=T0 + timedelta(hours=15, seconds=1),
-        claimed_after=45,
-        closed_after=200,
+    await b.handoff(
+        "c-no-bot", "bot_unavailable", at_hours=15, after=1, claimed_after=45, closed_after=200
     )
 
     # 11 still open (activity 5 minutes before NOW)
     s = Script((NOW - timedelta(minutes=5)).timestamp() - 20).session()
     s.user("track my order", "order_status").action("action_ask_order_number")
-    await conv("c-open", s, 240 - 0.1)
+    await b.conv("c-open", s, 240 - 0.1)
 
+
+async def _asked_twice_spoiled_repeat_low_confidence(b: _Builder) -> None:
     # 12 signed-in customer asked for their email anyway (information asked twice)
     s = Script(at(16)).session(customer_id="C0001")
     s.user("refund status EF-100006", "refund_status").action("action_ask_email")
     s.user("alice@example.com", "inform").slot("email", "alice@example.com")
     s.task("refund_status", "success", order="EF-100006").ces(2)
-    await conv("c-asked-twice", s, 16, customer_id="C0001")
+    await b.conv("c-asked-twice", s, 16, customer_id="C0001")
 
     # 13 an answer, then a fallback, then silence → abandoned (goal spoiled)
     s = Script(at(17)).session()
     s.user("delivery options?", "delivery_options").utter("utter_delivery_options")
     s.fallback("but my call 0151 23456789 about 4111 1111 1111 1111", likely="payment_issue")
-    await conv("c-spoiled", s, 17)
+    await b.conv("c-spoiled", s, 17)
 
     # 14 contained on EF-100001; same customer again 3 days later (repeat, not reopened)
     s = Script(at(18)).session(customer_id="C0004")
     s.user("status EF-100001", "order_status").task("order_status", "success", order="EF-100001")
-    await conv("c-repeat-1", s, 18, customer_id="C0004")
+    await b.conv("c-repeat-1", s, 18, customer_id="C0004")
     s = Script(at(18 + 72)).session(customer_id="C0004")
     s.user("where is EF-100001", "order_status").task("order_status", "success", order="EF-100001")
-    await conv("c-repeat-2", s, 18 + 72, customer_id="C0004")
+    await b.conv("c-repeat-2", s, 18 + 72, customer_id="C0004")
 
     # 15 low-confidence understanding that still led to an answer
     s = Script(at(19)).session()
@@ -166,8 +179,7 @@ async def build(db: Database) -> dict[str, dict[str, Any]]:
         ranking=[("payment_methods", 0.42), ("payment_issue", 0.3)],
     )
     s.utter("utter_payment_methods")
-    await conv("c-low-confidence", s, 19)
-    return trackers
+    await b.conv("c-low-confidence", s, 19)
 
 
 EXPECTED: dict[str, dict[str, Any]] = {

@@ -139,21 +139,7 @@ class FakeRasa:
             self._bot(d, cid, out, "Good morning! How can I help?")
             return out
         if any(w in lowered for w in ("human", "agent", "person", "상담원", "사람")):
-            self._user(d, text, "request_human", 0.97)
-            self._event(d, event="action", name="action_handoff")
-            self._bot(d, cid, out, "I'll connect you with a colleague now.")
-            payload = {
-                "handoff": {
-                    "reason": "customer_request",
-                    "summary": "Customer wants to cancel EF-100010 (already shipped).",
-                    "task": d.slots.get("requested_task"),
-                    "slots": dict(d.slots),
-                }
-            }
-            self._event(d, event="bot", text=None, data={"custom": payload})
-            out.append({"recipient_id": cid, "custom": payload})
-            self._event(d, event="pause")
-            d.paused = True
+            self._request_human(d, cid, text, out)
             return out
         if "cancel" in lowered:
             self._user(d, text, "cancel_order", 0.95)
@@ -172,7 +158,28 @@ class FakeRasa:
             self._event(d, event="action", name="action_default_fallback")
             self._bot(d, cid, out, "Sorry, I didn't get that. Could you rephrase?")
             return out
-        # dialogue policy for the cancellation task
+        self._cancellation_policy(d, cid, out)
+        return out
+
+    def _request_human(self, d: Dialogue, cid: str, text: str, out: list[dict[str, Any]]) -> None:
+        self._user(d, text, "request_human", 0.97)
+        self._event(d, event="action", name="action_handoff")
+        self._bot(d, cid, out, "I'll connect you with a colleague now.")
+        payload = {
+            "handoff": {
+                "reason": "customer_request",
+                "summary": "Customer wants to cancel EF-100010 (already shipped).",
+                "task": d.slots.get("requested_task"),
+                "slots": dict(d.slots),
+            }
+        }
+        self._event(d, event="bot", text=None, data={"custom": payload})
+        out.append({"recipient_id": cid, "custom": payload})
+        self._event(d, event="pause")
+        d.paused = True
+
+    def _cancellation_policy(self, d: Dialogue, cid: str, out: list[dict[str, Any]]) -> None:
+        """The dialogue policy for the cancellation task."""
         if d.slots["requested_task"] == "cancel_order":
             if not d.slots["order_number"]:
                 self._bot(d, cid, out, ASK_ORDER)
@@ -203,7 +210,6 @@ class FakeRasa:
                 )
         else:
             self._bot(d, cid, out, "How can I help?")
-        return out
 
     def _user(self, d: Dialogue, text: str, intent: str, confidence: float) -> None:
         self._event(
