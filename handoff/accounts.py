@@ -55,9 +55,7 @@ async def create_user(
         active=True,
         created_at=utcnow(),
     )
-    session.add(user)
-    await session.flush()
-    return user
+    return await repo.add(session, user)
 
 
 async def login(

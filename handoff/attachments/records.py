@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.attachments.images import Photo
+from handoff.store import repositories as repo
 from handoff.store.models import Attachment, utcnow
 
 THUMBNAIL_SUFFIX = ".thumb"
@@ -53,9 +54,7 @@ async def add(
         storage_key=f"{conversation_id}/{attachment_id}.{photo.extension}",
         created_at=utcnow(),
     )
-    session.add(attachment)
-    await session.flush()
-    return attachment
+    return await repo.add(session, attachment)
 
 
 async def get(session: AsyncSession, attachment_id: str) -> Attachment | None:

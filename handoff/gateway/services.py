@@ -50,9 +50,7 @@ async def create_conversation(
         created_at=now,
         updated_at=now,
     )
-    session.add(conversation)
-    await session.flush()
-    return conversation
+    return await repo.add(session, conversation)
 
 
 @dataclass

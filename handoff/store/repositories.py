@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,16 @@ from handoff.store.models import (
     utcnow,
 )
 from handoff.values import OPEN_STATUSES, BotStatus, HandoffStatus, Role, Sender
+
+RowT = TypeVar("RowT")
+
+
+async def add(session: AsyncSession, row: RowT) -> RowT:
+    """Insert `row` now (so it has its id) and return it."""
+    session.add(row)
+    await session.flush()
+    return row
+
 
 # --- conversations & messages --------------------------------------------------------------
 
@@ -72,9 +82,7 @@ async def add_message(
         agent_id=agent_id,
         created_at=utcnow(),
     )
-    session.add(message)
-    await session.flush()
-    return message
+    return await add(session, message)
 
 
 async def mark_turn_done(session: AsyncSession, message_id: int) -> None:
@@ -230,9 +238,7 @@ async def add_event(
         agent_id=agent_id,
         data=data or {},
     )
-    session.add(event)
-    await session.flush()
-    return event
+    return await add(session, event)
 
 
 async def list_events(session: AsyncSession, handoff_id: int) -> Sequence[HandoffEvent]:

@@ -103,25 +103,21 @@ async def get_customer_orders(request: Request, customer_id: str) -> HTTPRespons
     )
 
 
-@bp.get("/orders/<order_number:str>/tracking")
-async def get_tracking(request: Request, order_number: str) -> HTTPResponse:
-    return json(
-        await _read(request, lambda s, now: services.tracking(session=s, order_number=order_number))
-    )
+def _order_read_route(part: str, fn: Callable[..., Awaitable[Any]]) -> None:
+    """`GET /orders/<order_number>/<part>`: what `fn(session=..., order_number=...)` returns."""
+
+    async def handler(request: Request, order_number: str) -> HTTPResponse:
+        return json(await _read(request, lambda s, now: fn(session=s, order_number=order_number)))
+
+    bp.add_route(handler, f"/orders/<order_number:str>/{part}", methods=["GET"], name=f"get_{part}")
 
 
-@bp.get("/orders/<order_number:str>/refund")
-async def get_refund(request: Request, order_number: str) -> HTTPResponse:
-    return json(
-        await _read(request, lambda s, now: services.refund(session=s, order_number=order_number))
-    )
-
-
-@bp.get("/orders/<order_number:str>/invoice")
-async def get_invoice(request: Request, order_number: str) -> HTTPResponse:
-    return json(
-        await _read(request, lambda s, now: services.invoice(session=s, order_number=order_number))
-    )
+for _part, _fn in (
+    ("tracking", services.tracking),
+    ("refund", services.refund),
+    ("invoice", services.invoice),
+):
+    _order_read_route(_part, _fn)
 
 
 @bp.post("/orders/<order_number:str>/verify")
