@@ -31,7 +31,6 @@ ALLOWED: set[str] = {
     # tests
     "tests/e2e/test_e2e_full_stack.py:test_bot_hands_off_agent_replies_and_hands_back",
     "tests/e2e/test_e2e_handoff_ui.py:test_customer_is_queued_honestly_then_chats_with_an_agent",
-    "tests/e2e/test_e2e_widget_daily.py",
 }
 
 

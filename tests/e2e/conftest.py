@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from bench.stack import MODEL, RASA, Stack
 from tests.support.e2e_pages import Admin
 from tests.support.e2e_stack import running_stack
+from tests.support.e2e_widget import widget_stack
+from tests.support.smtp_inbox import Inbox, running_inbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,3 +106,15 @@ def new_context(browser: Browser) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def admin(service: Stack) -> Admin:
     return Admin(service)
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real local SMTP server (aiosmtpd) for the widget tests' e-mail."""
+    yield from running_inbox()
+
+
+@pytest.fixture(scope="module")
+def stack(inbox: tuple[Inbox, int]) -> Iterator[Stack]:
+    """The handoff service for the widget tests (bot down), sending e-mail to `inbox`."""
+    yield from widget_stack(inbox[1])

@@ -1,132 +1,41 @@
 """The widget as customers use it every day (issue 14), in Debian's Chromium at 1280×800 and
 390×844: keyboard-only quick replies and ratings keep the focus in the widget, the input grows,
 messages have times, ending keeps the transcript and e-mails it, photos reach the agent and
-nobody else, the CES question after an agent resolves, an offline customer's e-mail gets the
-agent's reply, and plurals. E-mail goes to a real local SMTP server (aiosmtpd)."""
+nobody else, and the CES question after an agent resolves. E-mail goes to a real local SMTP
+server (aiosmtpd). Waiting (offline e-mail, plurals) is in test_e2e_widget_waits.py."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, expect
 
 from bench.stack import Stack, http_json
 from tests.support.e2e_pages import (
     start_with_bot_message,
-    stored_conversation,
-    widget_open,
     widget_send,
 )
-from tests.support.e2e_stack import ADMIN_EMAIL, PASSWORD, running_stack
-from tests.support.smtp_inbox import Inbox, running_inbox, text_of
-
-VIEWPORTS = {
-    "desktop": {"width": 1280, "height": 800},
-    "mobile": {"width": 390, "height": 844},
-}
-LANGUAGE = {"desktop": "en", "mobile": "ko"}  # both languages, one per size
-# What the customer types, in the page's language: every message sets the conversation's
-# language, so a Korean page's customer writes Korean.
-KOREAN = {
-    "Where is my parcel EF-100001?": "EF-100001 택배 어디쯤 왔나요?",
-    "One more question": "질문이 하나 더 있어요",
-    "My parcel arrived damaged": "택배가 파손되어 도착했어요",
-    "I was charged twice": "결제가 두 번 됐어요",
-    "Can I change the size of my order?": "주문한 상품 사이즈를 바꿀 수 있나요?",
-    "Hello, is anyone there?": "안녕하세요, 누구 계세요?",
-    "Where is my refund?": "환불은 언제 되나요?",
-}
-
-
-def typed(size: str, text: str) -> str:
-    return KOREAN[text] if LANGUAGE[size] == "ko" else text
-
-
-SHOP = "Lumen"
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    yield from running_inbox()
-
-
-@pytest.fixture(scope="module")
-def stack(inbox: tuple[Inbox, int]) -> Iterator[Stack]:
-    """The handoff service (bot down: every chat goes to the queue), with e-mail on."""
-    _, port = inbox
-    yield from running_stack(
-        with_bot=False,
-        extra_env={
-            "HANDOFF_SMTP_HOST": "127.0.0.1",
-            "HANDOFF_SMTP_PORT": str(port),
-            "HANDOFF_SMTP_TLS": "none",
-            "HANDOFF_MAIL_FROM": "support@lumen.example",
-            "HANDOFF_SHOP_NAME": SHOP,
-            "HANDOFF_LEAVE_GRACE_SECONDS": "1",
-        },
-    )
+from tests.support.e2e_stack import PASSWORD
+from tests.support.e2e_widget import (
+    LANGUAGE,
+    VIEWPORTS,
+    customer_page,
+    jpeg,
+    queued_customer,
+    shot,
+    typed,
+)
+from tests.support.smtp_inbox import Inbox, text_of
 
 
 @pytest.fixture(params=list(VIEWPORTS))
 def size(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def customer_page(new_context: Any, stack: Stack, size: str) -> Page:
-    page: Page = new_context(viewport=VIEWPORTS[size]).new_page()
-    page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
-    widget_open(page)
-    return page
-
-
-class AgentApi:
-    """An agent working through the API (never 'available', so customers stay 'nobody online'
-    unless a test says otherwise)."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.url = stack.handoff_url
-        self.token = stack.login(stack.users["agent"]["email"], PASSWORD)["token"]
-        self.admin = stack.login(ADMIN_EMAIL, PASSWORD)["token"]
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        status, data = http_json(method, self.url + path, body, token=self.token)
-        assert status in (200, 201), (path, status, data)
-        return data
-
-    def handoff_id(self, conversation_id: str) -> int:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            _, data = http_json("GET", self.url + "/api/handoffs?status=all", token=self.admin)
-            for item in data["handoffs"]:
-                if item["conversation_id"] == conversation_id:
-                    return int(item["id"])
-            time.sleep(0.2)
-        raise AssertionError(f"no handoff for {conversation_id}")
-
-
-def shot(page: Page, screenshots: Path, name: str, size: str) -> None:
-    page.screenshot(path=str(screenshots / f"widget-{name}-{size}.png"))
-
-
-def jpeg(path: Path) -> Path:
-    image = Image.new("RGB", (800, 600), (190, 150, 90))
-    for x in range(200, 600):
-        for y in range(280, 300):
-            image.putpixel((x, y + (x % 40)), (60, 30, 10))  # the crack in the box
-    exif = Image.Exif()
-    exif[0x010E] = "GPS 52.52 N 13.40 E"
-    image.save(path, format="JPEG", exif=exif.tobytes())
-    return path
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 def test_keyboard_quick_reply_keeps_focus_in_the_widget(
@@ -258,11 +167,9 @@ def test_end_chat_keeps_the_transcript_and_emails_it(
 def test_photo_reaches_the_agent_and_nobody_else(
     stack: Stack, new_context: Any, size: str, screenshots: Path, tmp_path: Path
 ) -> None:
-    agent_api = AgentApi(stack)
-    page = customer_page(new_context, stack, size)
-    widget_send(page, typed(size, "My parcel arrived damaged"))
-    conv = stored_conversation(page)
-    hid = agent_api.handoff_id(conv["id"])
+    agent_api, page, conv, hid = queued_customer(
+        new_context, stack, size, "My parcel arrived damaged"
+    )
     # Refused in the widget before any upload: too big, not a photo by type.
     huge = tmp_path / "huge.jpg"
     huge.write_bytes(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024 + 1))
@@ -335,11 +242,7 @@ def test_photo_reaches_the_agent_and_nobody_else(
 def test_ces_is_asked_after_the_agent_resolves_and_rated_by_keyboard(
     stack: Stack, new_context: Any, size: str, screenshots: Path
 ) -> None:
-    agent_api = AgentApi(stack)
-    page = customer_page(new_context, stack, size)
-    widget_send(page, typed(size, "I was charged twice"))
-    conv = stored_conversation(page)
-    hid = agent_api.handoff_id(conv["id"])
+    agent_api, page, conv, hid = queued_customer(new_context, stack, size, "I was charged twice")
     agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
     agent_api.call("POST", f"/api/handoffs/{hid}/messages", {"text": "Refunded the second charge."})
     expect(page.locator(".msg.agent .body")).to_have_text("Refunded the second charge.")
@@ -382,140 +285,3 @@ def test_ces_is_asked_after_the_agent_resolves_and_rated_by_keyboard(
             ).fetchone()
         time.sleep(0.1)
     assert row == (6, hid, "agent")
-
-
-def test_offline_customer_gets_the_agents_reply_by_email(
-    stack: Stack, inbox: tuple[Inbox, int], new_context: Any, size: str, screenshots: Path
-) -> None:
-    box, _ = inbox
-    ko = LANGUAGE[size] == "ko"
-    page = customer_page(new_context, stack, size)
-    widget_send(page, typed(size, "Can I change the size of my order?"))
-    form = page.locator(".mailform.reply")
-    expect(form).to_be_visible()
-    expect(form).to_contain_text("이메일 주소를 남겨 주시면" if ko else "Leave your e-mail address")
-    to = f"offline.{size}@example.com"
-    form.locator("input[type=email]").fill(to)
-    form.get_by_role("button").click()
-    expect(page.locator(".log")).to_contain_text(to)
-    shot(page, screenshots, "offline-email", size)
-    conv = stored_conversation(page)
-    page.close()  # the customer leaves
-    agent_api = AgentApi(stack)
-    hid = agent_api.handoff_id(conv["id"])
-    time.sleep(2.5)  # the leave grace (1 s) passes: the customer is not connected
-    agent_api.call("POST", f"/api/handoffs/{hid}/claim", {})
-    agent_api.call(
-        "POST", f"/api/handoffs/{hid}/messages", {"text": "Yes: size M is on its way instead."}
-    )
-    mail = box.wait_for(to)
-    assert "Yes: size M is on its way instead." in text_of(mail)
-    assert mail["Subject"] == (
-        "Lumen에서 답변을 보냈습니다" if ko else "Lumen replied to your message"
-    )
-    agent_api.call("POST", f"/api/handoffs/{hid}/resolve", {})
-
-
-def test_wait_plurals_in_both_languages(
-    stack: Stack, new_context: Any, size: str, screenshots: Path
-) -> None:
-    """The status line says "about 1 minute" / "about 3 minutes" / "약 1분": the queue numbers
-    in the state answer are set by the test (the only stubbed piece); the words are the widget's."""
-    page: Page = new_context(viewport=VIEWPORTS[size]).new_page()
-    status, created = http_json(
-        "POST", f"{stack.handoff_url}/api/conversations", {"language": LANGUAGE[size]}
-    )
-    assert status == 201
-    conv = created["conversation_id"]
-    wait = {"seconds": 60}
-
-    def state(route: Route) -> None:
-        response = route.fetch()
-        data = response.json()
-        data["mode"] = "queued"
-        data["queue"] = {
-            "position": 2,
-            "estimated_wait_seconds": wait["seconds"],
-            "agents_online": 1,
-        }
-        route.fulfill(response=response, json=data)
-
-    page.route(f"{stack.handoff_url}/api/conversations/{conv}", state)
-    # The socket is answered by the test (silently): the state comes from the REST answer only.
-    page.route_web_socket(re.compile(r"/ws/conversations/"), lambda ws: None)
-    page.goto(f"{stack.handoff_url}/demo?lang={LANGUAGE[size]}")
-    page.evaluate(
-        "([key, value]) => { localStorage.setItem(key, value);"
-        " localStorage.setItem(key + ':open', 'true'); }",
-        [
-            f"effortless:conversation:{stack.handoff_url}",
-            f'{{"id": "{conv}", "token": "{created["token"]}", "customerId": null}}',
-        ],
-    )
-    expected = {
-        "en": {60: "you are number 2, about 1 minute", 180: "you are number 2, about 3 minutes"},
-        "ko": {60: "대기 순서 2번째, 약 1분", 180: "대기 순서 2번째, 약 3분"},
-    }[LANGUAGE[size]]
-    for seconds, text in expected.items():
-        wait["seconds"] = seconds
-        page.reload()
-        widget_open(page)
-        status_line = page.locator("header .status")
-        expect(status_line).to_contain_text(text)
-        assert "minute(s)" not in status_line.inner_text()
-        if seconds == 60:
-            assert "minutes" not in status_line.inner_text()
-    shot(page, screenshots, "queue-wait", size)
-
-
-def test_each_event_is_announced_once(stack: Stack, new_context: Any, size: str) -> None:
-    page = customer_page(new_context, stack, size)
-    # Record every text the live region speaks.
-    page.evaluate(
-        "() => { window.__said = []; const r = document.getElementById('effortless-chat-widget')"
-        ".shadowRoot.querySelector('[aria-live=polite]');"
-        " new MutationObserver(() => { if (r.textContent) window.__said.push(r.textContent); })"
-        ".observe(r, { childList: true, characterData: true, subtree: true }); }"
-    )
-    widget_send(page, typed(size, "Hello, is anyone there?"))
-    notices = page.locator(".notice[data-event] .body")
-    expect(notices).to_have_count(2)  # bot_unavailable, nobody_online
-    page.wait_for_timeout(500)
-    said = " ".join(page.evaluate("() => window.__said"))
-    for text in notices.all_text_contents():
-        assert said.count(text) == 1, (text, said)
-    # The status line repeats the notices: it is not a live region of its own.
-    status = page.locator("header .status")
-    assert status.get_attribute("role") is None and status.get_attribute("aria-live") is None
-
-
-def test_real_queue_wait_is_said_with_the_right_plural(
-    stack: Stack, new_context: Any, size: str, screenshots: Path
-) -> None:
-    """Unstubbed: an available agent makes the service estimate the wait; the notice (server
-    text) and the status line (widget text) both use the plural the number needs. Last in this
-    module: the agent is made unavailable again at the end."""
-    agent_api = AgentApi(stack)
-    agent_api.call("PUT", "/api/agent/status", {"available": True})
-    try:
-        page = customer_page(new_context, stack, size)
-        widget_send(page, typed(size, "Where is my refund?"))
-        notice = page.locator('.notice[data-event="queued"] .body')
-        expect(notice).to_have_count(1)
-        said = notice.inner_text()
-        status = page.locator("header .status").inner_text()
-        if LANGUAGE[size] == "ko":
-            minutes = int(re.search(r"약 (\d+)분", said).group(1))  # type: ignore[union-attr]
-            assert f"약 {minutes}분" in status
-        else:
-            match = re.search(r"about (\d+) minutes?\.", said)
-            assert match is not None, said
-            minutes = int(match.group(1))
-            word = "minute" if minutes == 1 else "minutes"
-            assert f"about {minutes} {word}." in said and f"about {minutes} {word}" in status
-            if minutes == 1:
-                assert "1 minutes" not in said + status
-        assert "(s)" not in said + status
-        shot(page, screenshots, "queued-real-wait", size)
-    finally:
-        agent_api.call("PUT", "/api/agent/status", {"available": False})
