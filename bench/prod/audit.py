@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from collections import Counter
 from datetime import datetime
@@ -23,6 +22,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench import client
 from bench.prod import stacks
 from bench.prod.drive import Customer, is_answer
 
@@ -53,23 +53,17 @@ async def conversations(
                 if stored[sent.client_id] == 0:
                     lost += 1
                     examples.append({"lost": sent.text, "conversation": customer.conversation_id})
-            for index, message in enumerate(history):
-                if message["role"] != "customer":
-                    continue
-                following = itertools.takewhile(
-                    lambda m: m["role"] != "customer", history[index + 1 :]
+            for message in client.unanswered(history, is_answer):
+                unanswered += 1
+                examples.append(
+                    {
+                        "unanswered": message["text"],
+                        "seq": message["seq"],
+                        "conversation": customer.conversation_id,
+                        "channel": customer.channel,
+                        "kind": customer.kind,
+                    }
                 )
-                if not any(is_answer(m) for m in following):
-                    unanswered += 1
-                    examples.append(
-                        {
-                            "unanswered": message["text"],
-                            "seq": message["seq"],
-                            "conversation": customer.conversation_id,
-                            "channel": customer.channel,
-                            "kind": customer.kind,
-                        }
-                    )
             tracker = await rasa.get(
                 f"/conversations/{customer.conversation_id}/tracker",
                 params={"token": rasa_token},
