@@ -271,21 +271,7 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
     await served.start()
     try:
         db = app.ctx.hub.db
-        async with db.session() as session:
-            await create_user(
-                session=session,
-                email="ana@example.com",
-                name="Ana",
-                role="analyst",
-                password=PASSWORD,
-            )
-            sam = await create_user(
-                session=session,
-                email="sam@example.com",
-                name="Sam",
-                role="agent",
-                password="x" * 12,
-            )
+        sam_id = await _analyst_ana_and_agent_sam(db)
         async with httpx.AsyncClient(base_url=served.url, timeout=10) as client:
             token = (
                 await client.post(
@@ -304,21 +290,11 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
                 requested_at=datetime.fromtimestamp(handed.t + 1, UTC),
                 claimed_after=20,
                 closed_after=60,
-                agent_id=sam.id,
+                agent_id=sam_id,
             )
-            deadline = time.monotonic() + 60  # the issue's promise: within 60 s
-            found: dict[str, Any] = {}
-            while time.monotonic() < deadline:
-                listing = (await client.get("/api/analytics/sessions", headers=headers)).json()
-                found = {s["conversation_id"]: s for s in listing["sessions"]}
-                # The run records its time after it stored the sessions: wait for both.
-                if (
-                    {"live-rated", "live-agent"} <= set(found)
-                    and all(s["outcome"] != "open" for s in found.values())
-                    and listing["updated_at"] is not None
-                ):
-                    break
-                await asyncio.sleep(0.3)
+            found, listing = await _sessions_once_live(
+                client, headers, {"live-rated", "live-agent"}
+            )
             assert found["live-rated"]["outcome"] == "contained", found
             assert found["live-rated"]["ces_score"] == 7
             assert found["live-rated"]["closed_by"] == "rated"
@@ -330,6 +306,40 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
     finally:
         await served.stop()
         await rasa.stop()
+
+
+async def _analyst_ana_and_agent_sam(db: Database) -> int:
+    """Create the analyst who reads the dashboard and the agent Sam; return Sam's id."""
+    async with db.session() as session:
+        await create_user(
+            session=session, email="ana@example.com", name="Ana", role="analyst", password=PASSWORD
+        )
+        sam = await create_user(
+            session=session, email="sam@example.com", name="Sam", role="agent", password="x" * 12
+        )
+    return sam.id
+
+
+async def _sessions_once_live(
+    client: httpx.AsyncClient, headers: dict[str, str], expected: set[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Poll the sessions list until the expected sessions are computed (at most 60 s, the issue's
+    promise); return them by conversation id, and the last listing."""
+    deadline = time.monotonic() + 60
+    found: dict[str, Any] = {}
+    listing: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        listing = (await client.get("/api/analytics/sessions", headers=headers)).json()
+        found = {s["conversation_id"]: s for s in listing["sessions"]}
+        # The run records its time after it stored the sessions: wait for both.
+        if (
+            expected <= set(found)
+            and all(s["outcome"] != "open" for s in found.values())
+            and listing["updated_at"] is not None
+        ):
+            break
+        await asyncio.sleep(0.3)
+    return found, listing
 
 
 async def test_ces_the_service_asked_after_an_agent(db: Database) -> None:

@@ -1,32 +1,18 @@
-"""Agent API: roles, queue priority and routing, notes, transfer, resolve, presence, CLI."""
+"""Agent API: roles, queue priority and routing, notes, transfer, resolve, colleagues.
+Presence and the CLI are in test_handoff_presence_cli.py."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
-from pathlib import Path
+from typing import Any
 
 from handoff.store import repositories as repo
-from tests.support.handoff_service import Service, auth, frame, recv_until, ws_connect
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-TEXTS_FOR_HUMAN = {"en": "I need a human", "ko": "상담원(human) 연결해 주세요"}
-
-
-async def queued_conversation(service: Service, language: str = "en") -> dict[str, str]:
-    conv = await service.conversation(language=language)
-    r = await service.http.post(
-        f"/api/conversations/{conv['conversation_id']}/messages",
-        headers=auth(conv["token"]),
-        # the gateway detects the language per message: a Korean customer writes Korean
-        json={"client_message_id": "1", "text": TEXTS_FOR_HUMAN[language]},
-    )
-    assert r.status_code == 201
-    return conv
+from tests.support.handoff_service import (
+    Service,
+    auth,
+    queued_conversation,
+    recv_until,
+    ws_connect,
+)
 
 
 async def test_every_agent_endpoint_requires_auth_and_role(service: Service) -> None:
@@ -171,7 +157,6 @@ async def test_notes_transfer_resolve_and_events(service: Service) -> None:
     sam = await service.user("sam@shop.example")
     kim = await service.user("kim@shop.example")
     conv = await queued_conversation(service)
-    cid = conv["conversation_id"]
     hid = (await service.http.get("/api/handoffs", headers=auth(sam["token"]))).json()["handoffs"][
         0
     ]["id"]
@@ -179,6 +164,31 @@ async def test_notes_transfer_resolve_and_events(service: Service) -> None:
         f"/api/handoffs/{hid}/messages", headers=auth(sam["token"]), json={"text": "hi"}
     )
     assert r.status_code == 409 and r.json()["code"] == "handoff_not_claimed"
+    await _note_transfer_and_reply(service, hid, sam, kim)
+    r = await service.http.post(
+        f"/api/handoffs/{hid}/resolve", headers=auth(kim["token"]), json={"note": "refunded"}
+    )
+    assert r.status_code == 200
+    detail = r.json()
+    assert detail["status"] == "resolved" and detail["resolution"] == "refunded"
+    assert [n["text"] for n in detail["notes"]] == [
+        "SECRET: VIP customer",
+        "Transfer note: billing",
+    ]
+    assert [e["type"] for e in detail["events"]] == [
+        "requested",
+        "claimed",
+        "transferred",
+        "resolved",
+    ]
+    assert all(e["at"] for e in detail["events"])
+    await _customer_sees_no_notes_and_the_bot_resumes(service, hid, conv, kim)
+
+
+async def _note_transfer_and_reply(
+    service: Service, hid: int, sam: dict[str, Any], kim: dict[str, Any]
+) -> None:
+    """Sam claims and writes a private note, transfers to Kim, who replies (idempotently)."""
     await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(sam["token"]))
     r = await service.http.post(
         f"/api/handoffs/{hid}/notes",
@@ -212,23 +222,12 @@ async def test_notes_transfer_resolve_and_events(service: Service) -> None:
         json={"text": "Kim here, done.", "client_message_id": "k1"},
     )
     assert r2.status_code == 200 and r2.json()["message"]["seq"] == r.json()["message"]["seq"]
-    r = await service.http.post(
-        f"/api/handoffs/{hid}/resolve", headers=auth(kim["token"]), json={"note": "refunded"}
-    )
-    assert r.status_code == 200
-    detail = r.json()
-    assert detail["status"] == "resolved" and detail["resolution"] == "refunded"
-    assert [n["text"] for n in detail["notes"]] == [
-        "SECRET: VIP customer",
-        "Transfer note: billing",
-    ]
-    assert [e["type"] for e in detail["events"]] == [
-        "requested",
-        "claimed",
-        "transferred",
-        "resolved",
-    ]
-    assert all(e["at"] for e in detail["events"])
+
+
+async def _customer_sees_no_notes_and_the_bot_resumes(
+    service: Service, hid: int, conv: dict[str, str], kim: dict[str, Any]
+) -> None:
+    cid = conv["conversation_id"]
     customer_view = (
         await service.http.get(f"/api/conversations/{cid}/messages", headers=auth(conv["token"]))
     ).json()
@@ -254,93 +253,6 @@ async def test_notes_transfer_resolve_and_events(service: Service) -> None:
         await service.http.get(f"/api/conversations/{cid}", headers=auth(conv["token"]))
     ).json()
     assert state["mode"] == "bot"
-
-
-async def test_typing_and_customer_leaving_are_shown_to_the_agent(service: Service) -> None:
-    sam = await service.user("sam@shop.example")
-    conv = await queued_conversation(service)
-    cid = conv["conversation_id"]
-    hid = (await service.http.post("/api/queue/next", headers=auth(sam["token"]))).json()["id"]
-    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as agent_ws:
-        await recv_until(agent_ws, lambda f: f["type"] == "hello")
-        async with ws_connect(
-            f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
-        ) as ws:
-            await recv_until(ws, lambda f: f["type"] == "hello")
-            await ws.send(frame("typing", typing=True))
-            typing = await recv_until(agent_ws, lambda f: f["type"] == "typing")
-            assert typing == {
-                "type": "typing",
-                "handoff_id": hid,
-                "conversation_id": cid,
-                "agent_id": sam["id"],
-                "role": "customer",
-                "typing": True,
-            }
-            await agent_ws.send(frame("typing", handoff_id=hid, typing=True))
-            t = await recv_until(ws, lambda f: f["type"] == "typing")
-            assert t["role"] == "agent" and t["typing"] is True
-        left = await recv_until(agent_ws, lambda f: f["type"] == "customer_left", timeout=5)
-        assert left["handoff_id"] == hid and left["explicit"] is False
-        async with ws_connect(
-            f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
-        ) as ws:
-            back = await recv_until(agent_ws, lambda f: f["type"] == "customer_returned")
-            assert back["conversation_id"] == cid
-            await ws.send(frame("leave"))
-            left = await recv_until(agent_ws, lambda f: f["type"] == "customer_left")
-            assert left["explicit"] is True
-    events = (
-        await service.http.get(f"/api/handoffs/{hid}/events", headers=auth(sam["token"]))
-    ).json()
-    abandoned = [e for e in events["events"] if e["type"] == "abandoned"]
-    assert [e["data"]["explicit"] for e in abandoned] == [False, True]
-
-
-async def test_reconnect_within_grace_is_not_a_leave(service_factory) -> None:  # type: ignore[no-untyped-def]
-    service: Service = await service_factory(leave_grace_seconds=0.5)
-    conv = await queued_conversation(service)
-    cid = conv["conversation_id"]
-    url = f"{service.ws_url}/ws/conversations/{cid}?token={conv['token']}"
-    async with ws_connect(url):
-        pass
-    async with ws_connect(url):
-        await asyncio.sleep(0.8)
-    async with service.hub.db.session() as session:
-        from handoff.store import repositories as repo
-
-        c = await repo.get_conversation(session, cid)
-        assert c is not None and c.customer_present is True
-
-
-def test_cli_migrate_and_create_user(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "HANDOFF_LOG_FORMAT": "json",
-    }
-    run = [sys.executable, "-m", "handoff"]
-    out = subprocess.run([*run, "migrate"], env=env, cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    args = [
-        "create-user",
-        "--email",
-        "a@b.example",
-        "--name",
-        "A",
-        "--role",
-        "supervisor",
-        "--password",
-        "long-enough-pw",
-    ]
-    out = subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert '"msg": "user created"' in out.stderr
-    out = subprocess.run([*run, *args], env=env, cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 1 and "already exists" in out.stderr
-    bad = {**env, "HANDOFF_ENV": "production"}
-    out = subprocess.run([*run, "migrate"], env=bad, cwd=ROOT, capture_output=True, text=True)
-    assert out.returncode == 2 and "default secrets" in out.stderr
 
 
 async def test_agents_list_colleagues_for_transfer_without_private_fields(
@@ -386,66 +298,3 @@ async def test_agents_list_colleagues_for_transfer_without_private_fields(
         json={"agent_id": listed["Kim"]["id"]},
     )
     assert r.status_code == 200 and r.json()["agent"]["name"] == "Kim"
-
-
-async def test_an_anonymous_chat_the_customer_ended_leaves_the_queue(service: Service) -> None:
-    from handoff.config import DEFAULT_SHOP_SECRET
-    from handoff.security import shop_customer_token
-
-    sam = await service.user("sam@shop.example")
-    anonymous = await queued_conversation(service)
-    signed = await service.conversation(
-        customer_token=shop_customer_token(DEFAULT_SHOP_SECRET, {"sub": "C0001", "exp": 4102444800})
-    )
-    r = await service.http.post(
-        f"/api/conversations/{signed['conversation_id']}/messages",
-        headers=auth(signed["token"]),
-        json={"client_message_id": "1", "text": "I need a human"},
-    )
-    assert r.status_code == 201
-    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
-    ids = {h["conversation_id"]: h["id"] for h in queued}
-    assert set(ids) == {anonymous["conversation_id"], signed["conversation_id"]}
-
-    async with ws_connect(f"{service.ws_url}/ws/agent", headers=auth(sam["token"])) as agent_ws:
-        await recv_until(agent_ws, lambda f: f["type"] == "hello")
-        # Both customers end the chat ("End chat" in the widget: the REST twin of the frame).
-        for conv in (anonymous, signed):
-            r = await service.http.post(
-                f"/api/conversations/{conv['conversation_id']}/leave", headers=auth(conv["token"])
-            )
-            assert r.status_code == 200
-        gone = await recv_until(
-            agent_ws, lambda f: f["type"] == "queue" and f.get("reason") == "abandoned"
-        )
-        assert gone["handoff_id"] == ids[anonymous["conversation_id"]]
-
-    # Nobody can answer the anonymous customer any more: out of the queue, not claimable.
-    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
-    assert [h["conversation_id"] for h in queued] == [signed["conversation_id"]]
-    hid = ids[anonymous["conversation_id"]]
-    r = await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(sam["token"]))
-    assert r.status_code == 409 and r.json()["code"] == "already_claimed"
-    detail = (await service.http.get(f"/api/handoffs/{hid}", headers=auth(sam["token"]))).json()
-    assert detail["status"] == "abandoned" and detail["closed_at"] is not None
-    closed = (
-        await service.http.get("/api/handoffs?status=closed", headers=auth(sam["token"]))
-    ).json()["handoffs"]
-    assert hid in [h["id"] for h in closed]
-    # The signed-in customer can be answered later (they see it when they come back): it stays.
-    r = await service.http.post("/api/queue/next", headers=auth(sam["token"]))
-    assert r.status_code == 200 and r.json()["conversation_id"] == signed["conversation_id"]
-    # A socket that merely dropped (no explicit end) never withdraws a handoff.
-    again = await queued_conversation(service)
-    url = f"{service.ws_url}/ws/conversations/{again['conversation_id']}?token={again['token']}"
-    async with ws_connect(url) as ws:
-        await recv_until(ws, lambda f: f["type"] == "hello")
-    for _ in range(50):  # the leave grace (0.3 s) runs out
-        await asyncio.sleep(0.1)
-        async with service.hub.db.session() as session:
-            c = await repo.get_conversation(session, again["conversation_id"])
-            if c is not None and not c.customer_present:
-                break
-    queued = (await service.http.get("/api/queue", headers=auth(sam["token"]))).json()["handoffs"]
-    assert [h["conversation_id"] for h in queued] == [again["conversation_id"]]
-    assert queued[0]["customer_present"] is False

@@ -119,6 +119,34 @@ ASKS_ORDER = re.compile(r"order number", re.I)
 ASKS_EMAIL = re.compile(r"e-?mail address", re.I)
 
 
+def _assert_agent_sees_the_failed_cancellation(ctx: dict[str, Any]) -> None:
+    assert ctx["tracker_available"] is True
+    assert ctx["slots"]["order_number"] == "EF-100010"
+    assert ctx["slots"]["email"] == "minji@example.com"
+    assert ctx["identity"]["verified"] is True and ctx["identity"]["customer_id"] == "C0002"
+    assert ctx["task"]["task"] == "cancel_order" and ctx["task"]["status"] == "failure"
+    assert ctx["task"]["code"] == "already_shipped"
+    assert any(o["order_number"] == "EF-100010" and o["status"] == "shipped" for o in ctx["orders"])
+    assert "EF-100010" in [t["text"] for t in ctx["transcript"] if t["role"] == "customer"]
+
+
+def _assert_handed_back_once_and_nothing_asked_twice(
+    history: dict[str, Any], agent_seq: int
+) -> None:
+    after = [m for m in history["messages"] if m["seq"] > agent_seq]
+    bot_after = " ".join(m["text"] or "" for m in after if m["role"] == "bot")
+    assert "Return to sender arranged" in bot_after, after
+    assert "anything else" in bot_after.lower(), after
+    # The customer is told first (handed_back), and is not queued again.
+    system = [m["custom"]["event"] for m in after if m["role"] == "system"]
+    assert system == ["handed_back"], after
+    # The note is said once, by the bot; the system notice doesn't repeat it.
+    assert after[0]["role"] == "system" and "Return to sender arranged" not in after[0]["text"]
+    bot_texts = [m["text"] or "" for m in history["messages"] if m["role"] == "bot"]
+    assert sum(bool(ASKS_ORDER.search(t)) and "?" in t for t in bot_texts) <= 1
+    assert sum(bool(ASKS_EMAIL.search(t)) for t in bot_texts) <= 1
+
+
 async def test_real_assistant_handoff_round_trip(assistant: str, service_factory) -> None:  # type: ignore[no-untyped-def]
     service: Service = await service_factory(rasa_url=assistant, rasa_token=TOKEN, rasa_timeout=30)
     agent = await service.user("sam@shop.example")
@@ -167,15 +195,7 @@ async def test_real_assistant_handoff_round_trip(assistant: str, service_factory
     detail = (
         await service.http.post(f"/api/handoffs/{hid}/claim", headers=auth(agent["token"]))
     ).json()
-    ctx = detail["context"]
-    assert ctx["tracker_available"] is True
-    assert ctx["slots"]["order_number"] == "EF-100010"
-    assert ctx["slots"]["email"] == "minji@example.com"
-    assert ctx["identity"]["verified"] is True and ctx["identity"]["customer_id"] == "C0002"
-    assert ctx["task"]["task"] == "cancel_order" and ctx["task"]["status"] == "failure"
-    assert ctx["task"]["code"] == "already_shipped"
-    assert any(o["order_number"] == "EF-100010" and o["status"] == "shipped" for o in ctx["orders"])
-    assert "EF-100010" in [t["text"] for t in ctx["transcript"] if t["role"] == "customer"]
+    _assert_agent_sees_the_failed_cancellation(detail["context"])
 
     r = await service.http.post(
         f"/api/handoffs/{hid}/messages",
@@ -193,17 +213,6 @@ async def test_real_assistant_handoff_round_trip(assistant: str, service_factory
     history = (
         await service.http.get(f"/api/conversations/{cid}/messages", headers=auth(token))
     ).json()
-    after = [m for m in history["messages"] if m["seq"] > agent_seq]
-    bot_after = " ".join(m["text"] or "" for m in after if m["role"] == "bot")
-    assert "Return to sender arranged" in bot_after, after
-    assert "anything else" in bot_after.lower(), after
-    # The customer is told first (handed_back), and is not queued again.
-    system = [m["custom"]["event"] for m in after if m["role"] == "system"]
-    assert system == ["handed_back"], after
-    # The note is said once, by the bot; the system notice doesn't repeat it.
-    assert after[0]["role"] == "system" and "Return to sender arranged" not in after[0]["text"]
-    bot_texts = [m["text"] or "" for m in history["messages"] if m["role"] == "bot"]
-    assert sum(bool(ASKS_ORDER.search(t)) and "?" in t for t in bot_texts) <= 1
-    assert sum(bool(ASKS_EMAIL.search(t)) for t in bot_texts) <= 1
+    _assert_handed_back_once_and_nothing_asked_twice(history, agent_seq)
     replies = await say("No, that's all, thanks")
     assert all(m["role"] == "bot" for m in replies)

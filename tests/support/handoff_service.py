@@ -119,3 +119,18 @@ def is_msg(role: str | None = None, contains: str | None = None) -> Any:
 
 def frame(kind: str, **fields: Any) -> str:
     return json.dumps({"type": kind, **fields})
+
+
+TEXTS_FOR_HUMAN = {"en": "I need a human", "ko": "상담원(human) 연결해 주세요"}
+
+
+async def queued_conversation(service: Service, language: str = "en") -> dict[str, str]:
+    conv = await service.conversation(language=language)
+    r = await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        # the gateway detects the language per message: a Korean customer writes Korean
+        json={"client_message_id": "1", "text": TEXTS_FOR_HUMAN[language]},
+    )
+    assert r.status_code == 201
+    return conv
