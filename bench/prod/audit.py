@@ -19,7 +19,6 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench import client
@@ -99,11 +98,8 @@ def _order_of(body: Any) -> str | None:
 
 
 async def order_writes(database: str, orders: list[str]) -> dict[str, Any]:
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         rows = await connection.fetch("SELECT status, body FROM shop_idempotency")
-    finally:
-        await connection.close()
     per_order: Counter[str] = Counter()
     accepted: Counter[str] = Counter()
     for row in rows:
@@ -143,8 +139,7 @@ async def live_run_after(database: str, since: datetime, timeout: float = 120.0)
     """Wait for the services' own analytics loop (ANALYTICS_LIVE_SECONDS, lease `compute`) to
     start and finish a run after `since` (aware UTC); False on timeout. (A CLI `compute` cannot
     run meanwhile: the live loop keeps its lease.)"""
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         for _ in range(int(timeout)):
             row = await connection.fetchrow(
                 "SELECT last_started_at, last_finished_at FROM analytics_lease"
@@ -156,13 +151,10 @@ async def live_run_after(database: str, since: datetime, timeout: float = 120.0)
                     return True
             await asyncio.sleep(1)
         return False
-    finally:
-        await connection.close()
 
 
 async def analytics(database: str, conversation_ids: list[str]) -> dict[str, Any]:
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         with_events = await connection.fetchval(
             "SELECT count(DISTINCT conversation_id) FROM analytics_events"
             " WHERE conversation_id = ANY($1::text[])",
@@ -178,8 +170,6 @@ async def analytics(database: str, conversation_ids: list[str]) -> dict[str, Any
             " WHERE conversation_id = ANY($1::text[]) GROUP BY 1",
             conversation_ids,
         )
-    finally:
-        await connection.close()
     counted = {r["conversation_id"]: int(r["n"]) for r in sessions}
     return {
         "conversations": len(conversation_ids),
