@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import count
+from itertools import count, takewhile
 from typing import Any
 
 import httpx
 
 _ids = count(1)
+
+
+def unanswered(
+    history: list[dict[str, Any]], is_answer: Callable[[dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
+    """The customer messages of a conversation's history that nothing answers before the
+    customer's next message."""
+    found = []
+    for index, message in enumerate(history):
+        if message["role"] != "customer":
+            continue
+        following = takewhile(lambda m: m["role"] != "customer", history[index + 1 :])
+        if not any(is_answer(m) for m in following):
+            found.append(message)
+    return found
 
 
 class ApiError(RuntimeError):

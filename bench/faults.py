@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 
+from bench import client
 from bench.stack import Stack
 from handoff.security import demo_customer_token
 
@@ -230,14 +231,7 @@ async def _audit(
             stored = Counter(m["client_message_id"] for m in history if m["role"] == "customer")
             duplicated += sum(n - 1 for n in stored.values() if n > 1)
             lost += sum(1 for s in customer.sent if stored[s.client_id] == 0)
-            for index, message in enumerate(history):
-                if message["role"] != "customer":
-                    continue
-                following = itertools.takewhile(
-                    lambda m: m["role"] != "customer", history[index + 1 :]
-                )
-                if not any(_is_answer(m) for m in following):
-                    unanswered += 1
+            unanswered += len(client.unanswered(history, _is_answer))
             tracker = await rasa.get(
                 f"/conversations/{customer.conversation_id}/tracker",
                 params={"token": stack.rasa_token},

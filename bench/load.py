@@ -26,7 +26,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,15 @@ async def _think(settings: LoadSettings) -> None:
         await asyncio.sleep(settings.think_s)
 
 
+async def _all_customers(
+    settings: LoadSettings, customer: Callable[[int], Awaitable[None]]
+) -> float:
+    """Run every customer at once; the seconds they took."""
+    started = time.perf_counter()
+    await asyncio.gather(*(customer(i) for i in range(settings.customers)))
+    return time.perf_counter() - started
+
+
 async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
     """(a) Rasa's REST channel directly."""
     assert settings.rasa_url
@@ -92,9 +101,7 @@ async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
                     errors += 1
                 await _think(settings)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
-        duration = time.perf_counter() - started
+        duration = await _all_customers(settings, customer)
     return {**latency_summary(samples, duration), "errors": errors}
 
 
@@ -122,9 +129,7 @@ async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
                 samples.append((time.perf_counter() - started) * 1000)
                 await _think(settings)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
-        duration = time.perf_counter() - started
+        duration = await _all_customers(settings, customer)
     return {**latency_summary(samples, duration), "errors": errors}
 
 
@@ -172,9 +177,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
                     # let the rest of this turn's replies arrive before the next message
                     await asyncio.sleep(max(settings.think_s, 0.3))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(customer(i) for i in range(settings.customers)))
-        duration = time.perf_counter() - started
+        duration = await _all_customers(settings, customer)
     result = {**latency_summary(samples, duration), "errors": errors}
     result["note"] = (
         "includes a 0.3 s pause per message (turn boundaries); throughput not comparable"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -85,32 +85,35 @@ class RateLimits:
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return TooManyRequests(MESSAGES[rule], retry_after=retry_after)
 
-    async def hit(self, rule: str, key: str) -> None:
-        """Count one event; TooManyRequests if that exceeds the rule."""
+    async def _apply(
+        self,
+        rule: str,
+        key: str,
+        step: Callable[[RateLimitItem, str, str], Awaitable[bool]],
+        *,
+        refuse: bool,
+    ) -> None:
+        """`step` (the limiter's hit or test) on each of the rule's limits; TooManyRequests
+        where one says no and `refuse`."""
         try:
             for item in self.rules[rule]:
-                if not await self.limiter.hit(item, rule, key):
+                if not await step(item, rule, key) and refuse:
                     raise await self._refuse(rule, item, key)
         except StorageError:
             # An unreachable Redis must not lock everybody out; it is logged loudly instead.
             log.warning("rate-limit storage unavailable; not limiting", exc_info=True)
 
+    async def hit(self, rule: str, key: str) -> None:
+        """Count one event; TooManyRequests if that exceeds the rule."""
+        await self._apply(rule, key, self.limiter.hit, refuse=True)
+
     async def count(self, rule: str, key: str) -> None:
         """Count one event that already happened (nothing is refused)."""
-        try:
-            for item in self.rules[rule]:
-                await self.limiter.hit(item, rule, key)
-        except StorageError:
-            log.warning("rate-limit storage unavailable; not limiting", exc_info=True)
+        await self._apply(rule, key, self.limiter.hit, refuse=False)
 
     async def check(self, rule: str, key: str) -> None:
         """TooManyRequests if the next event would exceed the rule (counts nothing)."""
-        try:
-            for item in self.rules[rule]:
-                if not await self.limiter.test(item, rule, key):
-                    raise await self._refuse(rule, item, key)
-        except StorageError:
-            log.warning("rate-limit storage unavailable; not limiting", exc_info=True)
+        await self._apply(rule, key, self.limiter.test, refuse=True)
 
     async def close(self) -> None:
         if self.pool is not None:

@@ -57,17 +57,28 @@ def _check_text(value: str, field: str, max_length: int) -> str:
     return value
 
 
-def string(
-    body: dict[str, Any], field: str, *, required: bool = True, max_length: int = 200
-) -> str | None:
+def _field(body: dict[str, Any], field: str, required: bool, kind: Any, noun: str) -> Any:
+    """The field's value (None if it is absent and not required), checked to be a `kind`."""
     if field not in body or body[field] is None:
         if required:
             raise BadRequest(f"field '{field}' is required", field=field)
         return None
     value = body[field]
-    if not isinstance(value, str):
-        raise BadRequest(f"field '{field}' must be a string", field=field)
-    return _check_text(value, field, max_length)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise BadRequest(f"field '{field}' must be {noun}", field=field)
+    return value
+
+
+def _check_range(value: float, field: str, minimum: float, maximum: float) -> None:
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"field '{field}' must be between {minimum} and {maximum}", field=field)
+
+
+def string(
+    body: dict[str, Any], field: str, *, required: bool = True, max_length: int = 200
+) -> str | None:
+    value = _field(body, field, required, str, "a string")
+    return None if value is None else _check_text(value, field, max_length)
 
 
 def required_string(body: dict[str, Any], field: str, *, max_length: int = 200) -> str:
@@ -79,30 +90,19 @@ def required_string(body: dict[str, Any], field: str, *, max_length: int = 200) 
 def integer(
     body: dict[str, Any], field: str, *, minimum: int, maximum: int, required: bool = True
 ) -> int | None:
-    if field not in body or body[field] is None:
-        if required:
-            raise BadRequest(f"field '{field}' is required", field=field)
-        return None
-    value = body[field]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"field '{field}' must be an integer", field=field)
-    if not minimum <= value <= maximum:
-        raise BadRequest(f"field '{field}' must be between {minimum} and {maximum}", field=field)
+    value: int | None = _field(body, field, required, int, "an integer")
+    if value is not None:
+        _check_range(value, field, minimum, maximum)
     return value
 
 
 def number(
     body: dict[str, Any], field: str, *, minimum: float, maximum: float, required: bool = True
 ) -> float | None:
-    if field not in body or body[field] is None:
-        if required:
-            raise BadRequest(f"field '{field}' is required", field=field)
+    value = _field(body, field, required, int | float, "a number")
+    if value is None:
         return None
-    value = body[field]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest(f"field '{field}' must be a number", field=field)
-    if not minimum <= float(value) <= maximum:
-        raise BadRequest(f"field '{field}' must be between {minimum} and {maximum}", field=field)
+    _check_range(float(value), field, minimum, maximum)
     return float(value)
 
 

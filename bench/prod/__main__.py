@@ -25,7 +25,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench.prod import audit, stacks
@@ -49,15 +48,12 @@ KILLS = [
 async def _orders(database: str, count: int) -> list[tuple[str, str]]:
     """Orders a signed-in customer can cancel outright (no fee question), never the well-known
     ones other tests talk about."""
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         rows = await connection.fetch(
             "SELECT order_number, customer_id FROM shop_orders WHERE status IN ('paid', 'pending')"
             " AND order_number >= 'EF-100101' ORDER BY order_number LIMIT $1",
             count,
         )
-    finally:
-        await connection.close()
     return [(r["order_number"], r["customer_id"]) for r in rows]
 
 

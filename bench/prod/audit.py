@@ -14,15 +14,14 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-import asyncpg
 import httpx
 
+from bench import client
 from bench.prod import stacks
 from bench.prod.drive import Customer, is_answer
 
@@ -53,23 +52,17 @@ async def conversations(
                 if stored[sent.client_id] == 0:
                     lost += 1
                     examples.append({"lost": sent.text, "conversation": customer.conversation_id})
-            for index, message in enumerate(history):
-                if message["role"] != "customer":
-                    continue
-                following = itertools.takewhile(
-                    lambda m: m["role"] != "customer", history[index + 1 :]
+            for message in client.unanswered(history, is_answer):
+                unanswered += 1
+                examples.append(
+                    {
+                        "unanswered": message["text"],
+                        "seq": message["seq"],
+                        "conversation": customer.conversation_id,
+                        "channel": customer.channel,
+                        "kind": customer.kind,
+                    }
                 )
-                if not any(is_answer(m) for m in following):
-                    unanswered += 1
-                    examples.append(
-                        {
-                            "unanswered": message["text"],
-                            "seq": message["seq"],
-                            "conversation": customer.conversation_id,
-                            "channel": customer.channel,
-                            "kind": customer.kind,
-                        }
-                    )
             tracker = await rasa.get(
                 f"/conversations/{customer.conversation_id}/tracker",
                 params={"token": rasa_token},
@@ -105,11 +98,8 @@ def _order_of(body: Any) -> str | None:
 
 
 async def order_writes(database: str, orders: list[str]) -> dict[str, Any]:
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         rows = await connection.fetch("SELECT status, body FROM shop_idempotency")
-    finally:
-        await connection.close()
     per_order: Counter[str] = Counter()
     accepted: Counter[str] = Counter()
     for row in rows:
@@ -149,8 +139,7 @@ async def live_run_after(database: str, since: datetime, timeout: float = 120.0)
     """Wait for the services' own analytics loop (ANALYTICS_LIVE_SECONDS, lease `compute`) to
     start and finish a run after `since` (aware UTC); False on timeout. (A CLI `compute` cannot
     run meanwhile: the live loop keeps its lease.)"""
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         for _ in range(int(timeout)):
             row = await connection.fetchrow(
                 "SELECT last_started_at, last_finished_at FROM analytics_lease"
@@ -162,13 +151,10 @@ async def live_run_after(database: str, since: datetime, timeout: float = 120.0)
                     return True
             await asyncio.sleep(1)
         return False
-    finally:
-        await connection.close()
 
 
 async def analytics(database: str, conversation_ids: list[str]) -> dict[str, Any]:
-    connection = await asyncpg.connect(stacks.PG_DSN.format(db=database))
-    try:
+    async with stacks.connect(database) as connection:
         with_events = await connection.fetchval(
             "SELECT count(DISTINCT conversation_id) FROM analytics_events"
             " WHERE conversation_id = ANY($1::text[])",
@@ -184,8 +170,6 @@ async def analytics(database: str, conversation_ids: list[str]) -> dict[str, Any
             " WHERE conversation_id = ANY($1::text[]) GROUP BY 1",
             conversation_ids,
         )
-    finally:
-        await connection.close()
     counted = {r["conversation_id"]: int(r["n"]) for r in sessions}
     return {
         "conversations": len(conversation_ids),

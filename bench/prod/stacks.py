@@ -8,9 +8,10 @@ import asyncio
 import logging
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
@@ -47,15 +48,22 @@ def create_users(spec: Spec) -> None:
             raise RuntimeError(f"create-user {email} failed: {done.stderr[-800:]}")
 
 
-async def database(name: str, drop: bool = False) -> None:
-    connection = await asyncpg.connect(PG_DSN.format(db="postgres"))
+@asynccontextmanager
+async def connect(database: str) -> AsyncIterator[Any]:
+    """A connection to `database` on the bench's PostgreSQL, closed on the way out."""
+    connection = await asyncpg.connect(PG_DSN.format(db=database))
     try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def database(name: str, drop: bool = False) -> None:
+    async with connect("postgres") as connection:
         if drop:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
 
 
 async def delete_broker_objects(queue: str, exchange: str) -> None:

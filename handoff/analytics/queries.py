@@ -120,13 +120,12 @@ def _utterance_query(f: Filters) -> Any:
         ud = AnalyticsUtteranceDaily
         total = func.sum(ud.n)
         query = select(ud.text_norm, total, func.max(ud.likely_intent)).where(ud.kind == "fallback")
-        if f.since:
-            query = query.where(ud.day >= f.since.isoformat())
-        if f.until:
-            query = query.where(ud.day <= f.until.isoformat())
-        if f.language:
-            query = query.where(ud.language == f.language)
-        return query.group_by(ud.text_norm).order_by(total.desc(), ud.text_norm).limit(20)
+        return (
+            _where(query, f, ud)
+            .group_by(ud.text_norm)
+            .order_by(total.desc(), ud.text_norm)
+            .limit(20)
+        )
     u = AnalyticsUtterance
     return (
         _where(select(u.text_norm, func.count(), func.max(u.likely_intent)), f, u)
