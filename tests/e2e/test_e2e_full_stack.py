@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.stack import Stack
 from tests.support.e2e_pages import Admin, console_login, conversation_id, widget_open, widget_send
@@ -44,16 +44,7 @@ def test_bot_hands_off_agent_replies_and_hands_back(
     assert handoff["customer"]["id"] == "C0001"
     customer.screenshot(path=str(screenshots / "full-widget-queued.png"))
 
-    item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
-    expect(item).to_contain_text("Customer asked for a human")
-    expect(item).to_contain_text("Alice Example")
-    item.locator("button.claim").click()
-    panel = agent.locator(f"#panel-{handoff['id']}")
-    context = panel.locator(".context")
-    expect(context).to_contain_text("Alice Example")
-    expect(context).to_contain_text("C0001")
-    expect(context).to_contain_text("signed in")
-    expect(panel.locator(".transcript")).to_contain_text("I want to talk to a human")
+    panel = _claim_and_see_who_it_is(agent, int(handoff["id"]))
     agent.screenshot(path=str(screenshots / "full-console-context.png"))
 
     expect(log.locator(".notice").last).to_contain_text("Sam Agent has joined")
@@ -92,6 +83,28 @@ def test_bot_hands_off_agent_replies_and_hands_back(
     expect(log.locator(".msg.bot")).not_to_have_count(count, timeout=BOT_TIMEOUT)
     customer.screenshot(path=str(screenshots / "full-widget-handed-back.png"))
 
+    _end_and_rate_once(customer)
+    customer.screenshot(path=str(screenshots / "full-widget-ended-ces.png"))
+
+
+def _claim_and_see_who_it_is(agent: Page, hid: int) -> Locator:
+    """The queue says why and who; the claimed conversation's context shows the signed-in
+    customer."""
+    item = agent.locator(f'#queue li[data-handoff-id="{hid}"]')
+    expect(item).to_contain_text("Customer asked for a human")
+    expect(item).to_contain_text("Alice Example")
+    item.locator("button.claim").click()
+    panel = agent.locator(f"#panel-{hid}")
+    context = panel.locator(".context")
+    expect(context).to_contain_text("Alice Example")
+    expect(context).to_contain_text("C0001")
+    expect(context).to_contain_text("signed in")
+    expect(panel.locator(".transcript")).to_contain_text("I want to talk to a human")
+    return panel
+
+
+def _end_and_rate_once(customer: Page) -> None:
+    log = customer.locator(".log")
     # Ending this substantive chat asks the CES question once, under the kept transcript.
     customer.locator("button.end").click()
     customer.locator(".confirm button.yes").click()
@@ -103,4 +116,3 @@ def test_bot_hands_off_agent_replies_and_hands_back(
     scale.get_by_role("button", name="5", exact=True).click()
     expect(log.locator(".notice", has_text="Thank you for your rating.")).to_have_count(1)
     expect(customer.locator("#effortless-input")).to_be_focused()
-    customer.screenshot(path=str(screenshots / "full-widget-ended-ces.png"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.stack import Stack
 from tests.support.e2e_pages import (
@@ -39,51 +39,14 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
 
     agent = new_context(viewport={"width": 1280, "height": 1000}).new_page()
     console_login(agent, service.handoff_url, service.users["agent"])
-    item = agent.locator(f'#queue li[data-handoff-id="{handoff["id"]}"]')
-    expect(item).to_contain_text("Bot unavailable")
-    expect(item).to_contain_text("EN")
-    expect(item).to_contain_text("waiting")
-    expect(item).to_contain_text("Priority")
-    item.get_by_role("button", name="Claim").click()
-    panel = agent.locator(f"#panel-{handoff['id']}")
-    expect(panel.locator(".context")).to_be_visible()
-    expect(panel.locator(".transcript")).to_contain_text("My parcel EF-100001 never arrived")
-    # The context panel comes before the transcript.
-    order = panel.evaluate(
-        "p => [...p.querySelectorAll('.context, .transcript-section')].map(n => n.className)"
-    )
-    assert order[0] == "context"
+    panel = _claim_from_the_queue(agent, int(handoff["id"]))
 
     # The customer is told who joined, by name.
     joined = log.locator('.notice[data-event="agent_joined"]')
     expect(joined.locator(".body")).to_have_text("Sam Agent has joined the conversation.")
     expect(customer.locator("header .status")).to_contain_text("You are chatting with Sam Agent")
 
-    # Agent typing reaches the widget; the reply arrives live.
-    reply = panel.locator("textarea.reply-input")
-    reply.fill("Hi, I'm checking EF-100001 for you now.")
-    expect(customer.locator(".typing")).to_contain_text("Sam Agent is typing")
-    reply.press("Enter")
-    expect(log.locator(".msg.agent")).to_contain_text("checking EF-100001")
-    expect(log.locator(".msg.agent .who")).to_have_text("Sam Agent")
-    expect(customer.locator(".typing")).to_have_text("")
-
-    # Customer answer arrives in the console live, with the typing indicator first.
-    customer.locator("#effortless-input").type("Thank", delay=20)
-    expect(panel.locator(".typing")).to_contain_text("customer is typing")
-    customer.locator("#effortless-input").fill("Thanks, I'll wait")
-    customer.locator("#effortless-input").press("Enter")
-    expect(panel.locator(".transcript")).to_contain_text("Thanks, I'll wait")
-
-    # Internal note: visible to agents, never to the customer.
-    panel.locator("textarea[id^=note-]").fill("Carrier says lost; reship approved")
-    panel.get_by_role("button", name="Add note").click()
-    expect(panel.locator(".notes")).to_contain_text("Carrier says lost")
-
-    # Canned response inserts text personalised from the context (no question to the customer).
-    panel.locator("select.canned").select_option(label="Checking")
-    expect(reply).to_have_value("Thanks for waiting — I'm checking your order for you right now.")
-    reply.fill("")
+    _live_chat_notes_and_canned_replies(customer, panel)
 
     customer.screenshot(path=str(screenshots / "widget-agent-chat.png"))
     agent.screenshot(path=str(screenshots / "console-conversation.png"))
@@ -112,6 +75,54 @@ def test_customer_is_queued_honestly_then_chats_with_an_agent(
     expect(customer.locator("header .status")).to_contain_text("Conversation closed")
     expect(agent.locator(f'#mine li[data-handoff-id="{handoff["id"]}"]')).to_have_count(0)
     assert admin.handoff_for(conv)["status"] == "resolved"
+
+
+def _claim_from_the_queue(agent: Page, hid: int) -> Locator:
+    """The queued item reads as words; claiming opens the context before the transcript."""
+    item = agent.locator(f'#queue li[data-handoff-id="{hid}"]')
+    expect(item).to_contain_text("Bot unavailable")
+    expect(item).to_contain_text("EN")
+    expect(item).to_contain_text("waiting")
+    expect(item).to_contain_text("Priority")
+    item.get_by_role("button", name="Claim").click()
+    panel = agent.locator(f"#panel-{hid}")
+    expect(panel.locator(".context")).to_be_visible()
+    expect(panel.locator(".transcript")).to_contain_text("My parcel EF-100001 never arrived")
+    # The context panel comes before the transcript.
+    order = panel.evaluate(
+        "p => [...p.querySelectorAll('.context, .transcript-section')].map(n => n.className)"
+    )
+    assert order[0] == "context"
+    return panel
+
+
+def _live_chat_notes_and_canned_replies(customer: Page, panel: Locator) -> None:
+    log = customer.locator(".log")
+    # Agent typing reaches the widget; the reply arrives live.
+    reply = panel.locator("textarea.reply-input")
+    reply.fill("Hi, I'm checking EF-100001 for you now.")
+    expect(customer.locator(".typing")).to_contain_text("Sam Agent is typing")
+    reply.press("Enter")
+    expect(log.locator(".msg.agent")).to_contain_text("checking EF-100001")
+    expect(log.locator(".msg.agent .who")).to_have_text("Sam Agent")
+    expect(customer.locator(".typing")).to_have_text("")
+
+    # Customer answer arrives in the console live, with the typing indicator first.
+    customer.locator("#effortless-input").type("Thank", delay=20)
+    expect(panel.locator(".typing")).to_contain_text("customer is typing")
+    customer.locator("#effortless-input").fill("Thanks, I'll wait")
+    customer.locator("#effortless-input").press("Enter")
+    expect(panel.locator(".transcript")).to_contain_text("Thanks, I'll wait")
+
+    # Internal note: visible to agents, never to the customer.
+    panel.locator("textarea[id^=note-]").fill("Carrier says lost; reship approved")
+    panel.get_by_role("button", name="Add note").click()
+    expect(panel.locator(".notes")).to_contain_text("Carrier says lost")
+
+    # Canned response inserts text personalised from the context (no question to the customer).
+    panel.locator("select.canned").select_option(label="Checking")
+    expect(reply).to_have_value("Thanks for waiting — I'm checking your order for you right now.")
+    reply.fill("")
 
 
 def test_new_handoff_notifies_the_agent_with_queue_position(
