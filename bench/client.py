@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import count, takewhile
@@ -26,6 +27,20 @@ def unanswered(
         if not any(is_answer(m) for m in following):
             found.append(message)
     return found
+
+
+async def processed_twice(rasa: httpx.AsyncClient, conversation_id: str, token: str) -> int:
+    """How many times Rasa's tracker holds a user message of the same handoff message again
+    (0 if the tracker cannot be read)."""
+    tracker = await rasa.get(f"/conversations/{conversation_id}/tracker", params={"token": token})
+    if tracker.status_code != 200:
+        return 0
+    ids = Counter(
+        (e.get("metadata") or {}).get("handoff_message_id")
+        for e in tracker.json().get("events") or []
+        if e.get("event") == "user"
+    )
+    return sum(n - 1 for key, n in ids.items() if key is not None and n > 1)
 
 
 class ApiError(RuntimeError):

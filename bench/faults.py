@@ -232,17 +232,9 @@ async def _audit(
             duplicated += sum(n - 1 for n in stored.values() if n > 1)
             lost += sum(1 for s in customer.sent if stored[s.client_id] == 0)
             unanswered += len(client.unanswered(history, _is_answer))
-            tracker = await rasa.get(
-                f"/conversations/{customer.conversation_id}/tracker",
-                params={"token": stack.rasa_token},
+            duplicated += await client.processed_twice(
+                rasa, customer.conversation_id, stack.rasa_token
             )
-            if tracker.status_code == 200:
-                ids = Counter(
-                    (e.get("metadata") or {}).get("handoff_message_id")
-                    for e in tracker.json().get("events") or []
-                    if e.get("event") == "user"
-                )
-                duplicated += sum(n - 1 for key, n in ids.items() if key is not None and n > 1)
     return {"lost": lost, "duplicated": duplicated, "unanswered": unanswered}
 
 

@@ -63,17 +63,9 @@ async def conversations(
                         "kind": customer.kind,
                     }
                 )
-            tracker = await rasa.get(
-                f"/conversations/{customer.conversation_id}/tracker",
-                params={"token": rasa_token},
+            processed_twice += await client.processed_twice(
+                rasa, customer.conversation_id, rasa_token
             )
-            if tracker.status_code == 200:
-                ids = Counter(
-                    (e.get("metadata") or {}).get("handoff_message_id")
-                    for e in tracker.json().get("events") or []
-                    if e.get("event") == "user"
-                )
-                processed_twice += sum(n - 1 for k, n in ids.items() if k is not None and n > 1)
     return {
         "lost": lost,
         "duplicated": duplicated + processed_twice,

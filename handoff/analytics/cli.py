@@ -74,8 +74,10 @@ def render_report(data: dict[str, Any]) -> str:
             f"{100 * d[o + '_rate']:.0f}%" if d[o + "_rate"] is not None else "–" for o in OUTCOMES
         ]
         lines.append(f"{d['day']:<12}{d['substantive']:>9}" + "".join(f"{r:>9}" for r in rates))
-    lines += ["", "Handoff reasons"]
-    lines += [f"  {r['reason']:<30}{r['sessions']:>8}" for r in data["handoff_reasons"]] or ["  –"]
+    lines += _section(
+        "Handoff reasons",
+        [f"  {r['reason']:<30}{r['sessions']:>8}" for r in data["handoff_reasons"]],
+    )
     lines += ["", f"{'Effort (median)':<28}{'all':>8}" + "".join(f"{o[:6]:>9}" for o in OUTCOMES)]
     for name, e in data["effort"].items():
         lines.append(
@@ -99,33 +101,32 @@ def render_report(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _section(title: str, rows: list[str]) -> list[str]:
+    """A titled block of the report; a dash where it has no rows."""
+    return ["", title, *(rows or ["  –"])]
+
+
 def render_agents(data: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
+    lines = _section(
         "Agents (handled, median first response s, median handling s, hand-backs, transfers,"
         " CES after a human: n / mean)",
-    ]
-    for a in data.get("agents", []):
-        lines.append(
+        [
             f"  {a['name'][:28]:<30}{a['handled']:>6}{_fmt(a['first_response_median_s']):>8}"
             f"{_fmt(a['handling_median_s']):>8}{a['handed_back']:>6}{a['transfers']:>6}"
             f"   {a['ces_after_human_n']} / {_fmt(a['ces_after_human_mean'])}"
-        )
-    if not data.get("agents"):
-        lines.append("  –")
-    lines += [
-        "",
+            for a in data.get("agents", [])
+        ],
+    )
+    lines += _section(
         "Teams by language queue (handoffs, handled, left the queue, median wait s,"
         " median first response s, median handling s, hand-backs, transfers)",
-    ]
-    for t in data.get("teams", []):
-        lines.append(
+        [
             f"  {t['team']:<10}{t['handoffs']:>8}{t['handled']:>8}{t['abandoned_in_queue']:>6}"
             f"{_fmt(t['queue_wait_median_s']):>8}{_fmt(t['first_response_median_s']):>8}"
             f"{_fmt(t['handling_median_s']):>8}{t['handed_back']:>6}{t['transfers']:>6}"
-        )
-    if not data.get("teams"):
-        lines.append("  –")
+            for t in data.get("teams", [])
+        ],
+    )
     lines += ["", "Queue wait (answered / left the queue)"]
     for b in data.get("queue_wait", []):
         lines.append(f"  {b['bucket']:<16}{b['answered']:>8}{b['abandoned']:>8}")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.client import unanswered
+import httpx
+
+from bench.client import processed_twice, unanswered
 from bench.prod.drive import is_answer
 
 
@@ -24,3 +26,24 @@ def test_only_messages_without_an_answer_before_the_next_customer_message() -> N
     ]
     assert [m["text"] for m in unanswered(history, is_answer)] == ["b", "d"]
     assert [m["text"] for m in unanswered(history, lambda m: False)] == ["a", "b", "c", "d"]
+
+
+async def test_processed_twice_counts_repeated_handoff_messages_in_the_tracker() -> None:
+    events = [
+        {"event": "user", "metadata": {"handoff_message_id": 1}},
+        {"event": "user", "metadata": {"handoff_message_id": 1}},
+        {"event": "user", "metadata": {"handoff_message_id": 2}},
+        {"event": "user", "metadata": {}},
+        {"event": "user"},
+        {"event": "bot", "metadata": {"handoff_message_id": 2}},
+    ]
+
+    def tracker(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("token") != "t":
+            return httpx.Response(401)
+        return httpx.Response(200, json={"events": events})
+
+    transport = httpx.MockTransport(tracker)
+    async with httpx.AsyncClient(transport=transport, base_url="http://rasa") as rasa:
+        assert await processed_twice(rasa, "c1", "t") == 1
+        assert await processed_twice(rasa, "c1", "wrong") == 0
