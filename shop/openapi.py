@@ -17,20 +17,18 @@ def _errors(*codes: tuple[int, str]) -> dict[str, Any]:
     return {str(status): _json(_ERROR, text) for status, text in codes}
 
 
-_ORDER_PARAM = {
-    "name": "order_number",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "example": "EF-100001",
-}
-_CUSTOMER_PARAM = {
-    "name": "customer_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "example": "C0001",
-}
+def _path_param(name: str, example: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "example": example,
+    }
+
+
+_ORDER_PARAM = _path_param("order_number", "EF-100001")
+_CUSTOMER_PARAM = _path_param("customer_id", "C0001")
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -40,6 +38,7 @@ _IDEMPOTENCY = {
 _COMMON = ((401, "unauthorized"), (503, "fault_injected"))
 _NOT_FOUND = (404, "order_not_found")
 _BAD = (400, "bad_request")
+_FAULTS_OFF = ((404, "not_found unless SHOP_ALLOW_FAULTS=1"), (401, "unauthorized"))
 _REUSED = (422, "idempotency_key_reused (or the refusal listed)")
 
 
@@ -277,15 +276,13 @@ def openapi_document() -> dict[str, Any]:
                 "get": _op(
                     "Current faults",
                     {"200": _json(obj, "latency_ms, error_rate")},
-                    (404, "not_found unless SHOP_ALLOW_FAULTS=1"),
-                    (401, "unauthorized"),
+                    *_FAULTS_OFF,
                 ),
                 "put": _op(
                     "Change faults at runtime",
                     {"200": _json(obj, "current faults")},
                     _BAD,
-                    (404, "not_found unless SHOP_ALLOW_FAULTS=1"),
-                    (401, "unauthorized"),
+                    *_FAULTS_OFF,
                     requestBody=_body(
                         {
                             "type": "object",
