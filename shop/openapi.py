@@ -17,20 +17,18 @@ def _errors(*codes: tuple[int, str]) -> dict[str, Any]:
     return {str(status): _json(_ERROR, text) for status, text in codes}
 
 
-_ORDER_PARAM = {
-    "name": "order_number",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "example": "EF-100001",
-}
-_CUSTOMER_PARAM = {
-    "name": "customer_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "example": "C0001",
-}
+def _path_param(name: str, example: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "example": example,
+    }
+
+
+_ORDER_PARAM = _path_param("order_number", "EF-100001")
+_CUSTOMER_PARAM = _path_param("customer_id", "C0001")
 _IDEMPOTENCY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -40,11 +38,34 @@ _IDEMPOTENCY = {
 _COMMON = ((401, "unauthorized"), (503, "fault_injected"))
 _NOT_FOUND = (404, "order_not_found")
 _BAD = (400, "bad_request")
+_FAULTS_OFF = ((404, "not_found unless SHOP_ALLOW_FAULTS=1"), (401, "unauthorized"))
 _REUSED = (422, "idempotency_key_reused (or the refusal listed)")
 
 
 def _op(summary: str, ok: dict[str, Any], *errors: tuple[int, str], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": {**ok, **_errors(*errors)}, **extra}
+
+
+def _order_get(summary: str, ok: dict[str, Any], *errors: tuple[int, str]) -> dict[str, Any]:
+    """A read of one order: order_not_found, the refusals given, the common errors."""
+    return _op(summary, ok, _NOT_FOUND, *errors, *_COMMON, parameters=[_ORDER_PARAM])
+
+
+def _order_post(
+    summary: str, ok: dict[str, Any], *errors: tuple[int, str], body: dict[str, Any]
+) -> dict[str, Any]:
+    """A write to one order (with an Idempotency-Key): bad_request, order_not_found, the
+    refusals given, the common errors."""
+    return _op(
+        summary,
+        ok,
+        _BAD,
+        _NOT_FOUND,
+        *errors,
+        *_COMMON,
+        parameters=[_ORDER_PARAM, _IDEMPOTENCY],
+        requestBody=body,
+    )
 
 
 def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
@@ -137,25 +158,18 @@ def openapi_document() -> dict[str, Any]:
                 )
             },
             "/v1/orders/{order_number}": {
-                "get": _op(
+                "get": _order_get(
                     "One order",
                     {"200": _json(order, "the order")},
-                    _NOT_FOUND,
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM],
                 )
             },
             "/v1/orders/{order_number}/verify": {
-                "post": _op(
+                "post": _order_post(
                     "Verify the customer by email or postcode",
                     {"200": _json(obj, "verified, with customer_id")},
-                    _BAD,
-                    _NOT_FOUND,
                     (422, "verification_failed (+attempts_left)"),
                     (429, "verification_locked (+retry_after_seconds)"),
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM, _IDEMPOTENCY],
-                    requestBody=_body(
+                    body=_body(
                         {"type": "object", "properties": {"email": _str(), "postcode": _str()}}
                     ),
                 )
@@ -192,54 +206,39 @@ def openapi_document() -> dict[str, Any]:
                 )
             },
             "/v1/orders/{order_number}/tracking": {
-                "get": _op(
+                "get": _order_get(
                     "Tracking",
                     {"200": _json(obj, "tracking with events, newest first")},
-                    _NOT_FOUND,
                     (409, "not_shipped"),
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM],
                 )
             },
             "/v1/orders/{order_number}/cancel": {
-                "post": _op(
+                "post": _order_post(
                     "Cancel before shipping",
                     {"200": _json(obj, "order, fee, refund")},
-                    _BAD,
-                    _NOT_FOUND,
                     (409, "already_shipped | already_cancelled | already_delivered"),
                     _REUSED,
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM, _IDEMPOTENCY],
-                    requestBody=_body(
+                    body=_body(
                         {"type": "object", "properties": {"reason": _str()}}, required=False
                     ),
                 )
             },
             "/v1/orders/{order_number}/address": {
-                "post": _op(
+                "post": _order_post(
                     "Change the shipping address before packing",
                     {"200": _json(obj, "order and new_eta")},
-                    _BAD,
-                    _NOT_FOUND,
                     (409, "already_packed | order_cancelled"),
                     (422, "invalid_address"),
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM, _IDEMPOTENCY],
-                    requestBody=_body({"$ref": "#/components/schemas/Address"}),
+                    body=_body({"$ref": "#/components/schemas/Address"}),
                 )
             },
             "/v1/orders/{order_number}/returns": {
-                "post": _op(
+                "post": _order_post(
                     "Start a return within 30 days of delivery",
                     {"201": _json(obj, "return with label and refund")},
-                    _BAD,
-                    _NOT_FOUND,
                     (409, "not_delivered | return_window_expired | return_exists"),
                     (422, "invalid_items"),
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM, _IDEMPOTENCY],
-                    requestBody=_body(
+                    body=_body(
                         {
                             "type": "object",
                             "required": ["items", "reason"],
@@ -261,37 +260,29 @@ def openapi_document() -> dict[str, Any]:
                 )
             },
             "/v1/orders/{order_number}/refund": {
-                "get": _op(
+                "get": _order_get(
                     "Refund status",
                     {"200": _json(obj, "refund")},
-                    _NOT_FOUND,
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM],
                 )
             },
             "/v1/orders/{order_number}/invoice": {
-                "get": _op(
+                "get": _order_get(
                     "Invoice link",
                     {"200": _json(obj, "invoice_number and url")},
-                    _NOT_FOUND,
                     (409, "not_invoiced"),
-                    *_COMMON,
-                    parameters=[_ORDER_PARAM],
                 )
             },
             "/v1/admin/faults": {
                 "get": _op(
                     "Current faults",
                     {"200": _json(obj, "latency_ms, error_rate")},
-                    (404, "not_found unless SHOP_ALLOW_FAULTS=1"),
-                    (401, "unauthorized"),
+                    *_FAULTS_OFF,
                 ),
                 "put": _op(
                     "Change faults at runtime",
                     {"200": _json(obj, "current faults")},
                     _BAD,
-                    (404, "not_found unless SHOP_ALLOW_FAULTS=1"),
-                    (401, "unauthorized"),
+                    *_FAULTS_OFF,
                     requestBody=_body(
                         {
                             "type": "object",
