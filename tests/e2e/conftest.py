@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 from bench.stack import MODEL, RASA, Stack
 from tests.support.e2e_pages import Admin
 from tests.support.e2e_stack import running_stack
-from tests.support.e2e_widget import widget_stack
+from tests.support.e2e_widget import VIEWPORTS, widget_stack
 from tests.support.smtp_inbox import Inbox, running_inbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +118,9 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def stack(inbox: tuple[Inbox, int]) -> Iterator[Stack]:
     """The handoff service for the widget tests (bot down), sending e-mail to `inbox`."""
     yield from widget_stack(inbox[1])
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def size(request: pytest.FixtureRequest) -> str:
+    """Each widget test at desktop and phone size (a test's own `size` parametrization wins)."""
+    return str(request.param)

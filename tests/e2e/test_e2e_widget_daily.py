@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from bench.stack import Stack, http_json
@@ -31,11 +30,6 @@ from tests.support.e2e_widget import (
     typed,
 )
 from tests.support.smtp_inbox import Inbox, text_of
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def test_keyboard_quick_reply_keeps_focus_in_the_widget(

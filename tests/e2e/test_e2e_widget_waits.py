@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, Route, expect
 
 from bench.stack import Stack, http_json
@@ -27,11 +26,6 @@ from tests.support.e2e_widget import (
     typed,
 )
 from tests.support.smtp_inbox import Inbox, text_of
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def size(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def test_offline_customer_gets_the_agents_reply_by_email(

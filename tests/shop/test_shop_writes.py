@@ -162,25 +162,28 @@ async def test_idempotency_key_reuse_with_other_body(client: httpx.AsyncClient) 
     assert (await client.get("/v1/orders/EF-100008")).json()["status"] == "packed"
 
 
+async def _post_twice(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """The same write sent twice with one Idempotency-Key."""
+    headers = {"Idempotency-Key": key}
+    first = await client.post(path, json=body, headers=headers)
+    return first, await client.post(path, json=body, headers=headers)
+
+
 async def test_idempotent_refusal_is_replayed_too(client: httpx.AsyncClient) -> None:
-    headers = {"Idempotency-Key": "ret-1"}
     body = {"items": [{"sku": "SKU-SCARF", "quantity": 1}], "reason": "x"}
-    first = await client.post("/v1/orders/EF-100005/returns", json=body, headers=headers)
-    second = await client.post("/v1/orders/EF-100005/returns", json=body, headers=headers)
+    first, second = await _post_twice(client, "/v1/orders/EF-100005/returns", body, "ret-1")
     assert first.status_code == second.status_code == 409
     assert first.json() == second.json()
 
 
 async def test_idempotent_return_and_address(client: httpx.AsyncClient) -> None:
-    headers = {"Idempotency-Key": "ret-2"}
     body = {"items": [{"sku": "SKU-CAP", "quantity": 1}], "reason": "x"}
-    first = await client.post("/v1/orders/EF-100012/returns", json=body, headers=headers)
-    second = await client.post("/v1/orders/EF-100012/returns", json=body, headers=headers)
+    first, second = await _post_twice(client, "/v1/orders/EF-100012/returns", body, "ret-2")
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
-    addr = {"Idempotency-Key": "addr-1"}
-    a1 = await client.post("/v1/orders/EF-100002/address", json=ADDRESS, headers=addr)
-    a2 = await client.post("/v1/orders/EF-100002/address", json=ADDRESS, headers=addr)
+    a1, a2 = await _post_twice(client, "/v1/orders/EF-100002/address", ADDRESS, "addr-1")
     assert a1.status_code == a2.status_code == 200 and a1.json() == a2.json()
 
 
