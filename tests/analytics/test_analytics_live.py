@@ -44,6 +44,14 @@ def contained_then(script: Script, ending: str) -> Script:
     return script
 
 
+async def requested_after(db: Database, cid: str, script: Script, **timing: Any) -> int:
+    """The customer's handoff request, a second after the script's last event."""
+    requested_at = datetime.fromtimestamp(script.t + 1, UTC)
+    return await add_handoff(
+        db, cid, reason="customer_request", requested_at=requested_at, **timing
+    )
+
+
 async def store(db: Database, cid: str, script: Script, start: datetime, **kw: Any) -> None:
     users = [e for e in script.events if e["event"] == "user"]
     msgs = [(u["timestamp"] - start.timestamp(), u["text"]) for u in users]
@@ -145,13 +153,7 @@ async def agents_fixture(db: Database) -> dict[str, Any]:
     s.handoff("customer_request")
     trackers["h-left"] = s.tracker("h-left")
     await store(db, "h-left", s, start)
-    await add_handoff(
-        db,
-        "h-left",
-        reason="customer_request",
-        requested_at=datetime.fromtimestamp(s.t + 1, UTC),
-        abandoned_after=700,
-    )
+    await requested_after(db, "h-left", s, abandoned_after=700)
     await compute(db, StoredTrackerSource(trackers), now=NOW)
     return {"sam": sam.id, "kim": kim.id}
 
@@ -283,14 +285,8 @@ async def test_served_app_keeps_the_log_current_by_itself(tmp_path: Path) -> Non
             assert empty["empty"] is True
             await store(db, "live-rated", rated, base)
             await store(db, "live-agent", handed, base)
-            await add_handoff(
-                db,
-                "live-agent",
-                reason="customer_request",
-                requested_at=datetime.fromtimestamp(handed.t + 1, UTC),
-                claimed_after=20,
-                closed_after=60,
-                agent_id=sam_id,
+            await requested_after(
+                db, "live-agent", handed, claimed_after=20, closed_after=60, agent_id=sam_id
             )
             found, listing = await _sessions_once_live(
                 client, headers, {"live-rated", "live-agent"}
