@@ -15,6 +15,14 @@ from bench.stack import Stack, http_json
 from tests.support.e2e_pages import Admin, conversation_id, widget_open, widget_send
 
 
+def _as_agent(stack: Stack, admin: Admin, hid: int, *steps: tuple[str, dict[str, Any]]) -> None:
+    """POST each (action, body) to the handoff, as the admin (who may act as an agent)."""
+    for action, body in steps:
+        url = f"{stack.handoff_url}/api/handoffs/{hid}/{action}"
+        status, data = http_json("POST", url, body, token=admin.token)
+        assert status in (200, 201), (action, data)
+
+
 def escalated_and_resolved(service: Stack, admin: Admin) -> str:
     """A customer writes (the bot is down: queued as bot_unavailable); an agent claims,
     answers and resolves."""
@@ -31,14 +39,8 @@ def escalated_and_resolved(service: Stack, admin: Admin) -> str:
     )
     assert status in (200, 201), data
     handoff = admin.handoff_for(conv)
-    for action, body in (("claim", {}), ("messages", {"text": "Let me check."}), ("resolve", {})):
-        status, data = http_json(
-            "POST",
-            f"{service.handoff_url}/api/handoffs/{handoff['id']}/{action}",
-            body,
-            token=admin.token,
-        )
-        assert status in (200, 201), (action, data)
+    steps = (("claim", {}), ("messages", {"text": "Let me check."}), ("resolve", {}))
+    _as_agent(service, admin, handoff["id"], *steps)
     return conv
 
 
@@ -148,21 +150,8 @@ def test_real_bot_chats_reach_the_log_by_themselves(full_stack: Stack, new_conte
     )
     handed = conversation_id(other)
     handoff = admin.handoff_for(handed)
-    for action, body in (("claim", {}), ("messages", {"text": "Hello, how can I help?"})):
-        status, data = http_json(
-            "POST",
-            f"{full_stack.handoff_url}/api/handoffs/{handoff['id']}/{action}",
-            body,
-            token=admin.token,
-        )
-        assert status in (200, 201), (action, data)
-    status, data = http_json(
-        "POST",
-        f"{full_stack.handoff_url}/api/handoffs/{handoff['id']}/resolve",
-        {},
-        token=admin.token,
-    )
-    assert status in (200, 201), data
+    hello = {"text": "Hello, how can I help?"}
+    _as_agent(full_stack, admin, handoff["id"], ("claim", {}), ("messages", hello), ("resolve", {}))
     row = _logged(admin, handed, lambda s: s["outcome"] == "escalated" and s["agent_name"])
     assert row["agent_name"] == full_stack.users["admin"]["name"], row
     assert row["handoff_reason"] == "customer_request", row
