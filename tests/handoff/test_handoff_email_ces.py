@@ -33,6 +33,13 @@ def mail_settings(port: int) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+async def mail_service(service_factory: Any, smtp: tuple[Inbox, int]) -> tuple[Service, Inbox]:
+    """A service that sends e-mail to the local SMTP server, and that server's inbox."""
+    inbox, port = smtp
+    return await service_factory(**mail_settings(port)), inbox
+
+
 async def post(service: Service, conv: dict[str, Any], cid: str, text: str) -> dict[str, Any]:
     return await post_message(service, conv, cid, text)
 
@@ -52,10 +59,9 @@ async def queued(service: Service, conv: dict[str, Any], n: int = 1) -> int:
 
 
 async def test_transcript_by_email_shows_what_the_customer_saw(
-    service_factory: Any, smtp: tuple[Inbox, int]
+    mail_service: tuple[Service, Inbox],
 ) -> None:
-    inbox, port = smtp
-    service: Service = await service_factory(**mail_settings(port))
+    service, inbox = mail_service
     conv = await service.conversation(language="en")
     assert conv["email_enabled"] is True
     await post(service, conv, "1", "I want to cancel EF-100010")
@@ -110,10 +116,9 @@ async def test_smtp_server_down_is_a_clear_error(service_factory: Any) -> None:
 
 
 async def test_agent_reply_reaches_an_offline_customer_by_email(
-    service_factory: Any, smtp: tuple[Inbox, int]
+    mail_service: tuple[Service, Inbox],
 ) -> None:
-    inbox, port = smtp
-    service: Service = await service_factory(**mail_settings(port))
+    service, inbox = mail_service
     conv = await service.conversation(language="ko")
     hid = await queued(service, conv)  # nobody online
     r = await service.http.post(
@@ -154,10 +159,9 @@ async def test_agent_reply_reaches_an_offline_customer_by_email(
 
 
 async def test_signed_in_customer_email_is_used_for_offline_replies(
-    service_factory: Any, smtp: tuple[Inbox, int]
+    mail_service: tuple[Service, Inbox],
 ) -> None:
-    inbox, port = smtp
-    service: Service = await service_factory(**mail_settings(port))
+    service, inbox = mail_service
     token = shop_customer_token(
         service.hub.settings.shop_secret,
         {"sub": "C0001", "name": "Alice", "email": "alice@example.com", "exp": 2**31},
