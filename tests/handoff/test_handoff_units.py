@@ -7,18 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from handoff import security
 from handoff.config import Settings, SettingsError
 from handoff.conversations.context import ConversationFacts, build_context, topic_of
 from handoff.conversations.queue import initial_priority, order_queue
 from handoff.errors import Unauthorized
-from handoff.security import (
-    conversation_from_token,
-    conversation_token,
-    hash_password,
-    shop_customer_token,
-    verify_password,
-    verify_shop_token,
-)
 from handoff.store.models import Handoff, utcnow
 
 
@@ -48,33 +41,33 @@ SHOP = "shop-" + "k" * 32
 
 
 def test_conversation_tokens() -> None:
-    token = conversation_token(SECRET, "c_abc", ttl_seconds=60)
-    assert conversation_from_token(SECRET, token) == "c_abc"
+    token = security.conversation_token(SECRET, "c_abc", ttl_seconds=60)
+    assert security.conversation_from_token(SECRET, token) == "c_abc"
     with pytest.raises(Unauthorized):
-        conversation_from_token("other-" + "y" * 32, token)
+        security.conversation_from_token("other-" + "y" * 32, token)
     with pytest.raises(Unauthorized):
-        conversation_from_token(SECRET, "garbage")
+        security.conversation_from_token(SECRET, "garbage")
 
 
 def test_shop_tokens() -> None:
     now = time.time()
-    token = shop_customer_token(SHOP, {"sub": "C1", "name": "A", "exp": now + 10})
-    assert verify_shop_token(SHOP, token).customer_id == "C1"
+    token = security.shop_customer_token(SHOP, {"sub": "C1", "name": "A", "exp": now + 10})
+    assert security.verify_shop_token(SHOP, token).customer_id == "C1"
     with pytest.raises(Unauthorized) as exc:
-        verify_shop_token(SHOP, token, now=now + 20)
+        security.verify_shop_token(SHOP, token, now=now + 20)
     assert exc.value.code == "customer_token_expired"
-    no_sub = shop_customer_token(SHOP, {"name": "no sub", "exp": now + 9})
+    no_sub = security.shop_customer_token(SHOP, {"name": "no sub", "exp": now + 9})
     for bad in ("a.b.c", "nonsense", no_sub):
         with pytest.raises(Unauthorized) as exc:
-            verify_shop_token(SHOP, bad)
+            security.verify_shop_token(SHOP, bad)
         assert exc.value.code == "invalid_customer_token"
 
 
 def test_passwords_are_argon2() -> None:
-    h = hash_password("pw-123456")
+    h = security.hash_password("pw-123456")
     assert h.startswith("$argon2")
-    assert verify_password(h, "pw-123456") and not verify_password(h, "nope")
-    assert not verify_password("not-a-hash", "x")
+    assert security.verify_password(h, "pw-123456") and not security.verify_password(h, "nope")
+    assert not security.verify_password("not-a-hash", "x")
 
 
 def _tracker() -> dict:  # type: ignore[type-arg]
