@@ -23,6 +23,7 @@ from bench.stack import Stack, http_json
 from tests.support.e2e_console import (
     RAW,
     SIZES,
+    Console,
     admin_close,
     agent_page,
     customer_api,
@@ -31,7 +32,6 @@ from tests.support.e2e_console import (
     inside_viewport,
     loaded_images,
     log_out,
-    open_console,
     overlapping_controls,
     page_does_not_scroll,
     panel_text,
@@ -54,17 +54,17 @@ def clean_queue(service: Stack, admin: Admin) -> Iterator[list[str]]:
     assert errors == [], errors
 
 
+@pytest.fixture
+def console(service: Stack, new_context: Any, clean_queue: list[str]) -> Console:
+    return Console(service, new_context, clean_queue)
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_preview_claim_composer_canned_and_a_readable_context(
-    service: Stack,
-    admin: Admin,
-    new_context: Any,
-    screenshots: Path,
-    size: str,
-    clean_queue: list[str],
+    service: Stack, admin: Admin, console: Console, screenshots: Path, size: str
 ) -> None:
     hid = handed_over_after_a_failed_cancel(service, admin)
-    agent = agent_page(service, new_context, size, clean_queue)
+    agent = console.signed_in(size)
     item = agent.locator(f'#queue li[data-handoff-id="{hid}"]')
     # Reasons and priorities in words.
     expect(item).to_contain_text("Task failed")
@@ -206,17 +206,12 @@ def _canned_replies_keep_the_draft(
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_notifications_never_cover_controls_and_the_title_counts_unread(
-    service: Stack,
-    admin: Admin,
-    new_context: Any,
-    screenshots: Path,
-    size: str,
-    clean_queue: list[str],
+    service: Stack, admin: Admin, console: Console, screenshots: Path, size: str
 ) -> None:
     first = customer_api(service, signed_in=False)
     customer_says(service, first, "My parcel EF-100003 is damaged", "n1")
     first_id = int(admin.handoff_for(first["conversation_id"])["id"])
-    agent = agent_page(service, new_context, size, clean_queue)
+    agent = console.signed_in(size)
     agent.locator(f'#queue li[data-handoff-id="{first_id}"] button.claim').click()
     panel = agent.locator(f"#panel-{first_id}")
     expect(panel.locator("textarea.reply-input")).to_be_visible()
@@ -325,16 +320,11 @@ ENGLISH_UI = [
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_console_text_in_korean(
-    service: Stack,
-    admin: Admin,
-    new_context: Any,
-    screenshots: Path,
-    size: str,
-    clean_queue: list[str],
+    service: Stack, admin: Admin, console: Console, screenshots: Path, size: str
 ) -> None:
     hid = handed_over_after_a_failed_cancel(service, admin)
     mobile = size == "mobile"
-    agent = open_console(service, new_context, size, clean_queue)
+    agent = console.login_page(size)
     # The agent picks the console's language on the login page; it is remembered.
     agent.locator("#login-lang").select_option("ko")
     expect(agent.locator("#login-form button[type=submit]")).to_have_text("로그인")

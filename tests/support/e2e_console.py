@@ -9,6 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -324,3 +325,18 @@ def panel_text(page: Page, hid: int) -> str:
 
 
 # ---- tests ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    """Opens the agent console for a test; page errors are collected in `errors`."""
+
+    stack: Stack
+    new_context: Any
+    errors: list[str]
+
+    def signed_in(self, size: str) -> Page:
+        return agent_page(self.stack, self.new_context, size, self.errors)
+
+    def login_page(self, size: str) -> Page:
+        return open_console(self.stack, self.new_context, size, self.errors)
