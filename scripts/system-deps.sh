@@ -2,7 +2,8 @@
 # Installs Debian's Chromium (for Playwright), CJK fonts (Korean UI text) and HAProxy (the production
 # check, `make prod-check`) when missing. Idempotent.
 set -euo pipefail
-if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "noto.*cjk" && [ -x /usr/sbin/haproxy ]; then
+# No `grep -q` / `head` after a pipe: with pipefail the writer's SIGPIPE (exit 141) fails the step.
+if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null && [ -x /usr/sbin/haproxy ]; then
   exit 0
 fi
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
@@ -13,4 +14,4 @@ echo "system-deps: installing Debian's chromium, fonts-noto-cjk and haproxy"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk haproxy >/dev/null
 /usr/bin/chromium --version
-/usr/sbin/haproxy -v | head -1
+/usr/sbin/haproxy -v | sed -n 1p
