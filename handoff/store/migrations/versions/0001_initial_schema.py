@@ -5,19 +5,37 @@ Revises: (none)
 Create Date: 2026-11-23 17:33:34.732515
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-from alembic import op
+
+from handoff.store.migrations.helpers import Indexes, create_table, drop_table
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+# Each table's indexes, in the order they are made.
+INDEXES: dict[str, Indexes] = {
+    "conversations": {
+        "ix_conversations_customer_id": ["customer_id"],
+        "ix_conversations_email": ["email"],
+    },
+    "users": {},
+    "auth_sessions": {"ix_auth_sessions_user_id": ["user_id"]},
+    "handoffs": {
+        "ix_handoffs_conversation_id": ["conversation_id"],
+        "ix_handoffs_status_requested": ["status", "requested_at"],
+    },
+    "messages": {"ix_messages_conversation_id": ["conversation_id"]},
+    "handoff_events": {
+        "ix_handoff_events_at": ["at"],
+        "ix_handoff_events_conversation_id": ["conversation_id"],
+        "ix_handoff_events_handoff_id": ["handoff_id"],
+    },
+    "notes": {"ix_notes_handoff_id": ["handoff_id"]},
+}
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "conversations",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=True),
@@ -32,14 +50,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["conversations"],
     )
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_conversations_customer_id"), ["customer_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_conversations_email"), ["email"], unique=False)
-
-    op.create_table(
+    create_table(
         "users",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -53,8 +66,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
+        indexes=INDEXES["users"],
     )
-    op.create_table(
+    create_table(
         "auth_sessions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -64,11 +78,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
+        indexes=INDEXES["auth_sessions"],
     )
-    with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_auth_sessions_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
+    create_table(
         "handoffs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("conversation_id", sa.String(length=40), nullable=False),
@@ -84,22 +96,12 @@ def upgrade() -> None:
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["agent_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["agent_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["handoffs"],
     )
-    with op.batch_alter_table("handoffs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_handoffs_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_handoffs_status_requested", ["status", "requested_at"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "messages",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("conversation_id", sa.String(length=40), nullable=False),
@@ -110,21 +112,14 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["agent_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["agent_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("conversation_id", "client_message_id", name="uq_messages_client_id"),
         sa.UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        indexes=INDEXES["messages"],
     )
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_messages_conversation_id"), ["conversation_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "handoff_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("handoff_id", sa.Integer(), nullable=False),
@@ -133,67 +128,25 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("agent_id", sa.Integer(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["agent_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["agent_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["handoff_id"], ["handoffs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["handoff_events"],
     )
-    with op.batch_alter_table("handoff_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_handoff_events_at"), ["at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_handoff_events_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_handoff_events_handoff_id"), ["handoff_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "notes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("handoff_id", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["author_id"],
-            ["users.id"],
-        ),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["handoff_id"], ["handoffs.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["notes"],
     )
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_notes_handoff_id"), ["handoff_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notes_handoff_id"))
-
-    op.drop_table("notes")
-    with op.batch_alter_table("handoff_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_handoff_events_handoff_id"))
-        batch_op.drop_index(batch_op.f("ix_handoff_events_conversation_id"))
-        batch_op.drop_index(batch_op.f("ix_handoff_events_at"))
-
-    op.drop_table("handoff_events")
-    with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_messages_conversation_id"))
-
-    op.drop_table("messages")
-    with op.batch_alter_table("handoffs", schema=None) as batch_op:
-        batch_op.drop_index("ix_handoffs_status_requested")
-        batch_op.drop_index(batch_op.f("ix_handoffs_conversation_id"))
-
-    op.drop_table("handoffs")
-    with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
-
-    op.drop_table("auth_sessions")
-    op.drop_table("users")
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_conversations_email"))
-        batch_op.drop_index(batch_op.f("ix_conversations_customer_id"))
-
-    op.drop_table("conversations")
+    for table in reversed(INDEXES):
+        drop_table(table, INDEXES[table])

@@ -5,20 +5,36 @@ Revises: 0001
 Create Date: 2026-11-23 17:40:33.709748
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-from alembic import op
+
+from handoff.store.migrations.helpers import Indexes, create_table, drop_table
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+# Each table's indexes, in the order they are made.
+INDEXES: dict[str, Indexes] = {
+    "analytics_conversation_state": {
+        "ix_analytics_conversation_state_dirty": ["dirty"],
+        "ix_analytics_conversation_state_has_open": ["has_open"],
+    },
+    "analytics_events": {"ix_analytics_events_conversation_ts": ["conversation_id", "timestamp"]},
+    "analytics_sessions": {
+        "ix_analytics_sessions_conversation_id": ["conversation_id"],
+        "ix_analytics_sessions_customer_started": ["customer_key", "started_at"],
+        "ix_analytics_sessions_day_outcome": ["day", "outcome"],
+        "ix_analytics_sessions_language_day": ["language", "day"],
+        "ix_analytics_sessions_task_day": ["task", "day"],
+    },
+    "analytics_utterances": {
+        "ix_analytics_utterances_day_kind": ["day", "kind"],
+        "ix_analytics_utterances_session": ["session_key"],
+    },
+}
 
 
 def upgrade() -> None:
-
-    op.create_table(
+    create_table(
         "analytics_conversation_state",
         sa.Column("conversation_id", sa.String(length=64), nullable=False),
         sa.Column("dirty", sa.Boolean(), nullable=False),
@@ -28,16 +44,9 @@ def upgrade() -> None:
         sa.Column("seen_handoff_event_id", sa.Integer(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("conversation_id"),
+        indexes=INDEXES["analytics_conversation_state"],
     )
-    with op.batch_alter_table("analytics_conversation_state", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_analytics_conversation_state_dirty"), ["dirty"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_analytics_conversation_state_has_open"), ["has_open"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "analytics_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("conversation_id", sa.String(length=64), nullable=False),
@@ -49,13 +58,9 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("conversation_id", "event_key", name="uq_analytics_events_key"),
+        indexes=INDEXES["analytics_events"],
     )
-    with op.batch_alter_table("analytics_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_analytics_events_conversation_ts", ["conversation_id", "timestamp"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "analytics_sessions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("session_key", sa.String(length=80), nullable=False),
@@ -100,21 +105,9 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("session_key"),
+        indexes=INDEXES["analytics_sessions"],
     )
-    with op.batch_alter_table("analytics_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_analytics_sessions_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_analytics_sessions_customer_started", ["customer_key", "started_at"], unique=False
-        )
-        batch_op.create_index("ix_analytics_sessions_day_outcome", ["day", "outcome"], unique=False)
-        batch_op.create_index(
-            "ix_analytics_sessions_language_day", ["language", "day"], unique=False
-        )
-        batch_op.create_index("ix_analytics_sessions_task_day", ["task", "day"], unique=False)
-
-    op.create_table(
+    create_table(
         "analytics_utterances",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("session_key", sa.String(length=80), nullable=False),
@@ -130,33 +123,10 @@ def upgrade() -> None:
         sa.Column("confidence", sa.Float(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["analytics_utterances"],
     )
-    with op.batch_alter_table("analytics_utterances", schema=None) as batch_op:
-        batch_op.create_index("ix_analytics_utterances_day_kind", ["day", "kind"], unique=False)
-        batch_op.create_index("ix_analytics_utterances_session", ["session_key"], unique=False)
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table("analytics_utterances", schema=None) as batch_op:
-        batch_op.drop_index("ix_analytics_utterances_session")
-        batch_op.drop_index("ix_analytics_utterances_day_kind")
-
-    op.drop_table("analytics_utterances")
-    with op.batch_alter_table("analytics_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_analytics_sessions_task_day")
-        batch_op.drop_index("ix_analytics_sessions_language_day")
-        batch_op.drop_index("ix_analytics_sessions_day_outcome")
-        batch_op.drop_index("ix_analytics_sessions_customer_started")
-        batch_op.drop_index(batch_op.f("ix_analytics_sessions_conversation_id"))
-
-    op.drop_table("analytics_sessions")
-    with op.batch_alter_table("analytics_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_analytics_events_conversation_ts")
-
-    op.drop_table("analytics_events")
-    with op.batch_alter_table("analytics_conversation_state", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_analytics_conversation_state_has_open"))
-        batch_op.drop_index(batch_op.f("ix_analytics_conversation_state_dirty"))
-
-    op.drop_table("analytics_conversation_state")
+    for table in reversed(INDEXES):
+        drop_table(table, INDEXES[table])

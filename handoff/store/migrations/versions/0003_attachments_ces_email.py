@@ -5,19 +5,26 @@ Revises: 0002
 Create Date: 2026-12-01 00:20:00
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
+from handoff.store.migrations.helpers import Indexes, create_table, drop_table
+
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+
+# Each new table's indexes, in the order they are made.
+INDEXES: dict[str, Indexes] = {
+    "attachments": {"ix_attachments_conversation_id": ["conversation_id"]},
+    "ces_ratings": {
+        "ix_ces_ratings_conversation_id": ["conversation_id"],
+        "ix_ces_ratings_handoff_id": ["handoff_id"],
+    },
+}
 
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "attachments",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("conversation_id", sa.String(length=40), nullable=False),
@@ -31,13 +38,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["attachments"],
     )
-    with op.batch_alter_table("attachments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_attachments_conversation_id"), ["conversation_id"], unique=False
-        )
-
-    op.create_table(
+    create_table(
         "ces_ratings",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("conversation_id", sa.String(length=40), nullable=False),
@@ -50,13 +53,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["handoff_id"], ["handoffs.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        indexes=INDEXES["ces_ratings"],
     )
-    with op.batch_alter_table("ces_ratings", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ces_ratings_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_ces_ratings_handoff_id"), ["handoff_id"], unique=False)
-
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reply_email", sa.String(length=320), nullable=True))
 
@@ -64,10 +62,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_column("reply_email")
-    with op.batch_alter_table("ces_ratings", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ces_ratings_handoff_id"))
-        batch_op.drop_index(batch_op.f("ix_ces_ratings_conversation_id"))
-    op.drop_table("ces_ratings")
-    with op.batch_alter_table("attachments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_attachments_conversation_id"))
-    op.drop_table("attachments")
+    for table in reversed(INDEXES):
+        drop_table(table, INDEXES[table])

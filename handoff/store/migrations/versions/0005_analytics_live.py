@@ -5,15 +5,13 @@ Revises: 0004
 Create Date: 2026-12-01 00:30:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
+from handoff.store.migrations.helpers import create_indexes, create_table, drop_indexes, drop_table
+
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 NEW_INDEXES = {
     "ix_analytics_sessions_outcome_day": ["outcome", "day"],
@@ -21,6 +19,7 @@ NEW_INDEXES = {
     "ix_analytics_sessions_team_day": ["team", "day"],
     "ix_analytics_sessions_started": ["started_at"],
 }
+DAILY_INDEXES = {"ix_analytics_daily_metric_day": ["metric", "day"]}
 
 
 def upgrade() -> None:
@@ -37,10 +36,8 @@ def upgrade() -> None:
             sa.Column("handed_back", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("agent_ces_score", sa.Integer(), nullable=True))
-        for name, columns in NEW_INDEXES.items():
-            batch_op.create_index(name, columns, unique=False)
-
-    op.create_table(
+    create_indexes("analytics_sessions", NEW_INDEXES)
+    create_table(
         "analytics_daily",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -53,8 +50,8 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        indexes=DAILY_INDEXES,
     )
-    op.create_index("ix_analytics_daily_metric_day", "analytics_daily", ["metric", "day"])
     op.create_table(
         "analytics_lease",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -69,11 +66,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("analytics_lease")
-    op.drop_index("ix_analytics_daily_metric_day", table_name="analytics_daily")
-    op.drop_table("analytics_daily")
+    drop_table("analytics_daily", DAILY_INDEXES)
+    drop_indexes("analytics_sessions", NEW_INDEXES)
     with op.batch_alter_table("analytics_sessions", schema=None) as batch_op:
-        for name in NEW_INDEXES:
-            batch_op.drop_index(name)
         for column in (
             "agent_ces_score",
             "handed_back",
