@@ -10,6 +10,7 @@ import sys
 from handoff.config import Settings, SettingsError
 from handoff.logs import configure_logging
 from handoff.values import Role
+from launcher.serve import serve
 
 log = logging.getLogger("handoff")
 
@@ -80,13 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     from handoff.app import create_app
 
     app = create_app(settings)
-    app.run(
-        host=settings.host,
-        port=settings.port,
-        single_process=True,
-        access_log=False,
-        motd=False,
-    )
+    serve(app, settings.host, settings.port)
     return 0
 
 

@@ -7,9 +7,11 @@ browser tests and the process tests start their real servers with it.
   Ctrl-C).
 - `launcher.components`: the specs of this project's servers (shop, action server, Rasa,
   handoff), any number of instances each.
+- `launcher.serve`: how a started server serves (`python -m handoff`, `python -m shop`).
 - `python -m launcher.demo` (`make demo`): everything on the usual ports, logs prefixed.
 
-Standard library only, and not installed: run from the checkout (children get it on PYTHONPATH).
+Standard library only (launcher.serve names Sanic for the type checker only), and not
+installed: run from the checkout (children get it on PYTHONPATH).
 """
 
 from launcher.process import (

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from launcher.serve import serve
 from shop import db, seed
 from shop.app import create_app, utcnow
 from shop.config import ConfigError, Settings
@@ -49,13 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(prepare_database(settings))
     app = create_app(settings, name="shop")
     logger.info("order API on http://%s:%d/v1", settings.host, settings.port)
-    app.run(
-        host=settings.host,
-        port=settings.port,
-        single_process=True,
-        access_log=False,
-        motd=False,
-    )
+    serve(app, settings.host, settings.port)
     return 0
 
 
