@@ -21,14 +21,7 @@ from handoff.analytics.events import (
     likely_intent,
     timestamp,
 )
-from handoff.analytics.session_input import (
-    ConversationInfo,
-    CustomerMessage,
-    HandoffInfo,
-    Rules,
-    SessionInput,
-    Turn,
-)
+from handoff.analytics.session_input import ConversationInfo, Rules, SessionInput, Turn
 from handoff.analytics.session_scan import (
     HandoffFigures,
     Scan,
@@ -46,14 +39,7 @@ from handoff.analytics.session_scan import (
     _window,
 )
 
-__all__ = [
-    "ConversationInfo",
-    "CustomerMessage",
-    "HandoffInfo",
-    "Rules",
-    "SessionInput",
-    "analyse",
-]
+__all__ = ["Rules", "analyse"]  # Rules: the callers' one import for the analysis
 
 
 def _outcome(
