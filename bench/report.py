@@ -1,14 +1,21 @@
-"""Printing tables and writing JSON reports to bench/results/."""
+"""The benchmarks' command lines (parser, logging, settings from the options), printing tables
+and writing JSON reports to bench/results/."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    SettingsT = TypeVar("SettingsT", bound=DataclassInstance)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -55,3 +62,13 @@ def cli_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
 
 def log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+
+def settings_from_args(cls: type[SettingsT], args: argparse.Namespace, **values: Any) -> SettingsT:
+    """A settings dataclass whose fields take the parsed options of the same names; `values`
+    set the fields whose option is named otherwise. A field without an option keeps its
+    default."""
+    options = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)
+    }
+    return cls(**(options | values))

@@ -1,10 +1,13 @@
-"""Parse results → intents (retrieval full names), simulator summaries, customer tokens."""
+"""Parse results → intents (retrieval full names), simulator summaries, customer tokens,
+settings from a benchmark's options."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench.load import LoadSettings
 from bench.nlu_eval import predicted_intent
+from bench.report import cli_parser, settings_from_args
 from bench.sim_model import Result
 from bench.sim_report import summarise
 from handoff.errors import Unauthorized
@@ -67,3 +70,15 @@ def test_customer_token_is_what_the_service_accepts() -> None:
     assert customer.customer_id == "C0002" and customer.name == "Minji Kim"
     with pytest.raises(Unauthorized):
         verify_shop_token("another-secret-" + "y" * 32, demo_customer_token(secret, "C0002"))
+
+
+def test_settings_take_the_options_of_their_names() -> None:
+    parser = cli_parser("bench", None)
+    parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--handoff-url")
+    parser.add_argument("--parts", default="rasa")  # no such field: not passed
+    args = parser.parse_args(["--customers", "3", "--think", "0.5", "--handoff-url", "http://h"])
+    settings = settings_from_args(LoadSettings, args, think_s=args.think)
+    assert settings == LoadSettings(customers=3, think_s=0.5, handoff_url="http://h")
+    assert settings.agent_messages == 10  # no option: the field's default
