@@ -27,7 +27,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -64,6 +64,22 @@ class LoadSettings:
     service_pid: int | None = None
 
 
+@dataclass
+class Tally:
+    """One path's latencies (ms, of the answered messages) and failed messages, over all its
+    customers."""
+
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def answered(self, started: float, at: float | None = None) -> None:
+        """A message sent at `started` (perf_counter) was answered at `at` (default: now)."""
+        self.samples.append(((time.perf_counter() if at is None else at) - started) * 1000)
+
+    def summary(self, duration: float) -> dict[str, Any]:
+        return {**latency_summary(self.samples, duration), "errors": self.errors}
+
+
 async def _think(settings: LoadSettings) -> None:
     if settings.think_s > 0:
         await asyncio.sleep(settings.think_s)
@@ -81,14 +97,12 @@ async def _all_customers(
 async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
     """(a) Rasa's REST channel directly."""
     assert settings.rasa_url
-    samples: list[float] = []
-    errors = 0
+    tally = Tally()
     url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
     limits = httpx.Limits(max_connections=settings.customers + 5)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
 
         async def customer(index: int) -> None:
-            nonlocal errors
             sender = f"load-rasa-{uuid.uuid4().hex[:12]}"
             meta = {"language": "en", "customer_id": None, "channel": "web"}
             for text in SCRIPT:
@@ -96,53 +110,47 @@ async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
                 body = {"sender": sender, "message": text, "metadata": meta}
                 response = await http.post(url, json=body)
                 if response.status_code == 200:
-                    samples.append((time.perf_counter() - started) * 1000)
+                    tally.answered(started)
                 else:
-                    errors += 1
+                    tally.errors += 1
                 await _think(settings)
 
-        duration = await _all_customers(settings, customer)
-    return {**latency_summary(samples, duration), "errors": errors}
+        return tally.summary(await _all_customers(settings, customer))
 
 
 async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
     """(b) The same conversation through the gateway's REST channel, in bot mode."""
     assert settings.handoff_url
-    samples: list[float] = []
-    errors = 0
+    tally = Tally()
     limits = httpx.Limits(max_connections=settings.customers + 5)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
-            nonlocal errors
             conv = await client.create("en")
             for text in SCRIPT:
                 started = time.perf_counter()
                 try:
                     reply = await client.send(conv, text)
                 except (ApiError, httpx.HTTPError):
-                    errors += 1
+                    tally.errors += 1
                     continue
                 if not reply.get("replies"):
-                    errors += 1
-                samples.append((time.perf_counter() - started) * 1000)
+                    tally.errors += 1
+                tally.answered(started)
                 await _think(settings)
 
-        duration = await _all_customers(settings, customer)
-    return {**latency_summary(samples, duration), "errors": errors}
+        return tally.summary(await _all_customers(settings, customer))
 
 
 async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
     """(b, widget path) WebSocket send → first bot message event."""
     assert settings.handoff_url
-    samples: list[float] = []
-    errors = 0
+    tally = Tally()
     async with httpx.AsyncClient(timeout=60) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
-            nonlocal errors
             conv = await client.create("en")
             url = f"{ws_url(client.base_url)}/ws/conversations/{conv.id}?token={conv.token}"
             async with websockets.connect(url, open_timeout=30) as ws:
@@ -170,15 +178,14 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
                                     and own_seq is not None
                                     and int(message.get("seq", 0)) > own_seq
                                 ):
-                                    samples.append((time.perf_counter() - started) * 1000)
+                                    tally.answered(started)
                                     break
                     except TimeoutError:
-                        errors += 1
+                        tally.errors += 1
                     # let the rest of this turn's replies arrive before the next message
                     await asyncio.sleep(max(settings.think_s, 0.3))
 
-        duration = await _all_customers(settings, customer)
-    result = {**latency_summary(samples, duration), "errors": errors}
+        result = tally.summary(await _all_customers(settings, customer))
     result["note"] = (
         "includes a 0.3 s pause per message (turn boundaries); throughput not comparable"
     )
@@ -188,8 +195,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
 async def run_agent(settings: LoadSettings) -> dict[str, Any]:
     """(c) Customer message → agent WebSocket, for conversations claimed by one agent."""
     assert settings.handoff_url and settings.agent_email and settings.agent_password
-    samples: list[float] = []
-    errors = 0
+    tally = Tally()
     async with httpx.AsyncClient(timeout=60) as http:
         customers = CustomerClient(settings.handoff_url, http)
         agent = AgentClient(settings.handoff_url, http)
@@ -222,18 +228,17 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             for conv in convs:
                 summary = await agent.handoff_for(conv.id)
                 if summary is None:
-                    errors += 1
+                    tally.errors += 1
                     continue
                 try:
                     await agent.post(f"/api/handoffs/{summary['id']}/claim")
                     claimed.append(conv)
                 except ApiError as exc:
                     log.warning("claim failed: %s", exc)
-                    errors += 1
+                    tally.errors += 1
             loop = asyncio.get_running_loop()
 
             async def customer(index: int, conv: Any) -> None:
-                nonlocal errors
                 for n in range(settings.agent_messages):
                     text = f"question {n} from customer {index} [{uuid.uuid4().hex[:8]}]"
                     future: asyncio.Future[float] = loop.create_future()
@@ -242,9 +247,9 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                     try:
                         await customers.send(conv, text)
                         received = await asyncio.wait_for(future, 30)
-                        samples.append((received - started) * 1000)
+                        tally.answered(started, received)
                     except (TimeoutError, ApiError, httpx.HTTPError):
-                        errors += 1
+                        tally.errors += 1
                         waiting.pop(text, None)
                     await _think(settings)
 
@@ -253,12 +258,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
             duration = time.perf_counter() - started
             reading.cancel()
-    return {
-        **latency_summary(samples, duration),
-        "errors": errors,
-        "claimed": len(claimed),
-        **cpu.figures(len(samples)),
-    }
+    return {**tally.summary(duration), "claimed": len(claimed), **cpu.figures(len(tally.samples))}
 
 
 async def run_load(settings: LoadSettings, parts: Sequence[str]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from bench.load import Tally
 from bench.metrics import (
     Example,
     Prediction,
@@ -136,3 +137,13 @@ def test_latency_summary_reports_throughput() -> None:
     assert summary["count"] == 4
     assert summary["throughput_per_s"] == 2.0
     assert latency_summary([])["p50_ms"] is None
+
+
+def test_a_load_tally_counts_answers_in_ms_and_failures() -> None:
+    tally = Tally()
+    tally.answered(10.0, 10.02)
+    tally.answered(11.0, 11.04)
+    tally.errors += 1
+    summary = tally.summary(2.0)
+    assert (summary["count"], summary["errors"], summary["throughput_per_s"]) == (2, 1, 1.0)
+    assert summary["p50_ms"] == 30.0
