@@ -7,8 +7,7 @@ import contextlib
 import logging
 from typing import Any
 
-from sanic import Request, Sanic
-from sanic.response import HTTPResponse, json
+from sanic import Sanic
 
 from handoff import cors, csrf, inputs, security
 from handoff.analytics.live import LiveComputer
@@ -35,6 +34,7 @@ from handoff.store.db import Database
 from handoff.store.migrate import ensure_sqlite_dir, upgrade
 from handoff.web.routes import bp as web_bp
 from handoff.web.routes import demo_bp
+from launcher.serve import add_health_and_openapi
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +71,7 @@ def create_app(settings: Settings, *, name: str = "handoff") -> App:
     csrf.register(app)
     register_error_handlers(app)
 
-    @app.get("/health")
-    async def health(request: Request) -> HTTPResponse:
-        return json({"status": "ok"})
-
-    @app.get("/api/openapi.json")
-    async def openapi(request: Request) -> HTTPResponse:
-        return json(openapi_document())
+    add_health_and_openapi(app, "/api/openapi.json", openapi_document)
 
     app.before_server_start(_start)
     app.after_server_start(_start_background)
