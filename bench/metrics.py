@@ -109,6 +109,11 @@ def threshold_curve(
     return rows
 
 
+def ratio(part: float, whole: float) -> float:
+    """part / whole, 0.0 when there is no whole (no examples, no predictions)."""
+    return part / whole if whole else 0.0
+
+
 @dataclass
 class IntentScore:
     intent: str
@@ -118,16 +123,16 @@ class IntentScore:
 
     @property
     def precision(self) -> float:
-        return self.true_positives / self.predicted if self.predicted else 0.0
+        return ratio(self.true_positives, self.predicted)
 
     @property
     def recall(self) -> float:
-        return self.true_positives / self.support if self.support else 0.0
+        return ratio(self.true_positives, self.support)
 
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return ratio(2 * p * r, p + r)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -151,11 +156,11 @@ class ClassificationReport:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
+        return ratio(self.correct, self.total)
 
     @property
     def fallback_rate(self) -> float:
-        return self.fallbacks / self.total if self.total else 0.0
+        return ratio(self.fallbacks, self.total)
 
     @property
     def gold_intents(self) -> list[str]:
@@ -164,17 +169,12 @@ class ClassificationReport:
     @property
     def macro_f1(self) -> float:
         names = self.gold_intents
-        if not names:
-            return 0.0
-        return sum(self.per_intent[name].f1 for name in names) / len(names)
+        return ratio(sum(self.per_intent[name].f1 for name in names), len(names))
 
     @property
     def weighted_f1(self) -> float:
-        names = self.gold_intents
-        support = sum(self.per_intent[n].support for n in names)
-        if not support:
-            return 0.0
-        return sum(self.per_intent[n].f1 * self.per_intent[n].support for n in names) / support
+        scores = [self.per_intent[name] for name in self.gold_intents]
+        return ratio(sum(s.f1 * s.support for s in scores), sum(s.support for s in scores))
 
     def top_confusions(self, limit: int = 10) -> list[dict[str, Any]]:
         ranked = sorted(self.confusions.items(), key=lambda item: (-item[1], item[0]))
