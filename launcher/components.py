@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from launcher.process import ROOT, LaunchError, Spec, child_env
@@ -38,34 +39,35 @@ def _spec(
     return Spec(name, argv, dict(env or {}), health, port, log, echo, start_timeout=start_timeout)
 
 
-def shop(
-    port: int,
-    env: Mapping[str, str] | None = None,
-    *,
-    name: str = "shop",
-    log: Path | None = None,
-    echo: bool = False,
-    python: str = sys.executable,
-) -> Spec:
-    """`python -m shop`: the demo order API (creates and seeds its database if empty)."""
-    env = {"SHOP_HOST": LOCAL, **(env or {}), "SHOP_PORT": str(port)}
-    health = f"http://{LOCAL}:{port}/v1/health"
-    return _spec(name, [python, "-m", "shop"], port, health, env, log, echo)
+@dataclass(frozen=True)
+class PythonServer:
+    """A server of this project started as `python -m <module>`, on 127.0.0.1 (`<MODULE>_HOST`,
+    `<MODULE>_PORT`), healthy when `health_path` answers."""
+
+    module: str
+    health_path: str
+
+    def __call__(
+        self,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        *,
+        name: str | None = None,
+        log: Path | None = None,
+        echo: bool = False,
+        python: str = sys.executable,
+    ) -> Spec:
+        prefix = self.module.upper()
+        env = {f"{prefix}_HOST": LOCAL, **(env or {}), f"{prefix}_PORT": str(port)}
+        health = f"http://{LOCAL}:{port}{self.health_path}"
+        argv = [python, "-m", self.module]
+        return _spec(name or self.module, argv, port, health, env, log, echo)
 
 
-def handoff(
-    port: int,
-    env: Mapping[str, str] | None = None,
-    *,
-    name: str = "handoff",
-    log: Path | None = None,
-    echo: bool = False,
-    python: str = sys.executable,
-) -> Spec:
-    """`python -m handoff`: the handoff service (migrates its database first)."""
-    env = {"HANDOFF_HOST": LOCAL, **(env or {}), "HANDOFF_PORT": str(port)}
-    health = f"http://{LOCAL}:{port}/health"
-    return _spec(name, [python, "-m", "handoff"], port, health, env, log, echo)
+# `python -m shop`: the demo order API (creates and seeds its database if empty).
+shop = PythonServer("shop", "/v1/health")
+# `python -m handoff`: the handoff service (migrates its database first).
+handoff = PythonServer("handoff", "/health")
 
 
 def actions(
