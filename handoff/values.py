@@ -27,6 +27,18 @@ OPEN_STATUSES = (HandoffStatus.QUEUED, HandoffStatus.CLAIMED)
 CLOSED_STATUSES = (HandoffStatus.RESOLVED, HandoffStatus.HANDED_BACK, HandoffStatus.ABANDONED)
 
 
+class HandoffEventType(StrEnum):
+    """`HandoffEvent.type`: what happened to a handoff (its history, read by the analytics)."""
+
+    REQUESTED = "requested"
+    CLAIMED = "claimed"
+    TRANSFERRED = "transferred"
+    RELEASED = "released"  # back to the queue: its agent signed out
+    RESOLVED = "resolved"
+    HANDED_BACK = "handed_back"
+    ABANDONED = "abandoned"  # the customer left while it was open
+
+
 class BotStatus(StrEnum):
     """A customer message's bot turn (handoff.gateway.turns)."""
 

@@ -23,6 +23,7 @@ from handoff.analytics.session_input import (
     SessionInput,
 )
 from handoff.store.models import CesRating, Conversation, Handoff, HandoffEvent, Message
+from handoff.values import HandoffEventType
 
 Rating = tuple[datetime, int, int | None, str]
 
@@ -79,11 +80,11 @@ async def _handoff_events(
     for event_id, cid, hid, kind, at, agent, data in rows:
         if event_id > newest.get(cid, 0):
             newest[cid] = event_id
-        if kind == "abandoned":
+        if kind == HandoffEventType.ABANDONED:
             abandoned.setdefault(hid, (at, (data or {}).get("status")))
-        elif kind == "claimed":
+        elif kind == HandoffEventType.CLAIMED:
             first_claim.setdefault(hid, (at, agent))
-        elif kind == "transferred":
+        elif kind == HandoffEventType.TRANSFERRED:
             transfers[hid] += 1
     return abandoned, first_claim, transfers
 

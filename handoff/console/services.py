@@ -27,7 +27,7 @@ from handoff.hub import Hub
 from handoff.pubsub import conversation_channel
 from handoff.store import repositories as repo
 from handoff.store.models import Handoff, Message, Note, User, utcnow
-from handoff.values import HandoffStatus, Mode, Sender
+from handoff.values import HandoffEventType, HandoffStatus, Mode, Sender
 from handoff.views import note_view
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
             session=session, conversation_id=handoff.conversation_id
         )
         conversation.mode = Mode.AGENT
-        await repo.add_event(session, handoff, "claimed", agent_id=user.id)
+        await repo.add_event(session, handoff, HandoffEventType.CLAIMED, agent_id=user.id)
         notice = await _system_message(session, handoff, "agent_joined", user)
     log.info("handoff claimed", extra={"handoff_id": handoff_id, "agent_id": user.id})
     await _lifecycle(hub, handoff, "claimed", [notice])
@@ -178,7 +178,7 @@ async def transfer(
         await repo.add_event(
             session,
             handoff,
-            "transferred",
+            HandoffEventType.TRANSFERRED,
             agent_id=user.id,
             data={"from_agent_id": previous, "to_agent_id": target.id, "note": note},
         )
@@ -219,7 +219,9 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
             session=session, conversation_id=handoff.conversation_id
         )
         conversation.mode = Mode.CLOSED
-        await repo.add_event(session, handoff, "resolved", agent_id=user.id, data={"note": note})
+        await repo.add_event(
+            session, handoff, HandoffEventType.RESOLVED, agent_id=user.id, data={"note": note}
+        )
         notices = [await _system_message(session, handoff, "resolved", user)]
         if not bot_asked and await ces.should_ask(session, handoff=handoff):
             notices.append(
@@ -268,7 +270,11 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
             )
             conversation.mode = Mode.BOT
             await repo.add_event(
-                session, handoff, "handed_back", agent_id=user.id, data={"note": note.strip()}
+                session,
+                handoff,
+                HandoffEventType.HANDED_BACK,
+                agent_id=user.id,
+                data={"note": note.strip()},
             )
             stored.append(
                 await _system_message(
@@ -310,7 +316,7 @@ async def release_all(hub: Hub, *, user: User) -> list[int]:
             handoff.agent_id = None
             handoff.claimed_at = None
             conversation.mode = Mode.QUEUED
-            await repo.add_event(session, handoff, "released", agent_id=user.id)
+            await repo.add_event(session, handoff, HandoffEventType.RELEASED, agent_id=user.id)
             await session.flush()
             info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
             notices += await queued_notices(

@@ -19,7 +19,7 @@ from handoff.errors import BotUnavailable
 from handoff.hub import Hub
 from handoff.store import repositories as repo
 from handoff.store.models import Conversation, Handoff, Message, utcnow
-from handoff.values import HandoffStatus, Mode, Sender
+from handoff.values import HandoffEventType, HandoffStatus, Mode, Sender
 from handoff.views import iso
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ async def _enqueue(
     )
     session.add(handoff)
     await session.flush()
-    await repo.add_event(session, handoff, "requested", data={"reason": reason})
+    await repo.add_event(session, handoff, HandoffEventType.REQUESTED, data={"reason": reason})
     info = await queue.queue_info(session=session, settings=hub.settings, handoff=handoff)
     notices = await queued_notices(
         session,

@@ -9,7 +9,7 @@ from handoff.conversations.publish import queue_changed, to_console
 from handoff.hub import Hub
 from handoff.store import repositories as repo
 from handoff.store.models import Conversation, utcnow
-from handoff.values import HandoffStatus, Mode
+from handoff.values import HandoffEventType, HandoffStatus, Mode
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ async def customer_left(hub: Hub, conversation_id: str, *, explicit: bool) -> No
             await repo.add_event(
                 session,
                 handoff,
-                "abandoned",
+                HandoffEventType.ABANDONED,
                 agent_id=handoff.agent_id,
                 data={"explicit": explicit, "status": handoff.status},
             )

@@ -19,7 +19,14 @@ from handoff.store.models import (
     User,
     utcnow,
 )
-from handoff.values import OPEN_STATUSES, BotStatus, HandoffStatus, Role, Sender
+from handoff.values import (
+    OPEN_STATUSES,
+    BotStatus,
+    HandoffEventType,
+    HandoffStatus,
+    Role,
+    Sender,
+)
 
 RowT = TypeVar("RowT")
 
@@ -225,7 +232,7 @@ async def recent_handling_seconds(session: AsyncSession, *, limit: int = 20) -> 
 async def add_event(
     session: AsyncSession,
     handoff: Handoff,
-    type_: str,
+    type_: HandoffEventType,
     *,
     agent_id: int | None = None,
     data: dict[str, Any] | None = None,
