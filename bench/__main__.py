@@ -32,7 +32,7 @@ import psutil
 
 from bench import faults, load, nlu_eval, sim_report, simulate
 from bench.labelled import DatasetError
-from bench.report import ROOT, cli_parser, print_table, write_report
+from bench.report import ROOT, cli_parser, print_table, settings_from, write_report
 from bench.scenarios import ScenarioError, load_all
 from bench.sim_model import Settings as SimulatorSettings
 from bench.stack import Stack, StackError
@@ -93,17 +93,7 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
     scenarios = load_all()
     if only:
         scenarios = [s for s in scenarios if re.search(only, s.name)]
-    settings = SimulatorSettings(
-        handoff_url=stack.handoff_url,
-        shop_url=stack.shop_url,
-        shop_api_key=stack.shop_api_key,
-        shop_secret=stack.shop_secret,
-        analyst_email=stack.analyst[0],
-        analyst_password=stack.analyst[1],
-        agent_email=stack.agent[0],
-        agent_password=stack.agent[1],
-        concurrency=concurrency,
-    )
+    settings = settings_from(SimulatorSettings, stack.addresses(), concurrency=concurrency)
     results = await simulate.run_scenarios(scenarios, settings)
     summary = sim_report.summarise(results)
     print("\n=== conversation simulator ===")
@@ -114,14 +104,11 @@ async def run_simulator(stack: Stack, only: str | None, concurrency: int) -> dic
 
 
 async def run_load(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
-    settings = load.LoadSettings(
+    settings = settings_from(
+        load.LoadSettings,
+        stack.addresses(),
         customers=args.customers,
         think_s=args.think,
-        rasa_url=stack.rasa_url,
-        rasa_token=stack.rasa_token,
-        handoff_url=stack.handoff_url,
-        agent_email=stack.agent[0],
-        agent_password=stack.agent[1],
         agent_messages=args.agent_messages,
         service_pid=stack.pids().get("handoff"),
     )

@@ -35,7 +35,7 @@ import websockets
 
 from bench.client import AgentClient, ApiError, CustomerClient, ws_url
 from bench.metrics import latency_summary
-from bench.report import cli_parser, log_to_stderr, print_table, settings_from_args, write_report
+from bench.report import cli_parser, log_to_stderr, print_table, settings_from, write_report
 from bench.sampling import CpuMeter, RssSampler
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
     args = parser.parse_args(argv)
     log_to_stderr()
-    settings = settings_from_args(LoadSettings, args, think_s=args.think)
+    settings = settings_from(LoadSettings, args, think_s=args.think)
     try:
         pids = {k: int(v) for k, v in (p.split("=", 1) for p in args.pid)}
     except ValueError:

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -64,11 +64,12 @@ def log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
-def settings_from_args(cls: type[SettingsT], args: argparse.Namespace, **values: Any) -> SettingsT:
-    """A settings dataclass whose fields take the parsed options of the same names; `values`
-    set the fields whose option is named otherwise. A field without an option keeps its
+def settings_from(
+    cls: type[SettingsT], source: argparse.Namespace | Mapping[str, Any], **values: Any
+) -> SettingsT:
+    """A settings dataclass whose fields take the parsed options (or the mapping's values) of
+    the same names; `values` set the fields named otherwise. A field without a value keeps its
     default."""
-    options = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if hasattr(args, f.name)
-    }
+    given = source if isinstance(source, Mapping) else vars(source)
+    options = {f.name: given[f.name] for f in dataclasses.fields(cls) if f.name in given}
     return cls(**(options | values))

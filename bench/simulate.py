@@ -31,7 +31,7 @@ from bench.client import (
 )
 from bench.facts import load_policies
 from bench.player import Player
-from bench.report import cli_parser, log_to_stderr, settings_from_args, write_report
+from bench.report import cli_parser, log_to_stderr, settings_from, write_report
 from bench.scenarios import Scenario, ScenarioError, load_all
 from bench.sim_model import PRODUCT_NAMES, Result, Settings, Turn
 from bench.sim_report import print_results, result_json, summarise
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.only:
         scenarios = [s for s in scenarios if re.search(args.only, s.name)]
-    settings = settings_from_args(Settings, args)
+    settings = settings_from(Settings, args)
     results = asyncio.run(run_scenarios(scenarios, settings))
     summary = summarise(results)
     print_results(results, summary)

@@ -205,6 +205,22 @@ class Stack(StopsOnExit):
     def peak_rss_mb(self) -> dict[str, float]:
         return {p.name: round(self.peak_rss.get(p.name, 0) / 2**20, 1) for p in self.launcher}
 
+    def addresses(self) -> dict[str, Any]:
+        """The stack's URLs, keys and accounts, by the names of the benchmarks' settings fields
+        (for bench.report.settings_from)."""
+        return {
+            "handoff_url": self.handoff_url,
+            "shop_url": self.shop_url,
+            "shop_api_key": self.shop_api_key,
+            "shop_secret": self.shop_secret,
+            "rasa_url": self.rasa_url,
+            "rasa_token": self.rasa_token,
+            "analyst_email": self.analyst[0],
+            "analyst_password": self.analyst[1],
+            "agent_email": self.agent[0],
+            "agent_password": self.agent[1],
+        }
+
     def pids(self) -> dict[str, int]:
         return {p.name: p.pid for p in self.launcher if p.pid is not None}
 

@@ -7,7 +7,7 @@ import pytest
 
 from bench.load import LoadSettings
 from bench.nlu_eval import predicted_intent
-from bench.report import cli_parser, settings_from_args
+from bench.report import cli_parser, settings_from
 from bench.sim_model import Result
 from bench.sim_report import summarise
 from handoff.errors import Unauthorized
@@ -79,6 +79,6 @@ def test_settings_take_the_options_of_their_names() -> None:
     parser.add_argument("--handoff-url")
     parser.add_argument("--parts", default="rasa")  # no such field: not passed
     args = parser.parse_args(["--customers", "3", "--think", "0.5", "--handoff-url", "http://h"])
-    settings = settings_from_args(LoadSettings, args, think_s=args.think)
+    settings = settings_from(LoadSettings, args, think_s=args.think)
     assert settings == LoadSettings(customers=3, think_s=0.5, handoff_url="http://h")
     assert settings.agent_messages == 10  # no option: the field's default
