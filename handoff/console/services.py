@@ -248,12 +248,13 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
     """Resume the Rasa conversation with the agent's outcome; the bot carries on."""
     if not isinstance(note, str) or not note.strip():
         raise BadRequest("note (the outcome the bot should know) is required", field="note")
+    note = note.strip()
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
         _check_actor(handoff, user)
     async with hub.locks[handoff.conversation_id]:
         try:
-            replies = await hub.rasa.hand_back(handoff.conversation_id, note.strip())
+            replies = await hub.rasa.hand_back(handoff.conversation_id, note)
         except BotUnavailable as exc:
             raise Conflict(
                 "The assistant is unavailable; resolve the conversation instead.",
@@ -264,7 +265,7 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
             handoff = await require_handoff(session=session, handoff_id=handoff_id)
             handoff.status = HandoffStatus.HANDED_BACK
             handoff.closed_at = utcnow()
-            handoff.resolution = note.strip()
+            handoff.resolution = note
             conversation = await require_conversation(
                 session=session, conversation_id=handoff.conversation_id
             )
@@ -274,12 +275,10 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
                 handoff,
                 HandoffEventType.HANDED_BACK,
                 agent_id=user.id,
-                data={"note": note.strip()},
+                data={"note": note},
             )
             stored.append(
-                await _system_message(
-                    session, handoff, "handed_back", user, resolution=note.strip()
-                )
+                await _system_message(session, handoff, "handed_back", user, resolution=note)
             )
             got = await store_bot_replies(
                 session, conversation_id=handoff.conversation_id, replies=replies
