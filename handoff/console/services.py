@@ -26,7 +26,7 @@ from handoff.errors import BadRequest, BotUnavailable, Conflict, Forbidden, NotF
 from handoff.hub import Hub
 from handoff.pubsub import conversation_channel
 from handoff.store import repositories as repo
-from handoff.store.models import Handoff, Message, Note, User, utcnow
+from handoff.store.models import Conversation, Handoff, Message, Note, User, utcnow
 from handoff.values import HandoffEventType, HandoffStatus, Mode, Sender
 from handoff.views import note_view
 
@@ -202,6 +202,30 @@ async def transfer(
     return handoff
 
 
+# The two ways an agent closes a handoff: the event recorded, the conversation's next mode.
+_CLOSINGS = {
+    HandoffStatus.RESOLVED: (HandoffEventType.RESOLVED, Mode.CLOSED),
+    HandoffStatus.HANDED_BACK: (HandoffEventType.HANDED_BACK, Mode.BOT),
+}
+
+
+async def _close(
+    session: AsyncSession, handoff: Handoff, status: HandoffStatus, *, user: User, note: str | None
+) -> Conversation:
+    """Closes the handoff with the agent's note, records it in its history and moves its
+    conversation on (_CLOSINGS); returns the conversation."""
+    event, mode = _CLOSINGS[status]
+    handoff.status = status
+    handoff.closed_at = utcnow()
+    handoff.resolution = note
+    conversation = await require_conversation(
+        session=session, conversation_id=handoff.conversation_id
+    )
+    conversation.mode = mode
+    await repo.add_event(session, handoff, event, agent_id=user.id, data={"note": note})
+    return conversation
+
+
 async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) -> Handoff:
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
@@ -212,16 +236,7 @@ async def resolve(hub: Hub, *, handoff_id: int, user: User, note: str | None) ->
     async with hub.db.session() as session:
         handoff = await require_handoff(session=session, handoff_id=handoff_id)
         _check_actor(handoff, user)
-        handoff.status = HandoffStatus.RESOLVED
-        handoff.closed_at = utcnow()
-        handoff.resolution = note
-        conversation = await require_conversation(
-            session=session, conversation_id=handoff.conversation_id
-        )
-        conversation.mode = Mode.CLOSED
-        await repo.add_event(
-            session, handoff, HandoffEventType.RESOLVED, agent_id=user.id, data={"note": note}
-        )
+        conversation = await _close(session, handoff, HandoffStatus.RESOLVED, user=user, note=note)
         notices = [await _system_message(session, handoff, "resolved", user)]
         if not bot_asked and await ces.should_ask(session, handoff=handoff):
             notices.append(
@@ -263,20 +278,7 @@ async def hand_back(hub: Hub, *, handoff_id: int, user: User, note: str) -> Hand
         stored: list[Message] = []
         async with hub.db.session() as session:
             handoff = await require_handoff(session=session, handoff_id=handoff_id)
-            handoff.status = HandoffStatus.HANDED_BACK
-            handoff.closed_at = utcnow()
-            handoff.resolution = note
-            conversation = await require_conversation(
-                session=session, conversation_id=handoff.conversation_id
-            )
-            conversation.mode = Mode.BOT
-            await repo.add_event(
-                session,
-                handoff,
-                HandoffEventType.HANDED_BACK,
-                agent_id=user.id,
-                data={"note": note},
-            )
+            await _close(session, handoff, HandoffStatus.HANDED_BACK, user=user, note=note)
             stored.append(
                 await _system_message(session, handoff, "handed_back", user, resolution=note)
             )
