@@ -177,6 +177,29 @@ class AnalyticsDaily(Base):
     total: Mapped[int] = mapped_column(Integer)
 
 
+class AnalyticsDailyValues(Base):
+    """The values of the seconds-valued figures (wait, first response, handling, time to
+    resolution / handoff) per day, language, task, agent, figure, key `k1` and `bucket` (the
+    seconds below a minute, else the minute's first second), as one list per row (`vals`, `n`
+    of them): exact seconds do not aggregate into histogram rows (almost one per session). A
+    median reads the counts per bucket, then the values of the one or two buckets holding the
+    middle: exact over any filter. See analytics/daily.py and query_common.exact_medians."""
+
+    __tablename__ = "analytics_daily_values"
+    __table_args__ = (Index("ix_analytics_daily_values_metric_day", "metric", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    task: Mapped[str] = mapped_column(String(40))  # '' = none
+    agent_id: Mapped[int] = mapped_column(Integer)  # 0 = none
+    metric: Mapped[str] = mapped_column(String(48))
+    k1: Mapped[str] = mapped_column(String(64))  # '' = none
+    bucket: Mapped[int] = mapped_column(Integer)  # s if s < 60 else s // 60 * 60
+    n: Mapped[int] = mapped_column(Integer)
+    vals: Mapped[list[int]] = mapped_column(JSON)
+
+
 class AnalyticsUtteranceDaily(Base):
     """Failed utterances counted per day, language, kind and normalised text: the dashboard's
     "fallback utterances" without a task or agent filter (those read the utterances through
