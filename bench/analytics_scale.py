@@ -295,7 +295,7 @@ async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
             await conn.execute(
                 text(
                     "VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily, "
-                    "analytics_utterance_daily"
+                    "analytics_daily_values, analytics_utterance_daily"
                 )
             )
     per_query: dict[str, list[float]] = {}
