@@ -96,10 +96,11 @@ async def _effort(session: AsyncSession, t: Timer, f: Filters) -> tuple[dict[str
     asked_sessions = 0
     for metric in (*EFFORT_METRICS, "ces_score"):
         if metric in SECONDS_METRICS:
-            name, figure = f"effort_{metric}", f"effort:{metric}"
-            per_outcome = await exact_medians(session, t, name, f, figure, V.k1)
-            whole = await exact_medians(session, t, f"{name}_all", f, figure, V.metric)
-            n, median = whole.get(figure, (0, None))
+            figure = f"effort:{metric}"
+            per_outcome = await exact_medians(
+                session, t, f"effort_{metric}", f, figure, V.k1, overall=True
+            )
+            n, median = per_outcome.get(None, (0, None))
             effort[metric] = {
                 "median": median,
                 "n": n,

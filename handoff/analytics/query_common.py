@@ -123,23 +123,46 @@ def _rank_buckets(counts: Mapping[int, int]) -> tuple[int, list[tuple[int, int, 
 
 
 async def exact_medians(
-    session: AsyncSession, t: Timer, name: str, f: Filters, metric: str, key: Any
+    session: AsyncSession,
+    t: Timer,
+    name: str,
+    f: Filters,
+    metric: str,
+    key: Any,
+    *,
+    overall: bool = False,
 ) -> dict[Any, tuple[int, float | None]]:
-    """(n, median) per key of a seconds figure with the filters, exactly as over the log.
+    """(n, median) per key of a seconds figure with the filters, exactly as over the log; with
+    `overall`, also over every key, under the key None.
 
     Two reads of `analytics_daily_values` (timed as `name` and `name:values`, the latter with
     merging the lists): the counts per key and bucket, then only the values of the
-    (minute-wide) buckets that hold each key's middle ranks."""
+    (minute-wide) buckets that hold the middle ranks."""
     bucket_n = func.sum(V.n)
     counts_q = select(key, V.bucket, bucket_n).where(V.metric == metric)
     counts_q = _where(counts_q, f, V).group_by(key, V.bucket)
     counts: dict[Any, dict[int, int]] = defaultdict(dict)
     for k, bucket, n in await t.run(name, session, counts_q):
         counts[k][int(bucket)] = int(n)
+    keys = {k: [k] for k in counts}
+    if overall:
+        every: dict[int, int] = defaultdict(int)
+        for per_key in counts.values():
+            for bucket, n in per_key.items():
+                every[bucket] += n
+        counts[None] = every
+        keys[None] = [k for k in counts if k is not None]
     ranks = {k: _rank_buckets(c) for k, c in counts.items()}
     # a bucket below a minute holds one value (itself); the others are read
     pairs = sorted(
-        {(k, b) for k, (_, found) in ranks.items() for _, b, _ in found if b >= SECONDS_BUCKET}
+        {
+            (part, b)
+            for k, (_, found) in ranks.items()
+            for _, b, _ in found
+            if b >= SECONDS_BUCKET
+            for part in keys[k]
+            if b in counts[part]
+        }
     )
     values: dict[tuple[Any, int], list[int]] = defaultdict(list)
     if pairs:
@@ -148,6 +171,11 @@ async def exact_medians(
         values_q = _where(values_q, f, V).where(tuple_(key, V.bucket).in_(pairs))
         for k, bucket, vals in await t.run(f"{name}:values", session, values_q):
             values[(k, int(bucket))].extend(vals)
+        if overall:  # the overall middle buckets: every key's values in them
+            for _, bucket, _ in ranks[None][1]:
+                if bucket >= SECONDS_BUCKET and (None, bucket) not in values:
+                    for k in keys[None]:
+                        values[(None, bucket)].extend(values.get((k, bucket), []))
         for found_values in values.values():
             found_values.sort()
         t.timings[f"{name}:values"] = round((time.perf_counter() - started) * 1000, 1)
