@@ -141,57 +141,42 @@ def _keys(figure: Figure) -> list[Any]:
     ]
 
 
+def _grouped(figure: Figure, days: list[str], key: Any, inner: list[Any], outer: Any) -> Any:
+    """The figure's rows of the log on these days, grouped by day, language, task, agent, k1
+    and `key` (a labelled expression); `inner`: more labelled expressions, `outer(sub)`: the
+    aggregates over them."""
+    rows = select(*_keys(figure), key, *inner).where(S.day.in_(days))
+    if figure.where is not None:
+        rows = rows.where(figure.where)
+    sub = rows.subquery()
+    groups = [sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c[key.name]]
+    metric: Any = literal_column(f"'{figure.metric}'")
+    return select(*groups[:4], metric, *groups[4:], *outer(sub)).group_by(*groups)
+
+
 def _select_values(figure: Figure, days: list[str], dialect: str) -> Any:
     """One row per day, language, task, agent, k1 and bucket: how many values, and the list."""
-    inner = select(
-        *_keys(figure),
-        case(
-            (figure.k2 < SECONDS_BUCKET, figure.k2),
-            else_=(figure.k2 // SECONDS_BUCKET) * SECONDS_BUCKET,
-        ).label("bucket"),
-        figure.k2.label("v"),
-    ).where(S.day.in_(days))
-    if figure.where is not None:
-        inner = inner.where(figure.where)
-    sub = inner.subquery()
+    bucket = case(
+        (figure.k2 < SECONDS_BUCKET, figure.k2),
+        else_=(figure.k2 // SECONDS_BUCKET) * SECONDS_BUCKET,
+    ).label("bucket")
     as_list = func.json_agg if dialect == "postgresql" else func.json_group_array
-    return select(
-        sub.c.day,
-        sub.c.language,
-        sub.c.task,
-        sub.c.agent_id,
-        literal_column(f"'{figure.metric}'"),
-        sub.c.k1,
-        sub.c.bucket,
-        func.count(),
-        as_list(sub.c.v),
-    ).group_by(sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c.bucket)
+    return _grouped(
+        figure, days, bucket, [figure.k2.label("v")], lambda sub: [func.count(), as_list(sub.c.v)]
+    )
 
 
 def _select(figure: Figure, days: list[str]) -> Any:
-    inner = select(
-        *_keys(figure),
-        (
-            func.coalesce(figure.k2, literal_column("-1"))
-            if figure.k2 is not None
-            else literal_column("-1")
-        ).label("k2"),
-        (figure.total if figure.total is not None else literal_column("0")).label("t"),
-    ).where(S.day.in_(days))
-    if figure.where is not None:
-        inner = inner.where(figure.where)
-    sub = inner.subquery()
-    return select(
-        sub.c.day,
-        sub.c.language,
-        sub.c.task,
-        sub.c.agent_id,
-        literal_column(f"'{figure.metric}'"),
-        sub.c.k1,
-        cast(sub.c.k2, Integer),
-        func.count(),
-        func.coalesce(func.sum(sub.c.t), literal_column("0")),
-    ).group_by(sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c.k2)
+    k2 = func.coalesce(figure.k2, literal_column("-1")) if figure.k2 is not None else None
+    key = cast(k2 if k2 is not None else literal_column("-1"), Integer).label("k2")
+    total = (figure.total if figure.total is not None else literal_column("0")).label("t")
+    return _grouped(
+        figure,
+        days,
+        key,
+        [total],
+        lambda sub: [func.count(), func.coalesce(func.sum(sub.c.t), literal_column("0"))],
+    )
 
 
 def _utterances(days: list[str]) -> Any:
