@@ -200,7 +200,11 @@ async def run_all(args: argparse.Namespace, stack: Stack | None) -> dict[str, An
         report["analytics"] = {}
         for backend in backends:
             result = await analytics_scale.run(
-                backend, args.analytics_sessions, args.analytics_stored
+                backend,
+                args.analytics_sessions,
+                args.analytics_stored,
+                keep=args.analytics_keep_db,
+                reuse_db=args.analytics_reuse_db,
             )
             print(f"\n=== analytics at scale [{backend}] ===")
             for key, value in result.items():
@@ -246,6 +250,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--analytics-backend", choices=("sqlite", "postgres", "both"), default="postgres"
+    )
+    parser.add_argument(
+        "--analytics-keep-db",
+        action="store_true",
+        help="PostgreSQL: keep the generated database (name printed) for --analytics-reuse-db",
+    )
+    parser.add_argument(
+        "--analytics-reuse-db",
+        metavar="DATABASE",
+        help="PostgreSQL: time the dashboard on a kept database (no generation, no compute)",
     )
     parser.add_argument("--customers", type=int, default=20, help="concurrent customers (load)")
     parser.add_argument("--think", type=float, default=0.0, help="think time in s (load)")

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import logging
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -21,13 +22,14 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
+from unittest.mock import patch
 
 from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.analytics_data import NOW, Batch, Generator, agent_rows
-from handoff.analytics import daily
+from handoff.analytics import daily, query_common
 from handoff.analytics.analysis import Rules
 from handoff.analytics.models import AnalyticsConversationState, AnalyticsEvent
 from handoff.analytics.pipeline import compute
@@ -254,6 +256,37 @@ async def _scale_up(db: Database, stored: int) -> tuple[float, float]:
     return replicate_s, time.perf_counter() - r0
 
 
+async def _server_ms(db: Database, repeat: int) -> dict[str, float]:
+    """PostgreSQL's own execution time of every dashboard query (EXPLAIN ANALYZE, the median of
+    `repeat` runs): unlike the wall time seen by the client, it leaves out waiting for this
+    process and the network, so it depends far less on what else the shared cores are running."""
+    captured: list[tuple[str, Any]] = []
+    original = query_common.Timer.run
+
+    async def capture(self: query_common.Timer, name: str, session: Any, query: Any) -> Any:
+        captured.append((name, query))
+        return await original(self, name, session, query)
+
+    found: dict[str, float] = {}
+    for label, filters in FILTER_SETS.items():
+        captured.clear()
+        with patch.object(query_common.Timer, "run", capture):
+            async with db.session() as session:
+                await dashboard(session, filters)
+                await agents(session, filters)
+        async with db.engine.connect() as conn:
+            for name, query in captured:
+                sql = str(
+                    query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+                )
+                runs = []
+                for _ in range(repeat):
+                    plan = await conn.execute(text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+                    runs.append(float(plan.scalar_one()[0]["Execution Time"]))
+                found[f"{name} [{label}]"] = round(statistics.median(runs), 1)
+    return found
+
+
 async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
     """Every dashboard query (summary and agents' side) `repeat` times per filter set."""
     if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
@@ -262,7 +295,7 @@ async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
             await conn.execute(
                 text(
                     "VACUUM ANALYZE analytics_sessions, analytics_utterances, analytics_daily, "
-                    "analytics_utterance_daily"
+                    "analytics_daily_values, analytics_utterance_daily"
                 )
             )
     per_query: dict[str, list[float]] = {}
@@ -279,6 +312,12 @@ async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
                 per_query.setdefault(f"{name} [{label}]", []).append(ms)
     p95 = {name: _p95(values) for name, values in per_query.items()}
     slowest = max(p95.items(), key=lambda item: item[1])
+    server: dict[str, float] = {}
+    server_load = ""
+    if db.engine.dialect.name == "postgresql":
+        server_load = _load()
+        server = await _server_ms(db, repeat)
+        server_load = f"{server_load} → {_load()}"
     return {
         "sessions_stored_for_dashboard": await _count_sessions(db),
         "dashboard_load_avg_before_after": f"{load} → {_load()}",
@@ -286,7 +325,39 @@ async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
         "slowest_query_p95_ms": slowest[1],
         "slowest_query": slowest[0],
         "queries_over_300ms_p95": {k: v for k, v in sorted(p95.items()) if v > 300},
+        "query_p95_ms": dict(sorted(p95.items(), key=lambda item: -item[1])),
+        **(
+            {
+                "server_load_avg_before_after": server_load,
+                "server_ms_slowest": dict(sorted(server.items(), key=lambda i: -i[1])[:10]),
+                "server_ms_over_300": {k: v for k, v in server.items() if v > 300},
+            }
+            if server
+            else {}
+        ),
     }
+
+
+async def reuse(url: str, repeat: int = 3) -> dict[str, Any]:
+    """A database an earlier run kept (`--keep`): migrate it to the current schema, rebuild
+    every day's figures from the stored log (so changed daily tables are filled), and time the
+    dashboard — without generating and computing the sessions again."""
+    db = Database(url)
+    try:
+        await upgrade(db.engine)
+        async with db.session() as session:
+            days = [
+                r[0]
+                for r in await session.execute(text("SELECT DISTINCT day FROM analytics_sessions"))
+            ]
+            r0 = time.perf_counter()
+            await daily.refresh(session, days)
+        return {
+            "daily_refresh_all_days_s": round(time.perf_counter() - r0, 1),
+            **await _time_dashboard(db, repeat),
+        }
+    finally:
+        await db.close()
 
 
 async def bench(
@@ -338,21 +409,35 @@ async def bench(
         await db.close()
 
 
-async def run(backend: str, sessions: int, stored: int | None = None) -> dict[str, Any]:
+async def run(
+    backend: str,
+    sessions: int,
+    stored: int | None = None,
+    *,
+    keep: bool = False,
+    reuse_db: str | None = None,
+) -> dict[str, Any]:
+    """`keep`: PostgreSQL keeps the generated database (its name is in the result);
+    `reuse_db`: time the dashboard on such a database instead of generating a new one."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             return await bench(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", sessions)
     base = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    if reuse_db:
+        url = make_url(base).set(database=reuse_db).render_as_string(hide_password=False)
+        return {"database": reuse_db, **await reuse(url)}
     admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
     name = f"analytics_bench_{uuid.uuid4().hex[:8]}"
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(base).set(database=name).render_as_string(hide_password=False)
-        return await bench(url, sessions, stored=stored)
+        result = await bench(url, sessions, stored=stored)
+        return {"database": name, **result} if keep else result
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
 
 
@@ -367,11 +452,23 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL: replicate the computed log to this many sessions before timing the "
         "dashboard",
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the generated database"
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="PostgreSQL: time the dashboard on a database kept by --keep (no generation)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    if args.reuse:
+        backends = ["postgres"]
     for backend in backends:
-        result = asyncio.run(run(backend, args.sessions, args.stored))
+        result = asyncio.run(
+            run(backend, args.sessions, args.stored, keep=args.keep, reuse_db=args.reuse)
+        )
         sys.stdout.write(f"[{backend}]\n")
         for key, value in result.items():
             sys.stdout.write(f"  {key:<22}{value}\n")

@@ -10,26 +10,43 @@ from sqlalchemy import case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.filters import Filters
-from handoff.analytics.query_common import D, N, Timer, _agent_names, _daily, _medians, _rate
-
-# Queue wait buckets (seconds, upper bound exclusive; None = no upper bound).
-WAIT_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("< 30 s", 0, 30),
-    ("30 s – 1 min", 30, 60),
-    ("1 – 2 min", 60, 120),
-    ("2 – 5 min", 120, 300),
-    ("5 – 10 min", 300, 600),
-    ("≥ 10 min", 600, None),
+from handoff.analytics.query_common import (
+    SECONDS_METRICS,
+    WAIT_BUCKETS,
+    D,
+    N,
+    Timer,
+    V,
+    _agent_names,
+    _daily,
+    _medians,
+    _rate,
+    exact_medians,
 )
+
+__all__ = ["WAIT_BUCKETS", "agents"]
 
 
 async def _histograms(
-    session: AsyncSession, t: Timer, f: Filters, prefix: str, key: Any, metrics: tuple[str, ...]
+    session: AsyncSession,
+    t: Timer,
+    f: Filters,
+    prefix: str,
+    keys: tuple[Any, Any],
+    metrics: tuple[str, ...],
 ) -> tuple[dict[str, dict[Any, float | None]], dict[Any, tuple[int, int]]]:
-    """Medians per key of each figure, and the CES after a human (count, sum) per key."""
+    """Medians per key of each figure, and the CES after a human (count, sum) per key. `keys`:
+    the key's column in the histogram rows and in the value lists."""
     medians: dict[str, dict[Any, float | None]] = {}
     ces: dict[Any, tuple[int, int]] = {}
+    key, values_key = keys
     for metric in metrics:
+        if metric in SECONDS_METRICS:
+            found = await exact_medians(
+                session, t, f"{prefix}s_{metric}", f, f"{prefix}:{metric}", values_key
+            )
+            medians[metric] = {k: median for k, (_, median) in found.items()}
+            continue
         rows = await t.run(
             f"{prefix}s_{metric}",
             session,
@@ -55,7 +72,7 @@ async def _per_agent(session: AsyncSession, t: Timer, f: Filters) -> list[dict[s
         t,
         f,
         "agent",
-        D.agent_id,
+        (D.agent_id, V.agent_id),
         ("first_response_seconds", "handoff_handling_seconds", "agent_ces_score"),
     )
     transfers = {
@@ -108,7 +125,7 @@ async def _per_team(session: AsyncSession, t: Timer, f: Filters) -> list[dict[st
         t,
         f,
         "team",
-        D.k1,
+        (D.k1, V.k1),
         (
             "handoff_wait_seconds",
             "first_response_seconds",

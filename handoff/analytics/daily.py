@@ -1,6 +1,11 @@
 """Pre-aggregated daily figures (`analytics_daily`): every dashboard figure is a count (and a
 sum) per day, language, task and agent, so the dashboard reads a few thousand rows instead of
-scanning the containment log. Rebuilt with one INSERT … SELECT per figure for the days a
+scanning the containment log. Figures in seconds (wait, first response, handling, time to
+resolution or handoff) would give almost one histogram row per session: their values are kept
+as lists per day, language, task, agent, key and bucket (`analytics_daily_values`; a bucket is
+one second below a minute, then one minute), so a median reads the counts per bucket and then
+only the values of the bucket holding the middle — exact over any filter. The queue wait
+distribution is counted per bucket. Rebuilt with one INSERT … SELECT per figure for the days a
 computation touched, from the log itself — the same rows a full rebuild gives."""
 
 from __future__ import annotations
@@ -14,11 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.analytics.models import (
     AnalyticsDaily,
+    AnalyticsDailyValues,
     AnalyticsSession,
     AnalyticsUtterance,
     AnalyticsUtteranceDaily,
 )
-from handoff.analytics.query_common import EFFORT_METRICS, OUTCOMES
+from handoff.analytics.query_common import (
+    EFFORT_METRICS,
+    OUTCOMES,
+    SECONDS_BUCKET,
+    SECONDS_METRICS,
+    WAIT_BUCKETS,
+)
 
 S = AnalyticsSession
 EFFORT = (*EFFORT_METRICS, "ces_score")
@@ -35,6 +47,19 @@ class Figure:
     k1: Any  # a string expression, or None
     k2: Any  # an integer expression, or None
     total: Any = None  # an integer expression summed per group
+
+    @property
+    def as_values(self) -> bool:
+        """Seconds: stored as value lists (analytics_daily_values), not histogram rows."""
+        return self.metric.split(":")[-1] in SECONDS_METRICS
+
+
+def _wait_bucket(seconds: Any) -> Any:
+    """The lower bound of the queue wait bucket (WAIT_BUCKETS) of `seconds`."""
+    whens: list[tuple[Any, Any]] = [
+        (seconds < upper, literal_column(str(lower))) for _, lower, upper in WAIT_BUCKETS if upper
+    ]
+    return case(*whens, else_=literal_column(str(WAIT_BUCKETS[-1][1])))
 
 
 def figures() -> list[Figure]:
@@ -71,7 +96,7 @@ def figures() -> list[Figure]:
                 (S.abandoned_in_queue.is_(True), literal_column("'abandoned'")),
                 else_=literal_column("'answered'"),
             ),
-            S.handoff_wait_seconds,
+            _wait_bucket(S.handoff_wait_seconds),
         ),
     ]
     for name in EFFORT:  # per outcome (ces_score also serves the CES tables)
@@ -102,8 +127,8 @@ def figures() -> list[Figure]:
     return found
 
 
-def _select(figure: Figure, days: list[str]) -> Any:
-    inner = select(
+def _keys(figure: Figure) -> list[Any]:
+    return [
         S.day.label("day"),
         S.language.label("language"),
         func.coalesce(S.task, literal_column("''")).label("task"),
@@ -113,27 +138,45 @@ def _select(figure: Figure, days: list[str]) -> Any:
             if figure.k1 is not None
             else literal_column("''")
         ).label("k1"),
-        (
-            func.coalesce(figure.k2, literal_column("-1"))
-            if figure.k2 is not None
-            else literal_column("-1")
-        ).label("k2"),
-        (figure.total if figure.total is not None else literal_column("0")).label("t"),
-    ).where(S.day.in_(days))
+    ]
+
+
+def _grouped(figure: Figure, days: list[str], key: Any, inner: list[Any], outer: Any) -> Any:
+    """The figure's rows of the log on these days, grouped by day, language, task, agent, k1
+    and `key` (a labelled expression); `inner`: more labelled expressions, `outer(sub)`: the
+    aggregates over them."""
+    rows = select(*_keys(figure), key, *inner).where(S.day.in_(days))
     if figure.where is not None:
-        inner = inner.where(figure.where)
-    sub = inner.subquery()
-    return select(
-        sub.c.day,
-        sub.c.language,
-        sub.c.task,
-        sub.c.agent_id,
-        literal_column(f"'{figure.metric}'"),
-        sub.c.k1,
-        cast(sub.c.k2, Integer),
-        func.count(),
-        func.coalesce(func.sum(sub.c.t), literal_column("0")),
-    ).group_by(sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c.k2)
+        rows = rows.where(figure.where)
+    sub = rows.subquery()
+    groups = [sub.c.day, sub.c.language, sub.c.task, sub.c.agent_id, sub.c.k1, sub.c[key.name]]
+    metric: Any = literal_column(f"'{figure.metric}'")
+    return select(*groups[:4], metric, *groups[4:], *outer(sub)).group_by(*groups)
+
+
+def _select_values(figure: Figure, days: list[str], dialect: str) -> Any:
+    """One row per day, language, task, agent, k1 and bucket: how many values, and the list."""
+    bucket = case(
+        (figure.k2 < SECONDS_BUCKET, figure.k2),
+        else_=(figure.k2 // SECONDS_BUCKET) * SECONDS_BUCKET,
+    ).label("bucket")
+    as_list = func.json_agg if dialect == "postgresql" else func.json_group_array
+    return _grouped(
+        figure, days, bucket, [figure.k2.label("v")], lambda sub: [func.count(), as_list(sub.c.v)]
+    )
+
+
+def _select(figure: Figure, days: list[str]) -> Any:
+    k2 = func.coalesce(figure.k2, literal_column("-1")) if figure.k2 is not None else None
+    key = cast(k2 if k2 is not None else literal_column("-1"), Integer).label("k2")
+    total = (figure.total if figure.total is not None else literal_column("0")).label("t")
+    return _grouped(
+        figure,
+        days,
+        key,
+        [total],
+        lambda sub: [func.count(), func.coalesce(func.sum(sub.c.t), literal_column("0"))],
+    )
 
 
 def _utterances(days: list[str]) -> Any:
@@ -150,10 +193,22 @@ async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
     wanted = sorted({d for d in days if d})
     table = AnalyticsDaily.__table__
     columns = ["day", "language", "task", "agent_id", "metric", "k1", "k2", "n", "total"]
+    values_table = AnalyticsDailyValues.__table__
+    values_columns = ["day", "language", "task", "agent_id", "metric", "k1", "bucket", "n", "vals"]
+    dialect = session.get_bind().dialect.name
     for start in range(0, len(wanted), 100):
         chunk = wanted[start : start + 100]
         await session.execute(delete(AnalyticsDaily).where(AnalyticsDaily.day.in_(chunk)))
+        await session.execute(
+            delete(AnalyticsDailyValues).where(AnalyticsDailyValues.day.in_(chunk))
+        )
         for figure in figures():
+            if figure.as_values:
+                query = _select_values(figure, chunk, dialect)
+                await session.execute(
+                    insert(values_table).from_select(values_columns, query)  # type: ignore[arg-type]
+                )
+                continue
             await session.execute(
                 insert(table).from_select(columns, _select(figure, chunk))  # type: ignore[arg-type]
             )

@@ -158,12 +158,8 @@ class AnalyticsLease(Base):
     last_stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class AnalyticsDaily(Base):
-    """Pre-aggregated dashboard figures: n sessions (and a sum) per day, language, task, agent,
-    figure (`metric`) and up to two keys (`k1` text, `k2` number). See analytics/daily.py."""
-
-    __tablename__ = "analytics_daily"
-    __table_args__ = (Index("ix_analytics_daily_metric_day", "metric", "day"),)
+class _DailyKeys:
+    """The keys of a pre-aggregated daily row: day, language, task, agent, figure, key k1."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     day: Mapped[str] = mapped_column(String(10))
@@ -172,9 +168,34 @@ class AnalyticsDaily(Base):
     agent_id: Mapped[int] = mapped_column(Integer)  # 0 = none
     metric: Mapped[str] = mapped_column(String(48))
     k1: Mapped[str] = mapped_column(String(64))  # '' = none
+
+
+class AnalyticsDaily(_DailyKeys, Base):
+    """Pre-aggregated dashboard figures: n sessions (and a sum) per day, language, task, agent,
+    figure (`metric`) and up to two keys (`k1` text, `k2` number). See analytics/daily.py."""
+
+    __tablename__ = "analytics_daily"
+    __table_args__ = (Index("ix_analytics_daily_metric_day", "metric", "day"),)
+
     k2: Mapped[int] = mapped_column(Integer)  # -1 = none
     n: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsDailyValues(_DailyKeys, Base):
+    """The values of the seconds-valued figures (wait, first response, handling, time to
+    resolution / handoff) per day, language, task, agent, figure, key `k1` and `bucket` (the
+    seconds below a minute, else the minute's first second), as one list per row (`vals`, `n`
+    of them): exact seconds do not aggregate into histogram rows (almost one per session). A
+    median reads the counts per bucket, then the values of the one or two buckets holding the
+    middle: exact over any filter. See analytics/daily.py and query_common.exact_medians."""
+
+    __tablename__ = "analytics_daily_values"
+    __table_args__ = (Index("ix_analytics_daily_values_metric_day", "metric", "day"),)
+
+    bucket: Mapped[int] = mapped_column(Integer)  # s if s < 60 else s // 60 * 60
+    n: Mapped[int] = mapped_column(Integer)
+    vals: Mapped[list[int]] = mapped_column(JSON)
 
 
 class AnalyticsUtteranceDaily(Base):

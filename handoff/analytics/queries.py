@@ -20,12 +20,15 @@ from handoff.analytics.models import (
 from handoff.analytics.query_common import (
     EFFORT_METRICS,
     OUTCOMES,
+    SECONDS_METRICS,
     D,
     N,
     Timer,
+    V,
     _agent_names,
     _daily,
     _rate,
+    exact_medians,
     median_from_histogram,
 )
 from handoff.pii import mask_text
@@ -92,6 +95,18 @@ async def _effort(session: AsyncSession, t: Timer, f: Filters) -> tuple[dict[str
     effort: dict[str, Any] = {}
     asked_sessions = 0
     for metric in (*EFFORT_METRICS, "ces_score"):
+        if metric in SECONDS_METRICS:
+            figure = f"effort:{metric}"
+            per_outcome = await exact_medians(
+                session, t, f"effort_{metric}", f, figure, V.k1, overall=True
+            )
+            n, median = per_outcome.get(None, (0, None))
+            effort[metric] = {
+                "median": median,
+                "n": n,
+                **{o: per_outcome.get(o, (0, None))[1] for o in OUTCOMES},
+            }
+            continue
         hist_rows = await t.run(
             f"effort_{metric}",
             session,

@@ -75,7 +75,17 @@ class RasaHttpSource:
                     "tracker fetch failed", extra={"conversation_id": cid, "error": repr(exc)}
                 )
                 return None
-        return tracker_events(data) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        events = tracker_events(data)
+        if not any(e.get("event") == "user" for e in events):
+            # Nothing of the customer's yet. For a conversation it has not saved (unknown, or
+            # its first message still being processed) Rasa's tracker endpoint runs
+            # `action_session_start` on the spot and answers with that made-up session, which it
+            # never saves: stored, its `session_started` would later cut the real first session
+            # in two (issue 15). A tracker without a user message has no session to analyse.
+            return None
+        return events
 
     async def fetch(self, conversation_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         results = await asyncio.gather(*(self._one(cid) for cid in conversation_ids))

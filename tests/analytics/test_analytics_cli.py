@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,15 @@ from handoff.analytics.pipeline import compute
 from handoff.analytics.settings import AnalyticsSettings
 from handoff.analytics.sources import RasaHttpSource, StoredTrackerSource
 from handoff.store.db import Database
-from tests.support.analytics_fixtures import NOW, dump, rows
+from tests.support.analytics_fixtures import NOW, add_conversation, dump, rows
 from tests.support.analytics_scenarios import build
 from tests.support.rasa_trackers import tracker_server
 from tests.support.served import Served
 
 ROOT = Path(__file__).parents[2]
+# Real Rasa 3.6 (e2e, 2026-12-01): a signed-in customer asks where an order is, says no
+# thanks, rates 6 — the whole tracker, timestamps moved to 2026-11-20 10:00.
+FIRST_TURN = Path(__file__).parent / "data" / "rasa_first_turn_tracker.json"
 
 
 async def test_compute_from_rasa_http_api(db: Database) -> None:
@@ -59,6 +63,57 @@ async def test_compute_from_rasa_http_api(db: Database) -> None:
     b = [{k: v for k, v in r.items() if k not in strip} for r in dump(await rows(reference))]
     await reference.close()
     assert a == b
+
+
+def _made_up_session(cid: str, at: float) -> dict[str, Any]:
+    """What Rasa's tracker endpoint answered (seen in that run's `analytics_events`) when the
+    live loop asked while Rasa was still answering the first message: the conversation was not
+    saved yet, so Rasa ran `action_session_start` on the spot, without the gateway's metadata,
+    and returned that session without saving it."""
+    meta = {"model_id": "0cc5f47af85f43508e4d0a6d1a9ddc5b", "assistant_id": "effortless"}
+    events: list[dict[str, Any]] = [
+        {
+            "event": "action",
+            "timestamp": at,
+            "metadata": meta,
+            "name": "action_session_start",
+            "policy": None,
+            "confidence": 1.0,
+            "action_text": None,
+            "hide_rule_turn": False,
+        },
+        {"event": "session_started", "timestamp": at + 0.001, "metadata": meta},
+        *(
+            {"event": "slot", "timestamp": at + 0.001, "metadata": meta, "name": n, "value": v}
+            for n, v in (("language", "en"), ("customer_id", None), ("verified", False))
+        ),
+        {"event": "action", "timestamp": at + 0.001, "metadata": meta, "name": "action_listen"},
+    ]
+    return {"sender_id": cid, "events": events}
+
+
+async def test_a_made_up_first_session_does_not_split_the_real_one(db: Database) -> None:
+    real = json.loads(FIRST_TURN.read_text(encoding="utf-8"))
+    cid, start = real["sender_id"], real["events"][0]["timestamp"]
+    customer = [(0.8, "Where is my order EF-100001?"), (2.1, "no, that's all, thanks")]
+    at = datetime.fromtimestamp(start, UTC)
+    await add_conversation(db, cid, at=at, customer_id="C0001", messages=customer)
+    # asked 1.2 s in: after the customer's message (0.8 s), before the bot's answer (1.5 s)
+    trackers = {cid: _made_up_session(cid, start + 1.212)}
+    served = Served(tracker_server(trackers, "t0k"))
+    await served.start()
+    try:
+        source = RasaHttpSource(served.url, "t0k", timeout=5)
+        await compute(db, source, now=NOW)
+        trackers[cid] = real  # Rasa has answered and saved the conversation
+        await compute(db, source, now=NOW, full=True)
+        await source.close()
+    finally:
+        await served.stop()
+    (row,) = (await rows(db)).values()
+    assert (row.outcome, row.task, row.ces_score) == ("contained", "order_status", 6)
+    assert row.closed_by in ("rated", "goodbye")
+    assert row.customer_turns == 2
 
 
 @pytest.fixture

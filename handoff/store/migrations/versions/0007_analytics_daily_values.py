@@ -1,0 +1,45 @@
+"""analytics: seconds-valued daily figures as value lists per minute bucket, queue wait per bucket
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "analytics_daily_values",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("task", sa.String(length=40), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=48), nullable=False),
+        sa.Column("k1", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("vals", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_analytics_daily_values_metric_day", "analytics_daily_values", ["metric", "day"]
+    )
+    # The daily figures change shape (seconds move to value lists, queue waits to buckets):
+    # emptied here, the next computation rebuilds every day from the log (pipeline.compute).
+    op.execute("DELETE FROM analytics_daily")
+
+
+def downgrade() -> None:
+    op.drop_index("ix_analytics_daily_values_metric_day", table_name="analytics_daily_values")
+    op.drop_table("analytics_daily_values")
+    op.execute("DELETE FROM analytics_daily")
