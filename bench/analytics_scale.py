@@ -21,100 +21,24 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from unittest.mock import patch
 
-from sqlalchemy import Table, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.analytics_data import NOW, Batch, Generator, agent_rows
+from bench.analytics_data import NOW
+from bench.analytics_fill import computed_mix, count_sessions, generate, replicate
 from handoff.analytics import daily, query_common
 from handoff.analytics.analysis import Rules
-from handoff.analytics.models import AnalyticsConversationState, AnalyticsEvent
 from handoff.analytics.pipeline import compute
 from handoff.analytics.queries import Filters, agents, dashboard
 from handoff.analytics.sources import BrokerSource
-from handoff.analytics.store import bulk_insert
 from handoff.store.db import Database
 from handoff.store.migrate import upgrade
-from handoff.store.models import CesRating, Conversation, Handoff, HandoffEvent, Message, User
 
 log = logging.getLogger("bench.analytics_scale")
-TABLES = (  # flushed in this order (foreign keys)
-    ("conversations", Conversation),
-    ("handoffs", Handoff),
-    ("handoff_events", HandoffEvent),
-    ("messages", Message),
-    ("ratings", CesRating),
-    ("events", AnalyticsEvent),
-    ("states", AnalyticsConversationState),
-)
-
-
-async def _flush(db: Database, batch: Batch) -> None:
-    """Bulk insert every table of the batch (PostgreSQL: binary COPY) in one transaction."""
-    async with db.session() as session:
-        await session.execute(text("SELECT 1"))
-        for name, model in TABLES:
-            await bulk_insert(session, cast(Table, model.__table__), getattr(batch, name))
-
-
-async def generate(db: Database, sessions: int, seed: int = 7) -> float:
-    """Write `sessions` synthetic sessions (raw events, conversations, handoffs, messages,
-    ratings; see bench/analytics_data.py), then ANALYZE."""
-    gen = Generator(seed, sessions)
-    started = time.perf_counter()
-    async with db.session() as session:
-        await bulk_insert(session, cast(Table, User.__table__), agent_rows())
-    batch = Batch()
-    conv = made = 0
-    while made < sessions:
-        conv += 1
-        n = min(1 if gen.rng.random() < 0.8 else 2, sessions - made)
-        gen.conversation(batch, conv, n)
-        made += n
-        if len(batch.events) > 50000:
-            await _flush(db, batch)
-            batch = Batch()
-    await _flush(db, batch)
-    if db.engine.dialect.name == "postgresql":
-        async with db.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("users", "handoffs", "handoff_events"):
-                await conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT max(id) FROM {table}))"
-                    )
-                )
-            await conn.execute(text("ANALYZE"))
-    return time.perf_counter() - started
-
-
-async def _count_sessions(db: Database) -> int:
-    async with db.engine.connect() as conn:
-        return int(
-            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
-        )
-
-
-async def _mix(db: Database) -> dict[str, int]:
-    """Sessions per outcome, and how many had an agent (the generated mix, as computed)."""
-    async with db.engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT outcome, count(*) FROM analytics_sessions GROUP BY outcome")
-        )
-        mix = {str(k): int(v) for k, v in rows}
-        for label, where in (
-            ("with_agent", "agent_id IS NOT NULL"),
-            ("abandoned_in_queue", "abandoned_in_queue"),
-        ):
-            count = await conn.execute(
-                text(f"SELECT count(*) FROM analytics_sessions WHERE {where}")
-            )
-            mix[label] = int(count.scalar_one())
-        return mix
 
 
 def _p95(values: list[float]) -> float:
@@ -123,80 +47,6 @@ def _p95(values: list[float]) -> float:
     low = int(rank)
     high = min(low + 1, len(ordered) - 1)
     return round(ordered[low] + (ordered[high] - ordered[low]) * (rank - low), 1)
-
-
-async def replicate(db: Database, target: int) -> float:
-    """PostgreSQL: copy the computed log (sessions and utterances) server-side, shifted by whole
-    days within the 60-day span, until `target` sessions are stored (the dashboard at scale
-    without generating and computing every one of them in Python)."""
-    started = time.perf_counter()
-    async with db.engine.begin() as conn:
-        have = int(
-            (await conn.execute(text("SELECT count(*) FROM analytics_sessions"))).scalar_one()
-        )
-        copies = max(0, -(-target // max(have, 1)) - 1)
-        if copies == 0:
-            return 0.0
-        cols = [
-            c
-            for c in (
-                await conn.execute(
-                    text(
-                        "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = 'analytics_sessions' AND column_name <> 'id' "
-                        "ORDER BY ordinal_position"
-                    )
-                )
-            ).scalars()
-        ]
-        shifted = {
-            "session_key": "session_key || '-r' || g",
-            "conversation_id": "conversation_id || '-r' || g",
-            "day": "to_char((day::date - (g % 60)), 'YYYY-MM-DD')",
-            "started_at": "started_at - make_interval(days => g % 60)",
-            "ended_at": "ended_at - make_interval(days => g % 60)",
-        }
-        select_cols = ", ".join(shifted.get(c, c) for c in cols)
-        await conn.execute(
-            text(
-                f"INSERT INTO analytics_sessions ({', '.join(cols)}) "
-                f"SELECT {select_cols} FROM analytics_sessions "
-                f"CROSS JOIN generate_series(1, {copies}) AS g"
-            )
-        )
-        ucols = [
-            c
-            for c in (
-                await conn.execute(
-                    text(
-                        "SELECT column_name FROM information_schema.columns "
-                        "WHERE table_name = 'analytics_utterances' AND column_name <> 'id' "
-                        "ORDER BY ordinal_position"
-                    )
-                )
-            ).scalars()
-        ]
-        ushift = {
-            "session_key": "session_key || '-r' || g",
-            "conversation_id": "conversation_id || '-r' || g",
-            "day": "to_char((day::date - (g % 60)), 'YYYY-MM-DD')",
-            "at": "at - make_interval(days => g % 60)",
-        }
-        await conn.execute(
-            text(
-                f"INSERT INTO analytics_utterances ({', '.join(ucols)}) "
-                f"SELECT {', '.join(ushift.get(c, c) for c in ucols)} FROM analytics_utterances "
-                f"CROSS JOIN generate_series(1, {copies}) AS g"
-            )
-        )
-        await conn.execute(
-            text(
-                f"DELETE FROM analytics_sessions WHERE id IN (SELECT id FROM analytics_sessions "
-                f"ORDER BY id DESC LIMIT (SELECT greatest(count(*) - {target}, 0) "
-                f"FROM analytics_sessions))"
-            )
-        )
-    return time.perf_counter() - started
 
 
 FILTER_SETS = {
@@ -319,7 +169,7 @@ async def _time_dashboard(db: Database, repeat: int) -> dict[str, Any]:
         server = await _server_ms(db, repeat)
         server_load = f"{server_load} → {_load()}"
     return {
-        "sessions_stored_for_dashboard": await _count_sessions(db),
+        "sessions_stored_for_dashboard": await count_sessions(db),
         "dashboard_load_avg_before_after": f"{load} → {_load()}",
         "dashboard_request_p95_ms": {k: _p95(v) for k, v in totals.items()},
         "slowest_query_p95_ms": slowest[1],
@@ -386,7 +236,7 @@ async def bench(
         again = await compute(db, BrokerSource(), rules=Rules(), now=NOW, batch_size=1000)
         assert again.sessions_written == 0, "a second run must not change rows"
         again_s = time.perf_counter() - t1
-        mix = await _mix(db)
+        mix = await computed_mix(db)
         replicate_s = refresh_s = 0.0
         if stored and db.engine.dialect.name == "postgresql":
             replicate_s, refresh_s = await _scale_up(db, stored)
