@@ -62,6 +62,19 @@ class LoadSettings:
     agent_messages: int = 10
     # the handoff service's pid: its CPU time per customer→agent message is reported
     service_pid: int | None = None
+    # path (c): "spread" (first messages spaced over one think time) or "together" (every
+    # customer sends at the same instant, so N messages arrive as one burst every think time)
+    arrival: str = "spread"
+
+
+ARRIVALS = ("spread", "together")
+
+
+def _limits(settings: LoadSettings) -> httpx.Limits:
+    """A kept-alive connection per customer, as each browser has its own (httpx's default pool
+    keeps 20 of 100 open and queues requests beyond 100, which would time the client)."""
+    size = settings.customers + 5
+    return httpx.Limits(max_connections=size, max_keepalive_connections=size)
 
 
 async def _think(settings: LoadSettings) -> None:
@@ -84,8 +97,7 @@ async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
     samples: list[float] = []
     errors = 0
     url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
-    limits = httpx.Limits(max_connections=settings.customers + 5)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
 
         async def customer(index: int) -> None:
             nonlocal errors
@@ -110,8 +122,7 @@ async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
     assert settings.handoff_url
     samples: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=settings.customers + 5)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
@@ -138,7 +149,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
     assert settings.handoff_url
     samples: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
@@ -190,7 +201,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
     assert settings.handoff_url and settings.agent_email and settings.agent_password
     samples: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         customers = CustomerClient(settings.handoff_url, http)
         agent = AgentClient(settings.handoff_url, http)
         await agent.login(settings.agent_email, settings.agent_password)
@@ -234,6 +245,10 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
 
             async def customer(index: int, conv: Any) -> None:
                 nonlocal errors
+                if settings.arrival == "spread":
+                    # customers do not all type at the same instant: the first messages are
+                    # spaced evenly over one think time (then each keeps its own rhythm)
+                    await asyncio.sleep(settings.think_s * index / len(claimed))
                 for n in range(settings.agent_messages):
                     text = f"question {n} from customer {index} [{uuid.uuid4().hex[:8]}]"
                     future: asyncio.Future[float] = loop.create_future()
@@ -257,6 +272,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
         **latency_summary(samples, duration),
         "errors": errors,
         "claimed": len(claimed),
+        "arrival": settings.arrival,
         **cpu.figures(len(samples)),
     }
 
@@ -340,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--agent-messages", type=int, default=10, help="messages per customer on path (c)"
     )
+    parser.add_argument(
+        "--arrival", choices=ARRIVALS, default="spread", help="path (c): first messages"
+    )
     parser.add_argument("--service-pid", type=int, help="the handoff service (CPU per message)")
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")
     args = parser.parse_args(argv)
@@ -354,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         agent_password=args.agent_password,
         agent_messages=args.agent_messages,
         service_pid=args.service_pid,
+        arrival=args.arrival,
     )
     try:
         pids = {k: int(v) for k, v in (p.split("=", 1) for p in args.pid)}
