@@ -102,7 +102,6 @@ async def _start(app: App) -> None:
         mailer=Mailer(settings),
         attachments=FileStorage(settings.attachments_dir),
     )
-    await security.warm_up()
     if settings.analytics_live_seconds > 0:
         live = LiveComputer(db, settings)
         app.ctx.analytics_live = live
@@ -118,6 +117,10 @@ async def _start_background(app: App) -> None:
     # are driven again: at start, then every HANDOFF_TURN_SWEEP_SECONDS.
     app.ctx.hub.spawn(run_sweeper(app.ctx.hub), name="bot-turn-sweeper")
     app.ctx.hub.spawn(_heartbeat(app.ctx.hub), name="presence-heartbeat")
+    # The dummy password hash (about a second of argon2 on a busy machine) is computed while
+    # the service already answers: customers need none, and a login before it is ready computes
+    # the same hash itself. A restarted instance serves its customers that much sooner.
+    app.ctx.hub.spawn(security.warm_up(), name="password-warm-up")
 
 
 async def _stop(app: App) -> None:
