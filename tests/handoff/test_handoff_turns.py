@@ -138,6 +138,33 @@ async def _abandon(service: Service, conversation_id: str, text: str, *, running
         return message.id
 
 
+async def test_a_restarted_instance_frees_its_own_turns_before_it_serves(
+    service: Service,
+) -> None:
+    """After kill -9 the same instance starts again: the turn it was driving (leased to it for
+    another minute) is free before the first request, not only after the first sweep."""
+    from handoff import app as handoff_app
+
+    conv = await service.conversation()
+    message_id = await _abandon(service, conv["conversation_id"], "hello", running=True)
+    async with service.hub.db.session() as session:
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(
+                bot_owner=service.hub.settings.instance,
+                bot_lease_until=utcnow() + timedelta(seconds=60),
+            )
+        )
+    assert await turns.claim(service.hub, message_id) is None
+    restarted = handoff_app.create_app(service.hub.settings, name="handoff-restarted")
+    await handoff_app._start(restarted)  # before_server_start: nothing served, no sweep yet
+    try:
+        assert await turns.claim(restarted.ctx.hub, message_id) == 1
+    finally:
+        await handoff_app._stop(restarted)
+
+
 async def test_sweeper_drives_a_turn_nobody_claimed(service_factory: Any) -> None:
     service: Service = await service_factory(turn_sweep_seconds=0.1)
     conv = await service.conversation()
