@@ -111,6 +111,7 @@ async def run_load(stack: Stack, args: argparse.Namespace) -> dict[str, Any]:
         think_s=args.think,
         agent_messages=args.agent_messages,
         service_pid=stack.pids().get("handoff"),
+        arrival=args.arrival,
     )
     return await load.run_load(settings, args.load_paths)
 
@@ -268,6 +269,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=10,
         help="messages per customer on the customer→agent path (load)",
+    )
+    parser.add_argument(
+        "--arrival",
+        choices=load.ARRIVALS,
+        default="spread",
+        help="customer→agent path: first messages spread over one think time, or together",
     )
     parser.add_argument(
         "--load-paths",

@@ -62,6 +62,19 @@ class LoadSettings:
     agent_messages: int = 10
     # the handoff service's pid: its CPU time per customer→agent message is reported
     service_pid: int | None = None
+    # path (c): "spread" (first messages spaced over one think time) or "together" (every
+    # customer sends at the same instant, so N messages arrive as one burst every think time)
+    arrival: str = "spread"
+
+
+ARRIVALS = ("spread", "together")
+
+
+def _limits(settings: LoadSettings) -> httpx.Limits:
+    """A kept-alive connection per customer, as each browser has its own (httpx's default pool
+    keeps 20 of 100 open and queues requests beyond 100, which would time the client)."""
+    size = settings.customers + 5
+    return httpx.Limits(max_connections=size, max_keepalive_connections=size)
 
 
 @dataclass
@@ -99,8 +112,7 @@ async def run_rasa(settings: LoadSettings) -> dict[str, Any]:
     assert settings.rasa_url
     tally = Tally()
     url = f"{settings.rasa_url.rstrip('/')}/webhooks/rest/webhook"
-    limits = httpx.Limits(max_connections=settings.customers + 5)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
 
         async def customer(index: int) -> None:
             sender = f"load-rasa-{uuid.uuid4().hex[:12]}"
@@ -122,8 +134,7 @@ async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
     """(b) The same conversation through the gateway's REST channel, in bot mode."""
     assert settings.handoff_url
     tally = Tally()
-    limits = httpx.Limits(max_connections=settings.customers + 5)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
@@ -147,7 +158,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
     """(b, widget path) WebSocket send → first bot message event."""
     assert settings.handoff_url
     tally = Tally()
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         client = CustomerClient(settings.handoff_url, http)
 
         async def customer(index: int) -> None:
@@ -196,7 +207,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
     """(c) Customer message → agent WebSocket, for conversations claimed by one agent."""
     assert settings.handoff_url and settings.agent_email and settings.agent_password
     tally = Tally()
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         customers = CustomerClient(settings.handoff_url, http)
         agent = AgentClient(settings.handoff_url, http)
         await agent.login(settings.agent_email, settings.agent_password)
@@ -239,6 +250,10 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             loop = asyncio.get_running_loop()
 
             async def customer(index: int, conv: Any) -> None:
+                if settings.arrival == "spread":
+                    # customers do not all type at the same instant: the first messages are
+                    # spaced evenly over one think time (then each keeps its own rhythm)
+                    await asyncio.sleep(settings.think_s * index / len(claimed))
                 for n in range(settings.agent_messages):
                     text = f"question {n} from customer {index} [{uuid.uuid4().hex[:8]}]"
                     future: asyncio.Future[float] = loop.create_future()
@@ -258,7 +273,12 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
             duration = time.perf_counter() - started
             reading.cancel()
-    return {**tally.summary(duration), "claimed": len(claimed), **cpu.figures(len(tally.samples))}
+    return {
+        **tally.summary(duration),
+        "claimed": len(claimed),
+        "arrival": settings.arrival,
+        **cpu.figures(len(tally.samples)),
+    }
 
 
 async def run_load(settings: LoadSettings, parts: Sequence[str]) -> dict[str, Any]:
@@ -339,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--parts", default="rasa,gateway,agent")
     parser.add_argument(
         "--agent-messages", type=int, default=10, help="messages per customer on path (c)"
+    )
+    parser.add_argument(
+        "--arrival", choices=ARRIVALS, default="spread", help="path (c): first messages"
     )
     parser.add_argument("--service-pid", type=int, help="the handoff service (CPU per message)")
     parser.add_argument("--pid", action="append", default=[], help="name=PID to sample RSS")

@@ -386,8 +386,8 @@ async def _redrive(hub: Hub, conversation_id: str, message_ids: list[int]) -> No
 
 
 async def run_sweeper(hub: Hub) -> None:
-    """Forever: re-drive abandoned turns (at start, then every `turn_sweep_seconds`)."""
-    await release_own_leases(hub)
+    """Forever: re-drive abandoned turns (at start, then every `turn_sweep_seconds`). The
+    service has released its own leases before it serves (`release_own_leases`)."""
     while True:
         try:
             await sweep_once(hub)

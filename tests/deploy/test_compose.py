@@ -23,6 +23,14 @@ REQUIRED = {
     "shop": {"SHOP_ENV", "SHOP_API_KEY", "SHOP_DATABASE_URL"},
     "actions": {"ORDER_API_URL", "ORDER_API_KEY"},
 }  # fmt: skip
+# Numeric settings production sets to something else than the README's default, and why. Any
+# other numeric setting in the compose file must be the default (a tuned value left behind, like
+# a turn deadline of 4 s after the default became 3, fails here).
+DIFFERS_FROM_DEFAULT = {
+    # d971b94 (issue 16): one attempt of up to 2 s within the 2 s deadline (no retry) in the
+    # production profile; the demo's 1.0 retries a GET once.
+    "ORDER_API_TIMEOUT": "2.0",
+}
 
 
 def compose() -> dict[str, Any]:
@@ -49,6 +57,19 @@ def readme_variables() -> set[str]:
     return names
 
 
+def readme_numeric_defaults() -> dict[str, float]:
+    """Variables whose default in the README's table is one plain number: name → default."""
+    defaults: dict[str, float] = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = line.split("|")
+            names = re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[1])
+            number = re.fullmatch(r"`(-?\d+(?:\.\d+)?)`", cells[2].strip())
+            if len(names) == 1 and number:
+                defaults[names[0]] = float(number.group(1))
+    return defaults
+
+
 def env(service: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in (service.get("environment") or {}).items()}
 
@@ -61,6 +82,22 @@ def test_the_readme_table_is_found() -> None:
 def test_every_variable_compose_sets_is_in_the_readme(name: str) -> None:
     missing = set(env(services()[name])) - readme_variables()
     assert not missing, f"{name} sets variables the README's table does not explain: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(ours()))
+def test_numeric_settings_are_the_readme_defaults_unless_listed(name: str) -> None:
+    defaults = readme_numeric_defaults()
+    assert {"HANDOFF_RASA_TIMEOUT", "ORDER_API_DEADLINE"} <= set(defaults)
+    for key, value in env(services()[name]).items():
+        if key not in defaults:
+            continue
+        if key in DIFFERS_FROM_DEFAULT:
+            assert value == DIFFERS_FROM_DEFAULT[key], (name, key)
+            continue
+        assert float(value) == defaults[key], (
+            f"{name}: {key}={value} but the README's default is {defaults[key]:g}; "
+            "align it or list it in DIFFERS_FROM_DEFAULT with the reason"
+        )
 
 
 @pytest.mark.parametrize("kind", sorted(REQUIRED))

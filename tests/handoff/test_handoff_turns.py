@@ -138,6 +138,36 @@ async def _abandon(service: Service, conversation_id: str, text: str, *, running
         return message.id
 
 
+async def _live_lease(service: Service, conv: dict[str, Any], owner: str | None = None) -> int:
+    """A turn some driver holds for another minute (by default the one that died); nobody may
+    take it meanwhile."""
+    message_id = await _abandon(service, conv["conversation_id"], "hello", running=True)
+    values: dict[str, Any] = {"bot_lease_until": utcnow() + timedelta(seconds=60)}
+    if owner is not None:
+        values["bot_owner"] = owner
+    async with service.hub.db.session() as session:
+        await session.execute(update(Message).where(Message.id == message_id).values(**values))
+    assert await turns.claim(service.hub, message_id) is None
+    return message_id
+
+
+async def test_a_restarted_instance_frees_its_own_turns_before_it_serves(
+    service: Service,
+) -> None:
+    """After kill -9 the same instance starts again: the turn it was driving (leased to it for
+    another minute) is free before the first request, not only after the first sweep."""
+    from handoff import app as handoff_app
+
+    conv = await service.conversation()
+    message_id = await _live_lease(service, conv, owner=service.hub.settings.instance)
+    restarted = handoff_app.create_app(service.hub.settings, name="handoff-restarted")
+    await handoff_app._start(restarted)  # before_server_start: nothing served, no sweep yet
+    try:
+        assert await turns.claim(restarted.ctx.hub, message_id) == 1
+    finally:
+        await handoff_app._stop(restarted)
+
+
 async def test_sweeper_drives_a_turn_nobody_claimed(service_factory: Any) -> None:
     service: Service = await service_factory(turn_sweep_seconds=0.1)
     conv = await service.conversation()
@@ -185,14 +215,7 @@ async def test_redrive_after_a_crash_takes_the_replies_rasa_already_gave(
 
 async def test_a_live_lease_is_not_taken(service: Service) -> None:
     conv = await service.conversation()
-    message_id = await _abandon(service, conv["conversation_id"], "hello", running=True)
-    async with service.hub.db.session() as session:
-        await session.execute(
-            update(Message)
-            .where(Message.id == message_id)
-            .values(bot_lease_until=utcnow() + timedelta(seconds=60))
-        )
-    assert await turns.claim(service.hub, message_id) is None
+    await _live_lease(service, conv)
     assert await turns.sweep_once(service.hub) == 0
     r = await _post(service, conv, "lost-hello", "hello")  # the customer's resend
     assert r.status_code == 200 and r.json()["pending"] is True and r.json()["replies"] == []
