@@ -26,7 +26,8 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,14 @@ def _limits(settings: LoadSettings) -> httpx.Limits:
     keeps 20 of 100 open and queues requests beyond 100, which would time the client)."""
     size = settings.customers + 5
     return httpx.Limits(max_connections=size, max_keepalive_connections=size)
+
+
+@asynccontextmanager
+async def _customer_client(settings: LoadSettings) -> AsyncIterator[CustomerClient]:
+    """The handoff service's customer API over one client with a connection per customer."""
+    assert settings.handoff_url
+    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
+        yield CustomerClient(settings.handoff_url, http)
 
 
 @dataclass
@@ -134,8 +143,7 @@ async def run_gateway(settings: LoadSettings) -> dict[str, Any]:
     """(b) The same conversation through the gateway's REST channel, in bot mode."""
     assert settings.handoff_url
     tally = Tally()
-    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
-        client = CustomerClient(settings.handoff_url, http)
+    async with _customer_client(settings) as client:
 
         async def customer(index: int) -> None:
             conv = await client.create("en")
@@ -158,8 +166,7 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
     """(b, widget path) WebSocket send → first bot message event."""
     assert settings.handoff_url
     tally = Tally()
-    async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
-        client = CustomerClient(settings.handoff_url, http)
+    async with _customer_client(settings) as client:
 
         async def customer(index: int) -> None:
             conv = await client.create("en")
