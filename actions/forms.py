@@ -267,6 +267,17 @@ class ValidateOrderLookupForm(FormValidationAction):
     ) -> dict[str, Any]:
         return _email_or_postcode(value, dispatcher, tracker, "postcode")
 
+    async def extract_new_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An address given when the form asks for one is taken whatever intent the model
+        guessed for it (a bare Korean road-name address reads as out_of_scope to it, which the
+        slot's from_text mapping excludes, so the form asked again and again)."""
+        if tracker.get_slot("requested_slot") != "new_address":
+            return {}
+        address = parse_address(str(tracker.latest_message.get("text") or ""))
+        return {"new_address": address} if address else {}
+
     async def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:

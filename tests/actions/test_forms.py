@@ -205,6 +205,51 @@ async def test_new_address_is_parsed(domain, dispatcher, client) -> None:
     assert parse_address("somewhere nice") is None
 
 
+async def test_an_address_read_as_another_intent_still_fills_the_form(
+    domain, dispatcher, client
+) -> None:
+    # The model takes a bare Korean road-name address for out_of_scope, which the slot's
+    # from_text mapping excludes: the form used to ask for the address again and again.
+    snapshot = {"order_number": "EF-100002", "can_change_address": True}
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={
+            **ALICE,
+            "pending_task": "change_address",
+            "order_number": "EF-100002",
+            "order_snapshot": snapshot,
+            "requested_slot": "new_address",
+        },
+        intent="out_of_scope",
+        text="서울특별시 강남구 테헤란로 123, 06234",
+    )
+    assert slots["new_address"] == {
+        "street": "테헤란로 123",
+        "postcode": "06234",
+        "city": "서울특별시 강남구",
+        "country": "KR",
+    }
+    assert slots["requested_slot"] is None
+
+
+async def test_text_that_is_no_address_is_not_taken_for_one(domain, dispatcher, client) -> None:
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={
+            **ALICE,
+            "pending_task": "change_address",
+            "order_number": "EF-100002",
+            "order_snapshot": {"order_number": "EF-100002", "can_change_address": True},
+            "requested_slot": "new_address",
+        },
+        intent="out_of_scope",
+        text="what's the weather like",
+    )
+    assert "new_address" not in slots
+
+
 async def test_return_asks_items_then_reason(domain, dispatcher, client) -> None:
     base = {**ALICE, "pending_task": "return_item"}
     slots = await validate(domain, dispatcher, slots=base, candidates={"order_number": "EF-100003"})
