@@ -5,6 +5,7 @@ and its OpenAPI document."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,17 @@ if TYPE_CHECKING:
 
 def serve(app: Sanic[Any, Any], host: str, port: int) -> None:
     """Serves `app` on host:port until the process is stopped."""
+    app.after_server_start(freeze_startup_objects)
     app.run(host=host, port=port, single_process=True, access_log=False, motd=False)
+
+
+async def freeze_startup_objects(app: Sanic[Any, Any]) -> None:
+    """Once the server is up: what exists now (modules, routes, the app, its engine) lives as
+    long as the process, so it leaves the garbage collector's view (`gc.freeze`). A full
+    collection otherwise walks all of it: under 100 live chats that paused the handoff
+    service's event loop 75-115 ms a few times a minute; frozen, under 20 ms (issue 16)."""
+    gc.collect()
+    gc.freeze()
 
 
 def add_health_and_openapi(
