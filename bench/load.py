@@ -256,7 +256,15 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                     tally.errors += 1
             loop = asyncio.get_running_loop()
 
+            # Each customer its own client, as each browser is: one shared pool of 100
+            # connections costs the generator O(connections) socket checks per request, which
+            # showed as 50-260 ms pauses of its own event loop (issue 16). Connected (and the
+            # clients' setup paid) before the clock starts.
+            browsers = [httpx.AsyncClient(timeout=60) for _ in claimed]
+            await asyncio.gather(*(b.get(f"{customers.base_url}/health") for b in browsers))
+
             async def customer(index: int, conv: Any) -> None:
+                browser = CustomerClient(customers.base_url, browsers[index])
                 if settings.arrival == "spread":
                     # customers do not all type at the same instant: the first messages are
                     # spaced evenly over one think time (then each keeps its own rhythm)
@@ -267,7 +275,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                     waiting[text] = future
                     started = time.perf_counter()
                     try:
-                        await customers.send(conv, text)
+                        await browser.send(conv, text)
                         received = await asyncio.wait_for(future, 30)
                         tally.answered(started, received)
                     except (TimeoutError, ApiError, httpx.HTTPError):
@@ -280,6 +288,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
             await asyncio.gather(*(customer(i, c) for i, c in enumerate(claimed)))
             duration = time.perf_counter() - started
             reading.cancel()
+            await asyncio.gather(*(b.aclose() for b in browsers))
     return {
         **tally.summary(duration),
         "claimed": len(claimed),

@@ -42,8 +42,10 @@ def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
         # Connections kept, not opened and closed under load (each is a thread, a file
-        # handle and four PRAGMA/function calls): the default 5 + 10 overflow churned.
-        kwargs["pool_size"] = 20
+        # handle and four PRAGMA/function calls): the default 5 + 10 overflow churned, and
+        # so did 20 + 20 with 100 live chats (writers hold theirs while they queue for the
+        # write lock); opening one blocks the event loop until its thread has started.
+        kwargs["pool_size"] = 60
         kwargs["max_overflow"] = 20
         if sqlite.usable(url):
             kwargs["async_creator"] = sqlite.creator(url, timeout=30)
