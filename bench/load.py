@@ -28,14 +28,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import websockets
 
 from bench.client import AgentClient, ApiError, CustomerClient, ws_url
-from bench.metrics import latency_summary
+from bench.metrics import Tally
 from bench.report import cli_parser, log_to_stderr, print_table, settings_from, write_report
 from bench.sampling import CpuMeter, RssSampler
 
@@ -84,22 +84,6 @@ async def _customer_client(settings: LoadSettings) -> AsyncIterator[CustomerClie
     assert settings.handoff_url
     async with httpx.AsyncClient(timeout=60, limits=_limits(settings)) as http:
         yield CustomerClient(settings.handoff_url, http)
-
-
-@dataclass
-class Tally:
-    """One path's latencies (ms, of the answered messages) and failed messages, over all its
-    customers."""
-
-    samples: list[float] = field(default_factory=list)
-    errors: int = 0
-
-    def answered(self, started: float, at: float | None = None) -> None:
-        """A message sent at `started` (perf_counter) was answered at `at` (default: now)."""
-        self.samples.append(((time.perf_counter() if at is None else at) - started) * 1000)
-
-    def summary(self, duration: float) -> dict[str, Any]:
-        return {**latency_summary(self.samples, duration), "errors": self.errors}
 
 
 async def _think(settings: LoadSettings) -> None:
@@ -210,6 +194,30 @@ async def run_gateway_ws(settings: LoadSettings) -> dict[str, Any]:
     return result
 
 
+async def _queued_and_claimed(
+    count: int, customers: CustomerClient, agent: AgentClient, tally: Tally
+) -> list[Any]:
+    """`count` customers ask for a person; the agent claims each handoff (failures tallied)."""
+    convs = []
+    for _ in range(count):
+        conv = await customers.create("en")
+        await customers.send(conv, HUMAN_REQUEST)
+        convs.append(conv)
+    claimed = []
+    for conv in convs:
+        summary = await agent.handoff_for(conv.id)
+        if summary is None:
+            tally.errors += 1
+            continue
+        try:
+            await agent.post(f"/api/handoffs/{summary['id']}/claim")
+            claimed.append(conv)
+        except ApiError as exc:
+            log.warning("claim failed: %s", exc)
+            tally.errors += 1
+    return claimed
+
+
 async def run_agent(settings: LoadSettings) -> dict[str, Any]:
     """(c) Customer message → agent WebSocket, for conversations claimed by one agent."""
     assert settings.handoff_url and settings.agent_email and settings.agent_password
@@ -237,23 +245,7 @@ async def run_agent(settings: LoadSettings) -> dict[str, Any]:
                         future.set_result(time.perf_counter())
 
             reading = asyncio.create_task(reader())
-            convs = []
-            for _ in range(settings.customers):
-                conv = await customers.create("en")
-                await customers.send(conv, HUMAN_REQUEST)
-                convs.append(conv)
-            claimed = []
-            for conv in convs:
-                summary = await agent.handoff_for(conv.id)
-                if summary is None:
-                    tally.errors += 1
-                    continue
-                try:
-                    await agent.post(f"/api/handoffs/{summary['id']}/claim")
-                    claimed.append(conv)
-                except ApiError as exc:
-                    log.warning("claim failed: %s", exc)
-                    tally.errors += 1
+            claimed = await _queued_and_claimed(settings.customers, customers, agent, tally)
             loop = asyncio.get_running_loop()
 
             # Each customer its own client, as each browser is: one shared pool of 100

@@ -18,6 +18,7 @@ Classification conventions (documented in docs/benchmarks.md):
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -284,3 +285,19 @@ def latency_summary(samples_ms: Sequence[float], duration_s: float | None = None
 
 def _round(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 2)
+
+
+@dataclass
+class Tally:
+    """One path's latencies (ms, of the answered messages) and failed messages, over all its
+    customers."""
+
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def answered(self, started: float, at: float | None = None) -> None:
+        """A message sent at `started` (perf_counter) was answered at `at` (default: now)."""
+        self.samples.append(((time.perf_counter() if at is None else at) - started) * 1000)
+
+    def summary(self, duration: float) -> dict[str, Any]:
+        return {**latency_summary(self.samples, duration), "errors": self.errors}

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from bench.load import Tally
 from bench.metrics import (
     Example,
     Prediction,
+    Tally,
     evaluate,
     label_matches,
     latency_summary,
