@@ -181,18 +181,21 @@ async def test_address_change_asks_for_the_new_address_only_if_possible(domain, 
     assert slots["requested_slot"] is None
 
 
+# Alice's address change, the form asking for the new address.
+ASKING_FOR_ADDRESS = {
+    **ALICE,
+    "pending_task": "change_address",
+    "order_number": "EF-100002",
+    "order_snapshot": {"order_number": "EF-100002", "can_change_address": True},
+    "requested_slot": "new_address",
+}
+
+
 async def test_new_address_is_parsed(domain, dispatcher, client) -> None:
-    snapshot = {"order_number": "EF-100002", "can_change_address": True}
     slots = await validate(
         domain,
         dispatcher,
-        slots={
-            **ALICE,
-            "pending_task": "change_address",
-            "order_number": "EF-100002",
-            "order_snapshot": snapshot,
-            "requested_slot": "new_address",
-        },
+        slots=ASKING_FOR_ADDRESS,
         candidates={"new_address": "Neue Str. 7, 10117 Berlin"},
     )
     assert slots["new_address"] == {
@@ -210,17 +213,10 @@ async def test_an_address_read_as_another_intent_still_fills_the_form(
 ) -> None:
     # The model takes a bare Korean road-name address for out_of_scope, which the slot's
     # from_text mapping excludes: the form used to ask for the address again and again.
-    snapshot = {"order_number": "EF-100002", "can_change_address": True}
     slots = await validate(
         domain,
         dispatcher,
-        slots={
-            **ALICE,
-            "pending_task": "change_address",
-            "order_number": "EF-100002",
-            "order_snapshot": snapshot,
-            "requested_slot": "new_address",
-        },
+        slots=ASKING_FOR_ADDRESS,
         intent="out_of_scope",
         text="서울특별시 강남구 테헤란로 123, 06234",
     )
@@ -237,13 +233,7 @@ async def test_text_that_is_no_address_is_not_taken_for_one(domain, dispatcher, 
     slots = await validate(
         domain,
         dispatcher,
-        slots={
-            **ALICE,
-            "pending_task": "change_address",
-            "order_number": "EF-100002",
-            "order_snapshot": {"order_number": "EF-100002", "can_change_address": True},
-            "requested_slot": "new_address",
-        },
+        slots=ASKING_FOR_ADDRESS,
         intent="out_of_scope",
         text="what's the weather like",
     )
