@@ -78,7 +78,8 @@ def create_demo_users(env: dict[str, str]) -> list[str]:
 
 
 def run(launcher: Launcher, wanted: list[tuple[Spec, list[str]]], logins: list[str]) -> int:
-    """Start everything in order, print the URLs, then wait for Ctrl-C (0) or a crash (1)."""
+    """Start everything in order, print the URLs, then keep it running (a process that dies is
+    restarted) until Ctrl-C (0) or a process that keeps dying (1)."""
     try:
         for spec, _urls in wanted:
             launcher.start(spec)
@@ -92,10 +93,10 @@ def run(launcher: Launcher, wanted: list[tuple[Spec, list[str]]], logins: list[s
     for line in [url for _, urls in wanted for url in urls] + logins:
         print(f"    {line}")
     print("\n  Press Ctrl-C to stop everything.\n", flush=True)
-    gone = launcher.watch()
+    gone = launcher.supervise(report=lambda line: print(f"demo: {line}", file=sys.stderr))
     if gone is None:
         return 0
-    print(f"demo: {gone.name} exited with {gone.returncode}; stopping the rest", file=sys.stderr)
+    print(f"demo: {gone.name} keeps failing; stopping the rest", file=sys.stderr)
     return 1
 
 

@@ -261,14 +261,16 @@ class Process:
         self._close_log()
         return code
 
-    def restart(self, timeout: float | None = None) -> float:
+    def restart(
+        self, timeout: float | None = None, stopping: threading.Event | None = None
+    ) -> float:
         """Start the (stopped or killed) process again with the same spec and wait for its
         health check; the seconds until it answered."""
         if self.running:
             raise LaunchError(f"{self.name} is still running")
         started = time.monotonic()
         self.start()
-        self.wait_ready(timeout)
+        self.wait_ready(timeout, stopping)
         return time.monotonic() - started
 
     def _close_log(self) -> None:

@@ -6,6 +6,7 @@ with Launcher() as launcher:
     launcher.start_all([rasa_1, rasa_2])            # several at once, then wait for all
     launcher["rasa-1"].kill(); launcher["rasa-1"].restart()
     launcher.watch()                                # until Ctrl-C or a process dies
+    launcher.supervise()                            # the same, restarting what dies
 # leaving the block stops every process group (SIGTERM, SIGKILL after the grace period)
 """
 
@@ -15,11 +16,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
-from launcher.process import COLOURS, LaunchError, Process, Spec
+from launcher.process import COLOURS, LaunchError, LaunchInterrupted, Process, Spec
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -106,6 +107,37 @@ class Launcher(StopsOnExit):
                 return gone[0]
             self.stopping.wait(interval)
         return None
+
+    def supervise(
+        self,
+        interval: float = 1.0,
+        restarts: int = 3,
+        window: float = 300.0,
+        report: Callable[[str], None] = print,
+    ) -> Process | None:
+        """Keep everything running: a process that exits (a crash, a kill -9) is restarted and
+        health-checked again, up to `restarts` times within `window` seconds. Returns None when
+        `stopping` is set, or the process that kept dying or could not come back."""
+        recent: dict[str, list[float]] = {}
+        while True:
+            gone = self.watch(interval)
+            if gone is None:
+                return None
+            now = time.monotonic()
+            times = [t for t in recent.get(gone.name, []) if now - t < window]
+            if len(times) >= restarts:
+                report(f"{gone.name} exited {len(times) + 1} times in {window:.0f} s; giving up")
+                return gone
+            recent[gone.name] = [*times, now]
+            report(f"{gone.name} exited with {gone.returncode}; restarting it")
+            try:
+                took = gone.restart(stopping=self.stopping)
+            except LaunchInterrupted:
+                return None
+            except LaunchError as exc:
+                report(f"{gone.name} could not be restarted: {str(exc).splitlines()[0]}")
+                return gone
+            report(f"{gone.name} is back after {took:.1f} s")
 
     def stop(self, grace: float | None = None) -> None:
         """SIGTERM to every process group (last started first), then SIGKILL to what is still

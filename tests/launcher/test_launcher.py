@@ -134,3 +134,32 @@ def test_free_port_is_free_and_healthy_is_false_when_nobody_listens() -> None:
     port = free_port()
     assert not port_busy(port)
     assert not healthy(f"http://127.0.0.1:{port}/", timeout=0.5)
+
+
+def test_supervise_restarts_a_killed_process_and_gives_up_on_one_that_keeps_dying(
+    tmp_path: Path,
+) -> None:
+    lines: list[str] = []
+    with Launcher(grace=5) as launcher:
+        web = launcher.start(http_server("web", tmp_path))
+        first_pid = web.pid
+        assert first_pid is not None
+        threading.Timer(0.5, web.kill).start()
+
+        def stop_once_back(line: str) -> None:
+            lines.append(line)
+            if "is back" in line:
+                launcher.stopping.set()
+
+        assert launcher.supervise(interval=0.1, report=stop_once_back) is None
+        assert web.ready() and web.pid != first_pid and web.starts == 2
+        assert lines[0].startswith("web exited with -9; restarting it")
+    lines.clear()
+    with Launcher() as launcher:
+        launcher.start(Spec("long", [sys.executable, "-c", "import time; time.sleep(60)"]))
+        flaky = Spec("flaky", [sys.executable, "-c", "import time; time.sleep(0.3)"])
+        launcher.start(flaky)
+        gave_up = launcher.supervise(interval=0.1, restarts=2, report=lines.append)
+        assert gave_up is launcher["flaky"]
+        assert lines[-1] == "flaky exited 3 times in 300 s; giving up"
+        assert launcher["long"].running
