@@ -113,8 +113,9 @@ def _summary(
     slots: dict[str, Any],
     previous: int,
 ) -> str:
-    who = identity.get("name") or "An unidentified customer"
-    if identity.get("customer_id"):
+    known = identity.get("customer_id")
+    who = identity.get("name") or ("A customer" if known else "An unidentified customer")
+    if known:
         who += f" ({identity['customer_id']}"
         who += ", signed in)" if identity["verification"] == "signed_in" else ""
         who += ", verified)" if identity["verification"] == "verified" else ""

@@ -154,6 +154,8 @@ def test_context_from_tracker() -> None:
     ]
     assert ctx["bot_summary"] == "s"
     assert "refused (already shipped)" in ctx["summary"]
+    # known by the order they verified, but not by name: not "unidentified"
+    assert ctx["summary"].startswith("A customer (C0002, verified).")
     assert "Repeat contact" in ctx["summary"]
     assert "misunderstood 3" in ctx["summary"]
 
