@@ -8,12 +8,16 @@ Create Date: 2026-12-01 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
+from handoff.store.migrations.helpers import create_table, drop_table
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 
+INDEXES = {"ix_analytics_daily_values_metric_day": ["metric", "day"]}
+
 
 def upgrade() -> None:
-    op.create_table(
+    create_table(
         "analytics_daily_values",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("day", sa.String(length=10), nullable=False),
@@ -26,9 +30,7 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("vals", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "ix_analytics_daily_values_metric_day", "analytics_daily_values", ["metric", "day"]
+        indexes=INDEXES,
     )
     # The daily figures change shape (seconds move to value lists, queue waits to buckets):
     # emptied here, the next computation rebuilds every day from the log (pipeline.compute).
@@ -36,6 +38,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_analytics_daily_values_metric_day", table_name="analytics_daily_values")
-    op.drop_table("analytics_daily_values")
+    drop_table("analytics_daily_values", INDEXES)
     op.execute("DELETE FROM analytics_daily")
