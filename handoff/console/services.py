@@ -88,8 +88,15 @@ async def claim(hub: Hub, *, handoff_id: int, user: User) -> Handoff:
 
 
 async def claim_next(hub: Hub, *, user: User) -> Handoff:
+    """The first conversation of the agent's queue whose customer is still in the chat; a
+    customer who has left is taken only when nobody present is waiting (the reply then goes
+    by e-mail)."""
     async with hub.db.session() as session:
         candidates = await queue.routable_queue(session=session, settings=hub.settings, user=user)
+        present = await repo.present_conversation_ids(
+            session, [candidate.conversation_id for candidate in candidates]
+        )
+    candidates.sort(key=lambda candidate: candidate.conversation_id not in present)
     for candidate in candidates:
         try:
             return await claim(hub, handoff_id=candidate.id, user=user)

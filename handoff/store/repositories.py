@@ -213,6 +213,16 @@ async def queued_handoffs(session: AsyncSession) -> Sequence[Handoff]:
     return (await session.execute(stmt)).scalars().all()
 
 
+async def present_conversation_ids(session: AsyncSession, ids: Sequence[str]) -> set[str]:
+    """Which of these conversations have their customer connected now."""
+    if not ids:
+        return set()
+    stmt = select(Conversation.id).where(
+        Conversation.id.in_(list(ids)), Conversation.customer_present.is_(True)
+    )
+    return set((await session.execute(stmt)).scalars().all())
+
+
 async def recent_handling_seconds(session: AsyncSession, *, limit: int = 20) -> list[float]:
     stmt = (
         select(Handoff.claimed_at, Handoff.closed_at)

@@ -22,6 +22,24 @@ from tests.support.handoff_service import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def test_take_next_prefers_a_customer_who_is_still_in_the_chat(service: Service) -> None:
+    sam = await service.user("sam@shop.example")
+    gone = await queued_conversation(service)
+    here = await queued_conversation(service)
+    async with service.hub.db.session() as session:
+        conversation = await repo.get_conversation(session, gone["conversation_id"])
+        assert conversation is not None
+        conversation.customer_present = False
+    taken = []
+    for _ in range(2):
+        r = await service.http.post("/api/queue/next", headers=auth(sam["token"]))
+        assert r.status_code == 200
+        taken.append(r.json()["conversation_id"])
+    # the older conversation's customer left: the one still waiting in the chat comes first,
+    # and the left one is still taken when nobody else waits (the reply goes by e-mail)
+    assert taken == [here["conversation_id"], gone["conversation_id"]]
+
+
 async def test_typing_and_customer_leaving_are_shown_to_the_agent(service: Service) -> None:
     sam = await service.user("sam@shop.example")
     conv = await queued_conversation(service)
