@@ -50,6 +50,7 @@
   };
   const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  const MAX_TEXT = 5000; // the gateway's limit for one message (handoff/conversations/validation.py)
 
   /** When to exchange a conversation token: at half its lifetime (client clock). */
   const refreshTime = (seconds) =>
@@ -278,7 +279,7 @@ form.composer button.attach:hover { background: #e8eefc; }
         "aria-labelledby": "effortless-title", tabindex: "0" });
       this.typing = el("div", { class: "typing", "aria-hidden": "true" });
       this.announcer = el("div", { class: "sr-only", "aria-live": "polite", "aria-atomic": "true" });
-      this.input = el("textarea", { id: "effortless-input", rows: "1", maxlength: "5000",
+      this.input = el("textarea", { id: "effortless-input", rows: "1", maxlength: String(MAX_TEXT),
         placeholder: t("placeholder"), autocomplete: "off" });
       this.input.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -287,6 +288,13 @@ form.composer button.attach:hover { background: #e8eefc; }
         }
       });
       this.input.addEventListener("input", () => { this.onInput(); this.fitInput(); });
+      // The browser cuts a paste at maxlength without a word: say so, so nothing is lost unseen.
+      this.input.addEventListener("paste", (event) => {
+        const pasted = event.clipboardData ? event.clipboardData.getData("text") : "";
+        const box = this.input;
+        const kept = box.value.length - (box.selectionEnd - box.selectionStart);
+        if (kept + pasted.length > MAX_TEXT) this.localNotice(t("textTooLong", { max: MAX_TEXT.toLocaleString("en-US") }));
+      });
       this.input.addEventListener("blur", () => this.sendTyping(false));
       this.fileInput = el("input", { type: "file", class: "sr-only", tabindex: "-1",
         "aria-hidden": "true", accept: PHOTO_TYPES.join(",") });

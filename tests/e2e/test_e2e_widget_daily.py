@@ -15,6 +15,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from bench.stack import Stack, http_json
+from handoff.conversations.validation import MAX_TEXT
 from tests.support.e2e_pages import (
     start_with_bot_message,
     widget_send,
@@ -108,6 +109,27 @@ def test_input_grows_and_messages_have_times(
     notice = page.locator(".notice[data-event] time.ts").first
     expect(notice).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
     shot(page, screenshots, "timestamps", size)
+
+
+def test_a_paste_past_the_limit_is_said_not_cut_silently(
+    stack: Stack, new_context: Any, size: str
+) -> None:
+    page = customer_page(new_context, stack, size)
+    box = page.locator("#effortless-input")
+    # the widget's limit is the gateway's
+    assert box.get_attribute("maxlength") == str(MAX_TEXT)
+    paste = (
+        "(e, n) => { const d = new DataTransfer(); d.setData('text/plain', 'x'.repeat(n));"
+        " e.focus();"
+        " e.dispatchEvent(new ClipboardEvent('paste', { clipboardData: d, bubbles: true })); }"
+    )
+    words = "5,000자" if LANGUAGE[size] == "ko" else "at most 5,000"
+    said = page.locator(".notice", has_text=words)
+    box.evaluate(paste, 120)
+    page.wait_for_timeout(200)
+    expect(said).to_have_count(0)
+    box.evaluate(paste, MAX_TEXT + 1)
+    expect(said).to_have_count(1)
 
 
 def test_end_chat_keeps_the_transcript_and_emails_it(
