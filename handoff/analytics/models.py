@@ -1,13 +1,13 @@
 """Analytics tables: raw Rasa events, one containment-log row per session, failed utterances,
 and the per-conversation bookkeeping that makes the computation incremental.
-Created by the `*_analytics*` Alembic migration."""
+Created by the Alembic migrations (handoff/store/migrations)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handoff.store.models import Base, UTCDateTime, utcnow
@@ -110,8 +110,8 @@ class AnalyticsSession(Base):
     first_agent_id: Mapped[int | None] = mapped_column(Integer)  # the agent who claimed it
     team: Mapped[str | None] = mapped_column(String(16))
     first_response_seconds: Mapped[int | None] = mapped_column(Integer)
-    transfers: Mapped[int] = mapped_column(Integer, default=0)
-    handed_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handed_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     agent_ces_score: Mapped[int | None] = mapped_column(Integer)  # CES given after a human
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
