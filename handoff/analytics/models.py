@@ -117,7 +117,19 @@ class AnalyticsSession(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AnalyticsUtterance(Base):
+class _UtteranceKeys:
+    """What a failed utterance is counted by: day, language, kind and normalised text (with the
+    intent it most likely meant)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
+    text_norm: Mapped[str] = mapped_column(String(200))
+    likely_intent: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnalyticsUtterance(_UtteranceKeys, Base):
     """A customer message the bot did not understand (fallback) or barely did (low confidence)."""
 
     __tablename__ = "analytics_utterances"
@@ -128,18 +140,12 @@ class AnalyticsUtterance(Base):
         Index("ix_analytics_utterances_task_day", "task", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_key: Mapped[str] = mapped_column(String(80))
     conversation_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[str] = mapped_column(String(10))
-    language: Mapped[str] = mapped_column(String(8))
     task: Mapped[str | None] = mapped_column(String(40))
     agent_id: Mapped[int | None] = mapped_column(Integer)  # the session's agent (agent filter)
-    kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
     text: Mapped[str] = mapped_column(Text)
-    text_norm: Mapped[str] = mapped_column(String(200))
     intent: Mapped[str | None] = mapped_column(String(64))
-    likely_intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -198,7 +204,7 @@ class AnalyticsDailyValues(_DailyKeys, Base):
     vals: Mapped[list[int]] = mapped_column(JSON)
 
 
-class AnalyticsUtteranceDaily(Base):
+class AnalyticsUtteranceDaily(_UtteranceKeys, Base):
     """Failed utterances counted per day, language, kind and normalised text: the dashboard's
     "fallback utterances" without a task or agent filter (those read the utterances through
     their indexes). Rebuilt with the daily figures (analytics/daily.py)."""
@@ -206,10 +212,4 @@ class AnalyticsUtteranceDaily(Base):
     __tablename__ = "analytics_utterance_daily"
     __table_args__ = (Index("ix_analytics_utterance_daily_kind_day", "kind", "day"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[str] = mapped_column(String(10))
-    language: Mapped[str] = mapped_column(String(8))
-    kind: Mapped[str] = mapped_column(String(16))
-    text_norm: Mapped[str] = mapped_column(String(200))
-    likely_intent: Mapped[str | None] = mapped_column(String(64))
     n: Mapped[int] = mapped_column(Integer)
