@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 import handoff.analytics.models  # noqa: F401  (registers the analytics tables on Base.metadata)
 from handoff.store.db import Database
-from handoff.store.migrate import MigrationError, upgrade
+from handoff.store.migrate import MigrationError, alembic_config, upgrade
 from handoff.store.models import Base
 from tests.support.postgres import pg_database
 from tests.support.schema import schema_of
@@ -66,6 +67,12 @@ async def test_the_migrated_schema_is_the_models(backend: str, tmp_path: Path) -
     assert sorted(got) == sorted(want)
     for table in want:
         assert got[table] == want[table], table
+
+
+def test_one_initial_revision_keeps_the_old_heads_id() -> None:
+    """0001-0007 squashed: a database the old migrations brought to 0007 is at head."""
+    revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
+    assert [(r.revision, r.down_revision) for r in revisions] == [("0007", None)]
 
 
 async def _stamp(database: Database, revision: str) -> None:
