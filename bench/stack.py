@@ -99,17 +99,21 @@ class Stack(StopsOnExit):
     def __post_init__(self) -> None:
         self.ports = {name: free_port() for name in ("shop", "actions", "rasa", "handoff")}
 
+    def url(self, component: str) -> str:
+        """The base URL of a component of the stack (its port on the loopback)."""
+        return f"http://127.0.0.1:{self.ports[component]}"
+
     @property
     def shop_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['shop']}"
+        return self.url("shop")
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['rasa']}"
+        return self.url("rasa")
 
     @property
     def handoff_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['handoff']}"
+        return self.url("handoff")
 
     @property
     def components(self) -> list[Process]:
@@ -123,7 +127,7 @@ class Stack(StopsOnExit):
             "SHOP_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'shop.db'}",
             "ORDER_API_URL": self.shop_url,
             "ORDER_API_KEY": self.shop_api_key,
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
+            "ACTION_SERVER_URL": f"{self.url('actions')}/webhook",
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
             "HANDOFF_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'handoff.db'}",

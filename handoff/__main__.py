@@ -67,17 +67,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
     from handoff.errors import DomainError
+    from handoff.store.migrate import MigrationError
 
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        return 0
-    if args.command == "create-user":
-        try:
+    try:
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            return 0
+        if args.command == "create-user":
             asyncio.run(_create_user(settings, args))
-        except DomainError as exc:
-            sys.stderr.write(f"error: {exc.message}\n")
-            return 1
-        return 0
+            return 0
+        if settings.run_migrations:  # here, so that a refusal is one line, not a traceback
+            asyncio.run(_migrate(settings))
+            settings = settings.model_copy(update={"run_migrations": False})
+    except (DomainError, MigrationError) as exc:  # str(): a DomainError's message
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
     from handoff.app import create_app
 
     app = create_app(settings)

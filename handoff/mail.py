@@ -20,9 +20,8 @@ ADDRESS = re.compile(r"[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"'.]{2,}")
 MAX_ADDRESS = 254
 
 
-class MailUnavailable(DomainError):
-    status = 503
-    code = "email_unavailable"
+class MailUnavailable(DomainError, status=503, code="email_unavailable"):
+    """E-mail is not configured, or the message could not be sent."""
 
 
 def validate_address(value: object, field: str = "email") -> str:

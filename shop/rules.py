@@ -62,10 +62,6 @@ def add_business_days(start: date, days: int) -> date:
     return current
 
 
-def can_cancel(status: str) -> bool:
-    return status in CANCELLABLE
-
-
 def cancel_refusal(status: str) -> str | None:
     """The refusal code for cancelling an order in `status`, or None if it may be cancelled."""
     if status in CANCELLABLE:
@@ -77,6 +73,10 @@ def cancel_refusal(status: str) -> str | None:
     return "already_delivered"
 
 
+def can_cancel(status: str) -> bool:
+    return cancel_refusal(status) is None
+
+
 def cancellation_fee_cents(status: str) -> int:
     """No fee before packing; a handling fee once the parcel is packed."""
     return PACKED_CANCELLATION_FEE_CENTS if status == "packed" else 0
@@ -86,16 +86,17 @@ def refund_expected_date(today: date, method: str) -> date:
     return add_business_days(today, REFUND_DAYS.get(method, 5))
 
 
-def can_change_address(status: str) -> bool:
-    return status in ADDRESS_CHANGEABLE
-
-
 def address_refusal(status: str) -> str | None:
+    """The refusal code for changing the address of an order in `status`, or None if it may."""
     if status in ADDRESS_CHANGEABLE:
         return None
     if status == "cancelled":
         return "order_cancelled"
     return "already_packed"
+
+
+def can_change_address(status: str) -> bool:
+    return address_refusal(status) is None
 
 
 def normalize_postcode(value: str) -> str:

@@ -19,7 +19,7 @@ from handoff.analytics.settings import AnalyticsSettings
 from handoff.config import SettingsError
 from handoff.errors import DomainError
 from handoff.store.db import Database
-from handoff.store.migrate import ensure_sqlite_dir, upgrade
+from handoff.store.migrate import MigrationError, ensure_sqlite_dir, upgrade
 from handoff.store.models import utcnow
 
 log = logging.getLogger("handoff.analytics")
@@ -313,6 +313,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return asyncio.run(run(args, settings))
-    except DomainError as exc:
-        sys.stderr.write(f"error: {exc.message}\n")
+    except (DomainError, MigrationError) as exc:  # str(): a DomainError's message
+        sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -1,13 +1,13 @@
 """Analytics tables: raw Rasa events, one containment-log row per session, failed utterances,
 and the per-conversation bookkeeping that makes the computation incremental.
-Created by the `*_analytics*` Alembic migration."""
+Created by the Alembic migrations (handoff/store/migrations)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from handoff.store.models import Base, UTCDateTime, utcnow
@@ -110,14 +110,26 @@ class AnalyticsSession(Base):
     first_agent_id: Mapped[int | None] = mapped_column(Integer)  # the agent who claimed it
     team: Mapped[str | None] = mapped_column(String(16))
     first_response_seconds: Mapped[int | None] = mapped_column(Integer)
-    transfers: Mapped[int] = mapped_column(Integer, default=0)
-    handed_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handed_back: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     agent_ces_score: Mapped[int | None] = mapped_column(Integer)  # CES given after a human
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AnalyticsUtterance(Base):
+class _UtteranceKeys:
+    """What a failed utterance is counted by: day, language, kind and normalised text (with the
+    intent it most likely meant)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
+    text_norm: Mapped[str] = mapped_column(String(200))
+    likely_intent: Mapped[str | None] = mapped_column(String(64))
+
+
+class AnalyticsUtterance(_UtteranceKeys, Base):
     """A customer message the bot did not understand (fallback) or barely did (low confidence)."""
 
     __tablename__ = "analytics_utterances"
@@ -128,18 +140,12 @@ class AnalyticsUtterance(Base):
         Index("ix_analytics_utterances_task_day", "task", "day"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_key: Mapped[str] = mapped_column(String(80))
     conversation_id: Mapped[str] = mapped_column(String(64))
-    day: Mapped[str] = mapped_column(String(10))
-    language: Mapped[str] = mapped_column(String(8))
     task: Mapped[str | None] = mapped_column(String(40))
     agent_id: Mapped[int | None] = mapped_column(Integer)  # the session's agent (agent filter)
-    kind: Mapped[str] = mapped_column(String(16))  # fallback | low_confidence
     text: Mapped[str] = mapped_column(Text)
-    text_norm: Mapped[str] = mapped_column(String(200))
     intent: Mapped[str | None] = mapped_column(String(64))
-    likely_intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -198,7 +204,7 @@ class AnalyticsDailyValues(_DailyKeys, Base):
     vals: Mapped[list[int]] = mapped_column(JSON)
 
 
-class AnalyticsUtteranceDaily(Base):
+class AnalyticsUtteranceDaily(_UtteranceKeys, Base):
     """Failed utterances counted per day, language, kind and normalised text: the dashboard's
     "fallback utterances" without a task or agent filter (those read the utterances through
     their indexes). Rebuilt with the daily figures (analytics/daily.py)."""
@@ -206,10 +212,4 @@ class AnalyticsUtteranceDaily(Base):
     __tablename__ = "analytics_utterance_daily"
     __table_args__ = (Index("ix_analytics_utterance_daily_kind_day", "kind", "day"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    day: Mapped[str] = mapped_column(String(10))
-    language: Mapped[str] = mapped_column(String(8))
-    kind: Mapped[str] = mapped_column(String(16))
-    text_norm: Mapped[str] = mapped_column(String(200))
-    likely_intent: Mapped[str | None] = mapped_column(String(64))
     n: Mapped[int] = mapped_column(Integer)

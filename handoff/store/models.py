@@ -92,7 +92,7 @@ class Message(Base):
     bot_status: Mapped[str | None] = mapped_column(String(12), index=True)
     bot_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bot_owner: Mapped[str | None] = mapped_column(String(100))
-    bot_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    bot_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):

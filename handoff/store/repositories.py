@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.store.models import (
@@ -142,13 +142,21 @@ async def recent_conversations(
     return (await session.execute(stmt)).scalars().all()
 
 
-async def last_message(session: AsyncSession, conversation_id: str) -> Message | None:
-    stmt = (
+def _newest_messages(
+    conversation_id: str, *conditions: ColumnElement[bool], limit: int
+) -> Select[Message]:
+    """The last `limit` messages of a conversation that meet `conditions`, newest first."""
+    return (
         select(Message)
-        .where(Message.conversation_id == conversation_id, Message.text.is_not(None))
+        .where(Message.conversation_id == conversation_id, *conditions)
         .order_by(Message.seq.desc())
-        .limit(1)
+        .limit(limit)
     )
+
+
+async def last_message(session: AsyncSession, conversation_id: str) -> Message | None:
+    """The conversation's last message with a text."""
+    stmt = _newest_messages(conversation_id, Message.text.is_not(None), limit=1)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -156,15 +164,8 @@ async def recent_bot_messages(
     session: AsyncSession, conversation_id: str, *, before: int, limit: int
 ) -> Sequence[Message]:
     """The last `limit` bot messages with a sequence number below `before`, newest first."""
-    stmt = (
-        select(Message)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.role == Sender.BOT,
-            Message.seq < before,
-        )
-        .order_by(Message.seq.desc())
-        .limit(limit)
+    stmt = _newest_messages(
+        conversation_id, Message.role == Sender.BOT, Message.seq < before, limit=limit
     )
     return (await session.execute(stmt)).scalars().all()
 
