@@ -32,7 +32,7 @@ from handoff.pubsub import make_pubsub
 from handoff.rasa import RasaClient
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
-from handoff.store.migrate import ensure_sqlite_dir, upgrade
+from handoff.store.migrate import ensure_sqlite_dir, upgrade_if_needed
 from handoff.web.routes import bp as web_bp
 from handoff.web.routes import demo_bp
 from launcher.serve import add_health_and_openapi
@@ -85,7 +85,7 @@ async def _start(app: App) -> None:
     ensure_sqlite_dir(settings.database_url)
     db = Database(settings.database_url)
     if settings.run_migrations:
-        await upgrade(db.engine)
+        await upgrade_if_needed(db.engine)
     app.ctx.hub = Hub(
         settings=settings,
         db=db,
