@@ -102,7 +102,7 @@ async def _scale_up(db: Database, stored: int) -> tuple[float, float]:
         days = [
             r[0] for r in await session.execute(text("SELECT DISTINCT day FROM analytics_sessions"))
         ]
-        await daily.refresh(session, days)
+    await daily.refresh(db, days)
     return replicate_s, time.perf_counter() - r0
 
 
@@ -200,8 +200,8 @@ async def reuse(url: str, repeat: int = 3) -> dict[str, Any]:
                 r[0]
                 for r in await session.execute(text("SELECT DISTINCT day FROM analytics_sessions"))
             ]
-            r0 = time.perf_counter()
-            await daily.refresh(session, days)
+        r0 = time.perf_counter()
+        await daily.refresh(db, days)
         return {
             "daily_refresh_all_days_s": round(time.perf_counter() - r0, 1),
             **await _time_dashboard(db, repeat),

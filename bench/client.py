@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +13,11 @@ from typing import Any
 import httpx
 
 _ids = count(1)
+PENDING_WAIT_S = 30.0
+
+
+def is_still_checking(message: dict[str, Any]) -> bool:
+    return (message.get("custom") or {}).get("event") == "still_checking"
 
 
 def unanswered(
@@ -91,10 +97,15 @@ class CustomerClient:
             data.get("customer"),
         )
 
-    async def send(self, conv: Conversation, text: str) -> dict[str, Any]:
-        """POST a message; returns ``{"message", "replies", "duplicate"}``."""
+    async def send(
+        self, conv: Conversation, text: str, *, follow: float = PENDING_WAIT_S
+    ) -> dict[str, Any]:
+        """POST a message; returns ``{"message", "replies", "duplicate", "pending"}``. When the
+        service answered ``pending: true`` (the bot is slow: "still checking"), the rest of the
+        turn is fetched from ``GET …/messages`` (every 0.1 s, for up to `follow` seconds) and
+        added to ``replies``, as the widget shows it; ``pending`` then says whether it came."""
         body = {"client_message_id": f"b-{next(_ids)}-{time.monotonic_ns()}", "text": text}
-        return dict(
+        data = dict(
             await self._check(
                 await self.http.post(
                     f"{self.base_url}/api/conversations/{conv.id}/messages",
@@ -103,6 +114,23 @@ class CustomerClient:
                 )
             )
         )
+        if data.get("pending") and follow > 0:
+            data["replies"], data["pending"] = await self._follow(conv, data, follow)
+        return data
+
+    async def _follow(
+        self, conv: Conversation, data: dict[str, Any], limit: float
+    ) -> tuple[list[dict[str, Any]], bool]:
+        seq = int(data["message"]["seq"])
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            later = list(
+                takewhile(lambda m: m["role"] != "customer", await self.messages(conv, seq))
+            )
+            if any(not is_still_checking(m) for m in later):
+                return later, False
+        return list(data.get("replies") or []), True
 
     async def messages(self, conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
         data = await self._check(

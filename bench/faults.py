@@ -172,12 +172,15 @@ async def _send(
     customer.sent.append(sent)
     headers = {"Authorization": f"Bearer {customer.token}"}
     path = f"/api/conversations/{customer.conversation_id}/messages"
-    body = {"client_message_id": sent.client_id, "text": text}
+
+    def post() -> Any:
+        # as the widget does: how long the message has been waiting to get through
+        waited = round((time.monotonic() - sent.sent_at) * 1000)
+        body = {"client_message_id": sent.client_id, "text": text, "waited_ms": waited}
+        return http.post(path, json=body, headers=headers, timeout=10)
+
     try:
-        response = await _retry(
-            lambda: http.post(path, json=body, headers=headers, timeout=10),
-            time.monotonic() + 60,
-        )
+        response = await _retry(post, time.monotonic() + 60)
     except TimeoutError:
         return sent  # lost unless the audit finds it
     data = response.json()

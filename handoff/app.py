@@ -20,7 +20,8 @@ from handoff.console.routes import bp as console_bp
 from handoff.gateway import photos
 from handoff.gateway import socket as gateway_socket
 from handoff.gateway.routes import bp as gateway_bp
-from handoff.gateway.turns import release_own_leases, run_sweeper
+from handoff.gateway.sweeper import run_sweeper
+from handoff.gateway.turns import release_own_leases
 from handoff.http import register_error_handlers
 from handoff.hub import Hub
 from handoff.locks import make_locks
@@ -31,7 +32,7 @@ from handoff.pubsub import make_pubsub
 from handoff.rasa import RasaClient
 from handoff.ratelimit import RateLimits
 from handoff.store.db import Database
-from handoff.store.migrate import ensure_sqlite_dir, upgrade
+from handoff.store.migrate import ensure_sqlite_dir, upgrade_if_needed
 from handoff.web.routes import bp as web_bp
 from handoff.web.routes import demo_bp
 from launcher.serve import add_health_and_openapi
@@ -84,7 +85,7 @@ async def _start(app: App) -> None:
     ensure_sqlite_dir(settings.database_url)
     db = Database(settings.database_url)
     if settings.run_migrations:
-        await upgrade(db.engine)
+        await upgrade_if_needed(db.engine)
     app.ctx.hub = Hub(
         settings=settings,
         db=db,
@@ -99,6 +100,9 @@ async def _start(app: App) -> None:
     # Turns this instance was driving when it died are free at once, before the first request:
     # a customer's resend right after the restart takes its turn instead of waiting for a sweep.
     await release_own_leases(app.ctx.hub)
+    write_lock = db.write_lock
+    if write_lock is not None:  # SQLite: `GET /health` says how long its writers held the lock
+        app.ctx.health_figures = lambda: {"write_lock": write_lock.holds.figures()}
     if settings.analytics_live_seconds > 0:
         live = LiveComputer(db, settings)
         app.ctx.analytics_live = live

@@ -122,7 +122,12 @@ def _customer_paths() -> dict[str, Any]:
             conv,
             {
                 "get": _op("Messages", query=(("after", _INT), ("limit", _INT))),
-                "post": _op("Send a message", "201", body=_TEXT),
+                "post": _op(
+                    "Send a message (the bot's replies, or the still-checking notice and "
+                    "pending: true when the bot is slow; docs/api.md)",
+                    "201",
+                    body=_TEXT,
+                ),
             },
         ),
         "/api/conversations/{conversation_id}/leave": _with(

@@ -68,16 +68,21 @@ async def watch_loop_lag(app: Sanic[Any, Any]) -> None:
 def add_health_and_openapi(
     target: Sanic[Any, Any] | Blueprint, openapi_path: str, document: Callable[[], dict[str, Any]]
 ) -> None:
-    """`GET /health` ({"status": "ok"}, and ``loop_lag`` when `serve` runs the app) and
+    """`GET /health` ({"status": "ok"}, ``loop_lag`` when `serve` runs the app, and what the
+    app's ``ctx.health_figures()`` adds) and
     `GET <openapi_path>` (`document()`), no credentials, on an app or a blueprint (below its URL
     prefix)."""
     from sanic.response import json
 
     async def health(request: Request) -> HTTPResponse:
         lag: LoopLag | None = getattr(request.app.ctx, "loop_lag", None)
-        if lag is None:
-            return json({"status": "ok"})
-        return json({"status": "ok", "loop_lag": lag.figures()})
+        body: dict[str, Any] = {"status": "ok"}
+        if lag is not None:
+            body["loop_lag"] = lag.figures()
+        more: Callable[[], dict[str, Any]] | None = getattr(request.app.ctx, "health_figures", None)
+        if more is not None:  # the app's own figures (the handoff service: its write lock)
+            body.update(more())
+        return json(body)
 
     async def openapi(request: Request) -> HTTPResponse:
         return json(document())

@@ -5,13 +5,16 @@ resolution or handoff) would give almost one histogram row per session: their va
 as lists per day, language, task, agent, key and bucket (`analytics_daily_values`; a bucket is
 one second below a minute, then one minute), so a median reads the counts per bucket and then
 only the values of the bucket holding the middle — exact over any filter. The queue wait
-distribution is counted per bucket. Rebuilt with one INSERT … SELECT per figure for the days a
-computation touched, from the log itself — the same rows a full rebuild gives."""
+distribution is counted per bucket. Rebuilt for the days a computation touched, from the log
+itself — the same rows a full rebuild gives: one SELECT per figure, outside any write, then the
+days' rows swapped in one short write transaction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, case, cast, delete, func, insert, literal_column, select
@@ -31,8 +34,12 @@ from handoff.analytics.query_common import (
     SECONDS_METRICS,
     WAIT_BUCKETS,
 )
+from handoff.store.db import Database
+from handoff.store.models import utcnow
 
 S = AnalyticsSession
+# Days whose figures are swapped in one write transaction (a live run touches one or two).
+DAYS_PER_WRITE = 7
 EFFORT = (*EFFORT_METRICS, "ces_score")
 
 
@@ -188,35 +195,79 @@ def _utterances(days: list[str]) -> Any:
     )
 
 
-async def refresh(session: AsyncSession, days: Iterable[str]) -> int:
-    """Rebuild the daily figures of these days from the containment log."""
-    wanted = sorted({d for d in days if d})
-    table = AnalyticsDaily.__table__
-    columns = ["day", "language", "task", "agent_id", "metric", "k1", "k2", "n", "total"]
-    values_table = AnalyticsDailyValues.__table__
-    values_columns = ["day", "language", "task", "agent_id", "metric", "k1", "bucket", "n", "vals"]
+@dataclass
+class DayFigures:
+    """The daily figures of some days, computed from the log (to be written in one go)."""
+
+    daily: list[dict[str, Any]]
+    values: list[dict[str, Any]]
+    utterances: list[dict[str, Any]]
+
+
+DAILY_COLUMNS = ["day", "language", "task", "agent_id", "metric", "k1", "k2", "n", "total"]
+VALUES_COLUMNS = ["day", "language", "task", "agent_id", "metric", "k1", "bucket", "n", "vals"]
+UTTERANCE_COLUMNS = ["day", "language", "kind", "text_norm", "likely_intent", "n"]
+
+
+async def _rows(session: AsyncSession, query: Any, columns: list[str]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in await session.execute(query)]
+
+
+async def compute_days(session: AsyncSession, days: list[str]) -> DayFigures:
+    """Read the figures of these days from the containment log (SELECTs only)."""
     dialect = session.get_bind().dialect.name
-    for start in range(0, len(wanted), 100):
-        chunk = wanted[start : start + 100]
-        await session.execute(delete(AnalyticsDaily).where(AnalyticsDaily.day.in_(chunk)))
-        await session.execute(
-            delete(AnalyticsDailyValues).where(AnalyticsDailyValues.day.in_(chunk))
-        )
-        for figure in figures():
-            if figure.as_values:
-                query = _select_values(figure, chunk, dialect)
-                await session.execute(
-                    insert(values_table).from_select(values_columns, query)  # type: ignore[arg-type]
-                )
-                continue
-            await session.execute(
-                insert(table).from_select(columns, _select(figure, chunk))  # type: ignore[arg-type]
-            )
-        ud = AnalyticsUtteranceDaily
-        await session.execute(delete(ud).where(ud.day.in_(chunk)))
-        await session.execute(
-            insert(ud).from_select(
-                ["day", "language", "kind", "text_norm", "likely_intent", "n"], _utterances(chunk)
-            )
-        )
+    found = DayFigures([], [], [])
+    for figure in figures():
+        if figure.as_values:
+            rows = await _rows(session, _select_values(figure, days, dialect), VALUES_COLUMNS)
+            for row in rows:  # a JSON array as text (SQLite, asyncpg): the column takes a list
+                if isinstance(row["vals"], str):
+                    row["vals"] = json.loads(row["vals"])
+            found.values += rows
+        else:
+            found.daily += await _rows(session, _select(figure, days), DAILY_COLUMNS)
+    found.utterances = await _rows(session, _utterances(days), UTTERANCE_COLUMNS)
+    return found
+
+
+async def replace_days(session: AsyncSession, days: list[str], found: DayFigures) -> None:
+    """Swap the stored figures of these days for `found`: three DELETEs and three bulk INSERTs."""
+    ud = AnalyticsUtteranceDaily
+    await session.execute(delete(AnalyticsDaily).where(AnalyticsDaily.day.in_(days)))
+    await session.execute(delete(AnalyticsDailyValues).where(AnalyticsDailyValues.day.in_(days)))
+    await session.execute(delete(ud).where(ud.day.in_(days)))
+    for model, rows in (
+        (AnalyticsDaily, found.daily),
+        (AnalyticsDailyValues, found.values),
+        (ud, found.utterances),
+    ):
+        if rows:
+            await session.execute(insert(model), rows)
+
+
+async def refresh(db: Database, days: Iterable[str], *, chunk: int = DAYS_PER_WRITE) -> int:
+    """Rebuild the daily figures of these days from the containment log.
+
+    The figures are read first, outside any write, and then swapped in with one short write
+    transaction per `chunk` of days: on SQLite a write transaction holds the only write lock,
+    and every customer message waits behind it (27 INSERT … SELECT statements in the batch's
+    transaction held it 60-130 ms under 100 live chats; issue 16). Only the analytics
+    computation writes the log (one holder of the lease), so what was read is still current.
+    """
+    wanted = sorted({d for d in days if d})
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        async with db.session() as session:
+            found = await compute_days(session, part)
+        async with db.session() as session:
+            await replace_days(session, part, found)
     return len(wanted)
+
+
+async def recently_computed_days(db: Database, *, hours: float = 6.0) -> list[str]:
+    """The days of the sessions computed in the last `hours`: their figures are refreshed once
+    when the live loop starts, in case a process died between a batch and its figures."""
+    since = utcnow() - timedelta(hours=hours)
+    async with db.session() as session:
+        rows = await session.execute(select(S.day).where(S.computed_at >= since).distinct())
+        return [str(r[0]) for r in rows if r[0]]

@@ -23,7 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.analytics import store
+from handoff.analytics import daily, store
 from handoff.analytics.analysis import Rules
 from handoff.analytics.models import AnalyticsLease
 from handoff.analytics.pipeline import ComputeStats, compute
@@ -146,6 +146,8 @@ class LiveComputer:
         async def renew() -> bool:
             return await acquire(self.db, self.holder, self.ttl)
 
+        if self.runs == 0:
+            await daily.refresh(self.db, await daily.recently_computed_days(self.db))
         stats = await compute(self.db, self.source, rules=self.rules, heartbeat=renew)
         await record_run(self.db, started, stats)
         self.runs += 1

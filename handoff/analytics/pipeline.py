@@ -28,7 +28,14 @@ from handoff.analytics.models import (
 )
 from handoff.analytics.progress import Progress
 from handoff.analytics.sources import EventSource
-from handoff.analytics.writes import ComputeStats, link, update_state, write
+from handoff.analytics.writes import (
+    ComputeStats,
+    apply_write,
+    links,
+    plan_write,
+    update_state,
+    write_links,
+)
 from handoff.store.db import Database
 from handoff.store.models import CesRating, Conversation, HandoffEvent, utcnow
 
@@ -110,21 +117,24 @@ async def _batch(
     rules: Rules,
     now: datetime,
     stats: ComputeStats,
-    *,
-    refresh_daily: bool,
 ) -> set[str]:
-    """Fetch, analyse and write one batch in one transaction; returns the days it touched
-    (with `refresh_daily`, their daily figures are rebuilt in the same transaction, so the
-    log and the dashboard's figures change together)."""
+    """Fetch, analyse and write one batch; returns the days it touched.
+
+    The new events are stored first (a short transaction of their own: stored events are only
+    input, and a batch that fails after it is computed again next time). Then everything is
+    read and analysed before the first write, so the writes (the log, the links, the
+    bookkeeping) run back to back in one short transaction: on SQLite a write transaction holds
+    the only write lock, and every customer message waits behind it."""
     batch = [cid for cid, _ in part]
     to_fetch = [cid for cid, fetch in part if fetch]
     fetched = await source.fetch(to_fetch) if to_fetch else {}
     failures = getattr(source, "failures", {})
     fetch_ok = {cid for cid in batch if cid not in failures}
     stats.fetch_failures.extend(cid for cid in to_fetch if cid in failures)
-    async with db.session() as session:
-        if fetched:
+    if fetched:
+        async with db.session() as session:
             stats.events_stored += await store.store_events(session, fetched, source.name)
+    async with db.session() as session:
         events = await store.load_events(session, batch)
         facts = await load_facts(session, batch)
         rows = [
@@ -132,13 +142,13 @@ async def _batch(
             for cid in batch
             for inp in session_inputs(cid, events.get(cid, []), facts)
         ]
-        changed_others = await link(session, rows, batch)
+        changed_others = await links(session, rows, batch)
+        plan = await plan_write(session, batch, rows, stats)
+        # the writes, back to back
+        await write_links(session, changed_others)
         stats.sessions_written += len(changed_others)
-        touched = {o["day"] for o in changed_others}
-        touched.update(await write(session, batch, rows, stats))
+        touched = {o["day"] for o in changed_others} | await apply_write(session, plan)
         await update_state(session, batch, rows, fetch_ok, facts)
-        if refresh_daily:
-            stats.days_refreshed += await daily.refresh(session, touched)
     return touched
 
 
@@ -165,14 +175,13 @@ async def compute(
         fetch_ids, recompute_ids = await changed_conversations(session)
     work = [(cid, True) for cid in fetch_ids] + [(cid, False) for cid in recompute_ids]
     stats.conversations = len(work)
-    # One batch (the live loop's usual run): its daily figures in its own transaction.
-    # Several: every touched day once, at the end.
-    single = len(work) <= batch_size and not full
+    # The daily figures of every touched day once, at the end (read, then swapped in short
+    # write transactions: daily.refresh).
     touched: set[str] = set()
     bar = Progress(len(work), "analytics compute", enabled=progress)
     for start in range(0, len(work), batch_size):
         part = work[start : start + batch_size]
-        touched |= await _batch(db, source, part, rules, now, stats, refresh_daily=single)
+        touched |= await _batch(db, source, part, rules, now, stats)
         bar.advance(len(part))
         if heartbeat is not None and not await heartbeat():
             log.warning("analytics compute stopped: the lease was lost")
@@ -183,8 +192,6 @@ async def compute(
             touched.update(
                 r[0] for r in await session.execute(select(AnalyticsSession.day).distinct())
             )
-            single = False
-        if not single:
-            stats.days_refreshed = await daily.refresh(session, touched)
+    stats.days_refreshed = await daily.refresh(db, touched)
     log.info("analytics computed", extra=stats.as_dict())
     return stats

@@ -86,38 +86,42 @@ async def _same_customers(
     return others
 
 
-async def link(
+async def links(
     session: AsyncSession, rows: list[dict[str, Any]], ids: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """Apply cross-session rules over the batch + the same customers' stored sessions.
-    Returns the stored rows outside the batch whose link fields changed (already updated)."""
+    """Apply cross-session rules over the batch + the same customers' stored sessions (reads
+    only). Returns the stored rows outside the batch whose link fields changed (for
+    `write_links`)."""
     others = await _same_customers(session, rows, ids)
     before = [{f: o[f] for f in LINK_FIELDS} for o in others]
     apply_links([*rows, *others])
-    changed = [
+    return [
         o
         for o, old in zip(others, before, strict=True)
         if any(not same(old[f], o[f]) for f in LINK_FIELDS)
     ]
-    if changed:
-        now = utcnow()
-        stmt = (
-            update(SESSIONS)
-            .where(SESSIONS.c.session_key == bindparam("key"))
-            .values({f: bindparam(f"v_{f}") for f in (*LINK_FIELDS, "details", "computed_at")})
-        )
-        await session.execute(
-            stmt,
-            [
-                {
-                    "key": o["session_key"],
-                    "v_computed_at": now,
-                    **{f"v_{f}": o[f] for f in (*LINK_FIELDS, "details")},
-                }
-                for o in changed
-            ],
-        )
-    return changed
+
+
+async def write_links(session: AsyncSession, changed: list[dict[str, Any]]) -> None:
+    if not changed:
+        return
+    now = utcnow()
+    stmt = (
+        update(SESSIONS)
+        .where(SESSIONS.c.session_key == bindparam("key"))
+        .values({f: bindparam(f"v_{f}") for f in (*LINK_FIELDS, "details", "computed_at")})
+    )
+    await session.execute(
+        stmt,
+        [
+            {
+                "key": o["session_key"],
+                "v_computed_at": now,
+                **{f"v_{f}": o[f] for f in (*LINK_FIELDS, "details")},
+            }
+            for o in changed
+        ],
+    )
 
 
 def _utterance_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,11 +170,20 @@ async def _delete(session: AsyncSession, table: Table, keys: list[str]) -> None:
         )
 
 
-async def write(
+@dataclass
+class Plan:
+    """What `write` changes: the rows to insert and the session keys to delete."""
+
+    fresh: list[dict[str, Any]]
+    gone: list[str]
+    replace_utterances: bool
+    days: set[str]
+
+
+async def plan_write(
     session: AsyncSession, ids: Sequence[str], rows: list[dict[str, Any]], stats: ComputeStats
-) -> set[str]:
-    """Write only rows that differ, in bulk: one SELECT of the stored rows, one DELETE of the
-    changed/stale ones, one COPY (PostgreSQL) per table. Returns the days touched."""
+) -> Plan:
+    """Only rows that differ (one SELECT of the stored rows; reads only)."""
     existing = await _stored(session, ids)
     now = utcnow()
     fresh: list[dict[str, Any]] = []
@@ -184,15 +197,22 @@ async def write(
         fresh.append({**row, "computed_at": now})
     stale = [key for key in existing if key not in produced]
     gone = stale + [r["session_key"] for r in fresh if r["session_key"] in existing]
-    await _delete(session, SESSIONS, gone)
-    if existing:
-        await _delete(session, UTTERANCES, gone)
     stats.sessions_deleted += len(stale)
     stats.sessions_written += len(fresh)
-    await store.bulk_insert(session, SESSIONS, fresh)
-    utterances = [u for row in fresh for u in _utterance_rows(row)]
+    days = {r["day"] for r in fresh} | {existing[key].day for key in gone}
+    return Plan(fresh, gone, bool(existing), days)
+
+
+async def apply_write(session: AsyncSession, plan: Plan) -> set[str]:
+    """In bulk: one DELETE of the changed/stale rows, one COPY (PostgreSQL) or multi-row INSERT
+    per table. Returns the days touched."""
+    await _delete(session, SESSIONS, plan.gone)
+    if plan.replace_utterances:
+        await _delete(session, UTTERANCES, plan.gone)
+    await store.bulk_insert(session, SESSIONS, plan.fresh)
+    utterances = [u for row in plan.fresh for u in _utterance_rows(row)]
     await store.bulk_insert(session, UTTERANCES, utterances)
-    return {r["day"] for r in fresh} | {existing[key].day for key in gone}
+    return plan.days
 
 
 async def update_state(

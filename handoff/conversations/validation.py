@@ -46,6 +46,20 @@ def validate_client_id(value: Any) -> str:
     return value
 
 
+MAX_WAITED_MS = 60_000
+
+
+def validate_waited(value: Any) -> float:
+    """`waited_ms`: how long the client has been trying to send the message (its outbox age),
+    in seconds for the service, at most a minute. It only brings the "still checking" notice
+    forward, so a wrong value costs nothing but an early notice."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise BadRequest("waited_ms must be a number ≥ 0", field="waited_ms")
+    return min(float(value), MAX_WAITED_MS) / 1000
+
+
 def optional_client_id(value: Any) -> str | None:
     """`client_message_id` where it may be left out (agents' replies, photo uploads)."""
     return None if value is None else validate_client_id(value)

@@ -13,9 +13,14 @@ from handoff.access import authorize
 from handoff.conversations import ces, mailing
 from handoff.conversations.publish import publish_message
 from handoff.conversations.state import conversation_state, require_conversation
-from handoff.conversations.validation import normalise_language, validate_client_id, validate_text
+from handoff.conversations.validation import (
+    normalise_language,
+    validate_client_id,
+    validate_text,
+    validate_waited,
+)
 from handoff.errors import BadRequest
-from handoff.gateway import presence, turns
+from handoff.gateway import answer, presence
 from handoff.gateway import services as svc
 from handoff.http import client_address, hub_of, int_arg, json_body
 from handoff.hub import Hub
@@ -133,14 +138,23 @@ async def list_messages(request: Request, conversation_id: str) -> HTTPResponse:
 @bp.post("/api/conversations/<conversation_id:str>/messages")
 async def post_message(request: Request, conversation_id: str) -> HTTPResponse:
     authorize(request, conversation_id)
-    posted = await post_customer_message(request, conversation_id, json_body(request))
+    body = json_body(request)
+    validate_waited(body.get("waited_ms"))
+    posted = await post_customer_message(request, conversation_id, body)
     hub = hub_of(request)
     # A new message's bot turn runs now; a resend gets the stored replies (driving the turn
-    # first if it is unfinished and nobody else holds it: its first driver may have died).
+    # if it is unfinished and nobody else holds it: its first driver may have died). Either
+    # way the answer comes once the turn is done or the customer has heard "still checking".
     if posted.created and posted.message.bot_status is None:  # for the agent, or the service
-        got = turns.Outcome(posted.notices, False)
+        got = answer.Outcome(posted.notices, False)
     else:
-        got = await turns.outcome(hub, conversation_id=conversation_id, message=posted.message)
+        got = await answer.respond(
+            hub,
+            conversation_id=conversation_id,
+            message=posted.message,
+            created=posted.created,
+            waited=validate_waited(body.get("waited_ms")),
+        )
     return json(
         {
             "message": message_view(posted.message),

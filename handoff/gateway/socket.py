@@ -12,10 +12,10 @@ from handoff import sockets
 from handoff.access import authorize
 from handoff.conversations.publish import to_console
 from handoff.conversations.state import conversation_state, require_conversation
+from handoff.conversations.validation import validate_waited
 from handoff.cors import allowed
 from handoff.errors import DomainError, Forbidden
 from handoff.gateway import presence, turns
-from handoff.gateway import services as svc
 from handoff.gateway.routes import post_customer_message
 from handoff.http import hub_of, int_arg
 from handoff.hub import Hub
@@ -74,6 +74,7 @@ async def _handle_customer_frame(
     hub = hub_of(request)
 
     async def message(frame: dict[str, Any]) -> None:
+        waited = validate_waited(frame.get("waited_ms"))
         posted = await post_customer_message(request, conversation_id, frame)
         pending = posted.message.bot_status in turns.UNFINISHED
         await sockets.send(
@@ -88,7 +89,13 @@ async def _handle_customer_frame(
         )
         if pending:
             hub.spawn(
-                _bot_turn_logged(hub, conversation_id, posted), name=f"bot-turn-{conversation_id}"
+                turns.drive_logged(
+                    hub,
+                    conversation_id=conversation_id,
+                    message_id=posted.message.id,
+                    waited=waited,
+                ),
+                name=f"bot-turn-{conversation_id}",
             )
 
     async def typing(frame: dict[str, Any]) -> None:
@@ -103,13 +110,6 @@ async def _handle_customer_frame(
         )
 
     await sockets.dispatch(ws, raw, {"message": message, "typing": typing, "leave": leave})
-
-
-async def _bot_turn_logged(hub: Hub, conversation_id: str, posted: svc.Posted) -> None:
-    try:
-        await turns.drive(hub, conversation_id=conversation_id, message_id=posted.message.id)
-    except Exception:
-        log.exception("bot turn failed", extra={"conversation_id": conversation_id})
 
 
 async def _customer_typing(hub: Hub, conversation_id: str, typing: bool) -> None:

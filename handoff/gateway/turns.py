@@ -15,10 +15,12 @@ message sent again. (A crash while Rasa is still working on the message for long
 lease could still lead to a second send; the lease is longer than the turn deadline.)
 
 Whatever hangs or dies, the customer hears something within ``rasa_timeout``: a "still
-checking" notice after ``still_checking_seconds``, and at the deadline (or when Rasa fails or
-says nothing at all, as it does when the action server is down) the conversation is queued for
-a human as ``bot_unavailable``. Nothing is remembered about the outage: the next turn tries the
-bot again, so recovery is automatic.
+checking" notice ``still_checking_seconds`` after they sent the message (at once when a turn is
+re-driven later than that, e.g. after a restart, unless they got it before), and at the deadline
+(or when Rasa fails or says nothing at all, as it does when the action server is down) the
+conversation is queued for a human as ``bot_unavailable``. Nothing is remembered about the
+outage: the next turn tries the bot again, so recovery is automatic. (What a REST send answers
+meanwhile: handoff.gateway.answer.)
 """
 
 from __future__ import annotations
@@ -51,14 +53,8 @@ PENDING, RUNNING, DONE = BotStatus.PENDING, BotStatus.RUNNING, BotStatus.DONE
 UNFINISHED = (PENDING, RUNNING)
 MAX_ATTEMPTS = 3
 META_KEY = "handoff_message_id"
-
-
-@dataclass
-class Outcome:
-    """What a (re)sent customer message got: its replies so far, and whether more will come."""
-
-    replies: list[Message]
-    pending: bool
+# An overdue notice (a turn re-driven after a restart) still gives the bot this long first.
+OVERDUE_GRACE_SECONDS = 0.2
 
 
 # --- claims --------------------------------------------------------------------------------
@@ -154,21 +150,9 @@ def replies_in_tracker(tracker: dict[str, Any], message_id: int) -> list[dict[st
 # --- driving -------------------------------------------------------------------------------
 
 
-async def outcome(hub: Hub, *, conversation_id: str, message: Message) -> Outcome:
-    """Drive the message's turn if it is unfinished and free; then report what it got."""
-    if message.bot_status in UNFINISHED:
-        driven = await drive(hub, conversation_id=conversation_id, message_id=message.id)
-        if driven is not None:
-            return Outcome(driven, False)
-    async with hub.db.session() as session:
-        current = await session.get(Message, message.id)
-        if current is None:
-            return Outcome([], False)
-        replies = await stored_replies(session, current)
-        return Outcome(replies, current.bot_status in UNFINISHED)
-
-
-async def drive(hub: Hub, *, conversation_id: str, message_id: int) -> list[Message] | None:
+async def drive(
+    hub: Hub, *, conversation_id: str, message_id: int, waited: float = 0.0
+) -> list[Message] | None:
     """Run the bot's turn for one stored customer message, in order within its conversation.
 
     Returns the messages stored for it, or None when the turn was not ours to run (done
@@ -184,7 +168,20 @@ async def drive(hub: Hub, *, conversation_id: str, message_id: int) -> list[Mess
                 extra={"conversation_id": conversation_id, "message_id": message_id},
             )
             return await _unavailable(hub, conversation_id, message_id, [])
-        return await _run(hub, conversation_id, message_id, redrive=attempts > 0)
+        return await _run(hub, conversation_id, message_id, redrive=attempts > 0, waited=waited)
+
+
+async def drive_logged(
+    hub: Hub, *, conversation_id: str, message_id: int, waited: float = 0.0
+) -> list[Message] | None:
+    """`drive` as a task of its own (the hub's): a failure is logged, never raised."""
+    try:
+        return await drive(
+            hub, conversation_id=conversation_id, message_id=message_id, waited=waited
+        )
+    except Exception:
+        log.exception("bot turn failed", extra={"conversation_id": conversation_id})
+        return None
 
 
 async def _unavailable(
@@ -245,11 +242,16 @@ async def _prepare(hub: Hub, conversation_id: str, message_id: int) -> _Turn | N
     return _Turn(message, conversation.language, sent, metadata)
 
 
-async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool) -> list[Message]:
+async def _run(
+    hub: Hub, conversation_id: str, message_id: int, *, redrive: bool, waited: float
+) -> list[Message]:
     turn = await _prepare(hub, conversation_id, message_id)
     if turn is None:
         return []
     notices: list[Message] = []
+    notice_in = notice_due_in(hub, turn.message, waited)
+    if redrive and await _noticed(hub, turn.message):
+        notice_in = None  # they were told before the driver died
 
     async def still_checking() -> None:
         async with hub.db.session() as session:
@@ -265,7 +267,9 @@ async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool
     replies: list[dict[str, Any]] | None = None
     try:
         if redrive:
-            tracker = await _within(hub, hub.rasa.tracker(conversation_id), still_checking)
+            tracker = await _within(
+                hub, hub.rasa.tracker(conversation_id), still_checking, notice_in
+            )
             replies = replies_in_tracker(tracker, message_id)
             if replies is not None:
                 log.warning(
@@ -277,6 +281,7 @@ async def _run(hub: Hub, conversation_id: str, message_id: int, *, redrive: bool
                 hub,
                 hub.rasa.send_message(conversation_id, turn.text, turn.metadata),
                 None if notices else still_checking,
+                notice_in,
             )
     except BotUnavailable as exc:
         log.warning(
@@ -311,18 +316,39 @@ async def _answered(
     return stored
 
 
+def notice_due_in(hub: Hub, message: Message, waited: float = 0.0) -> float | None:
+    """Seconds until the "still checking" notice is due: `still_checking_seconds` after the
+    customer sent the message (stored, or `waited` seconds before the client got it through:
+    `waited_ms`), or OVERDUE_GRACE_SECONDS for a turn driven later than that (a bot that answers
+    at once needs no notice); None when the notice is off."""
+    if hub.settings.still_checking_seconds >= hub.settings.rasa_timeout:
+        return None
+    age = max((utcnow() - message.created_at).total_seconds(), waited)
+    return max(OVERDUE_GRACE_SECONDS, hub.settings.still_checking_seconds - age)
+
+
+async def _noticed(hub: Hub, message: Message) -> bool:
+    """Whether the customer was already told "still checking" about this message."""
+    async with hub.db.session() as session:
+        replies = await stored_replies(session, message)
+    return any((m.payload or {}).get("event") == "still_checking" for m in replies)
+
+
 async def _within(
     hub: Hub,
     call: Awaitable[Any],
     on_slow: Callable[[], Awaitable[None]] | None,
+    notice_in: float | None,
 ) -> Any:
-    """Await a Rasa call under the turn deadline; `on_slow` runs once if it takes a while."""
+    """Await a Rasa call under the turn deadline; `on_slow` runs once if the call is not done
+    after `notice_in` seconds (None: never)."""
     task = asyncio.ensure_future(call)
     deadline = asyncio.get_running_loop().time() + hub.settings.rasa_timeout
     try:
-        if on_slow is not None and hub.settings.still_checking_seconds < hub.settings.rasa_timeout:
-            done, _ = await asyncio.wait({task}, timeout=hub.settings.still_checking_seconds)
-            if not done:
+        if on_slow is not None and notice_in is not None:
+            if notice_in > 0:
+                await asyncio.wait({task}, timeout=notice_in)
+            if not task.done():
                 await on_slow()
         remaining = max(0.05, deadline - asyncio.get_running_loop().time())
         return await asyncio.wait_for(task, timeout=remaining)
@@ -331,68 +357,3 @@ async def _within(
     finally:
         if not task.done():
             task.cancel()
-
-
-# --- the sweeper ---------------------------------------------------------------------------
-
-
-async def abandoned_turns(hub: Hub, *, limit: int = 200) -> list[tuple[int, str]]:
-    """Turns nobody is driving: pending for a while, or running with an expired lease."""
-    now = utcnow()
-    grace = timedelta(seconds=hub.settings.still_checking_seconds + 1.0)
-    async with hub.db.session() as session:
-        rows = (
-            await session.execute(
-                select(Message.id, Message.conversation_id)
-                .where(
-                    or_(
-                        and_(Message.bot_status == PENDING, Message.created_at < now - grace),
-                        and_(Message.bot_status == RUNNING, Message.bot_lease_until < now),
-                    )
-                )
-                .order_by(Message.conversation_id, Message.seq)
-                .limit(limit)
-            )
-        ).all()
-    return [(int(mid), str(cid)) for mid, cid in rows]
-
-
-async def sweep_once(hub: Hub) -> int:
-    """Start a re-drive for every conversation with abandoned turns; how many were found."""
-    turns = await abandoned_turns(hub)
-    by_conversation: dict[str, list[int]] = {}
-    for message_id, conversation_id in turns:
-        by_conversation.setdefault(conversation_id, []).append(message_id)
-    for conversation_id, ids in by_conversation.items():
-        if conversation_id in hub.redriving:
-            continue
-        hub.redriving.add(conversation_id)
-        hub.spawn(_redrive(hub, conversation_id, ids), name=f"redrive-{conversation_id}")
-    return len(turns)
-
-
-async def _redrive(hub: Hub, conversation_id: str, message_ids: list[int]) -> None:
-    try:
-        for message_id in message_ids:
-            log.info(
-                "re-driving a bot turn",
-                extra={"conversation_id": conversation_id, "message_id": message_id},
-            )
-            await drive(hub, conversation_id=conversation_id, message_id=message_id)
-    except Exception:
-        log.exception("re-driving a bot turn failed", extra={"conversation_id": conversation_id})
-    finally:
-        hub.redriving.discard(conversation_id)
-
-
-async def run_sweeper(hub: Hub) -> None:
-    """Forever: re-drive abandoned turns (at start, then every `turn_sweep_seconds`). The
-    service has released its own leases before it serves (`release_own_leases`)."""
-    while True:
-        try:
-            await sweep_once(hub)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("bot turn sweep failed")
-        await asyncio.sleep(hub.settings.turn_sweep_seconds)

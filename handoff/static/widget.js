@@ -25,6 +25,14 @@
   const CUSTOMER_TOKEN = ds.customerToken || "";
   const STORE_KEY = "effortless:conversation:" + SERVER;
   const OUTBOX_PREFIX = "effortless:outbox:";
+  const QUICK_RECONNECTS = 10; // tries 0.25–0.5 s apart before the backoff grows
+
+  // How long an outbox message has been waiting to get through (docs/api.md, `waited_ms`): the
+  // service tells the customer "still checking" that much sooner.
+  function waitedMs(item) {
+    const since = Number(item.queued_at);
+    return since > 0 ? Math.min(60000, Math.max(0, Date.now() - since)) : 0;
+  }
 
   // English and Korean, filled in from the text catalogue (catalogue/texts/widget.yml) when the
   // service serves this script.
@@ -227,6 +235,7 @@ form.composer button.attach:hover { background: #e8eefc; }
       this.ws = null;
       this.wsFailures = 0;
       this.backoffTimer = null;
+      this.pendingTimer = null;
       this.pollTimer = null;
       this.pingTimer = null;
       this.typingTimer = null;
@@ -613,7 +622,10 @@ form.composer button.attach:hover { background: #e8eefc; }
     scheduleReconnect() {
       if (!this.conversation) return;
       this.setConn(navigator.onLine === false ? t("offline") : t("reconnecting"));
-      const base = Math.min(30000, 500 * 2 ** Math.min(this.wsFailures, 6));
+      // Quick tries for the first few seconds (a restarting service is back within ~4 s), then
+      // exponential backoff.
+      const base = this.wsFailures <= QUICK_RECONNECTS ? 500
+        : Math.min(30000, 500 * 2 ** Math.min(this.wsFailures - QUICK_RECONNECTS, 6));
       const delay = base / 2 + Math.random() * (base / 2);
       this.backoffTimer = window.setTimeout(() => this.connect(), delay);
       if (this.wsFailures >= 2 && !this.pollTimer) {
@@ -707,7 +719,8 @@ form.composer button.attach:hover { background: #e8eefc; }
 
     flushOutbox() {
       for (const item of this.outbox()) {
-        if (!this.wsSend({ type: "message", client_message_id: item.client_message_id, text: item.text })) {
+        if (!this.wsSend({ type: "message", client_message_id: item.client_message_id, text: item.text,
+          waited_ms: waitedMs(item) })) {
           return;
         }
       }
@@ -717,7 +730,7 @@ form.composer button.attach:hover { background: #e8eefc; }
       const id = encodeURIComponent(this.conversation.id);
       for (const item of this.outbox()) {
         const response = await this.fetchJson("POST", `/api/conversations/${id}/messages`, {
-          client_message_id: item.client_message_id, text: item.text,
+          client_message_id: item.client_message_id, text: item.text, waited_ms: waitedMs(item),
         });
         if (!response.ok) {
           if (response.status === 400) this.removeFromOutbox(item.client_message_id);
@@ -729,7 +742,30 @@ form.composer button.attach:hover { background: #e8eefc; }
         this.removeFromOutbox(item.client_message_id);
         this.addMessage(response.data.message, false);
         for (const reply of response.data.replies || []) this.addMessage(reply, false);
+        if (response.data.pending) this.followPending(response.data.message.seq);
       }
+    }
+
+    // A REST send answered `pending: true` (docs/api.md): the bot is still working on it (the
+    // "still checking" notice may have come already). Its answer follows in the history: fetch
+    // it every second until it is there, unless the socket is back (it delivers it then).
+    followPending(seq) {
+      window.clearTimeout(this.pendingTimer);
+      let tries = 0;
+      const tick = async () => {
+        if (!this.conversation || (this.ws && this.ws.readyState === WebSocket.OPEN)) return;
+        await this.loadHistory();
+        tries += 1;
+        if (!this.answeredAfter(seq) && tries < 20) this.pendingTimer = window.setTimeout(tick, 1000);
+      };
+      this.pendingTimer = window.setTimeout(tick, 1000);
+    }
+
+    answeredAfter(seq) {
+      for (const [later, node] of this.seen) {
+        if (later > seq && !(node && node.dataset && node.dataset.event === "still_checking")) return true;
+      }
+      return false;
     }
 
     newClientId() {
@@ -751,7 +787,9 @@ form.composer button.attach:hover { background: #e8eefc; }
         } else this.notice(t("error"));
         return;
       }
-      const item = { client_message_id: this.newClientId(), text, display: display || null };
+      const item = {
+        client_message_id: this.newClientId(), text, display: display || null, queued_at: Date.now(),
+      };
       this.saveOutbox([...this.outbox(), item]);
       this.clearChoices();
       this.renderPending(item);

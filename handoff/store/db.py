@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -82,6 +83,8 @@ class WriteLock:
         self._lock: asyncio.Lock | None = None
         self.holder: asyncio.Task[Any] | None = None
         self.sessions: dict[asyncio.Task[Any], int] = {}
+        self.held_since = 0.0
+        self.holds = LockTimes()
 
     def before_execute(self, statement: str) -> None:
         if not _is_write(statement) or not in_greenlet():
@@ -101,6 +104,7 @@ class WriteLock:
             log.warning("sqlite write lock not free after %.0f s", WRITE_LOCK_WAIT_SECONDS)
             return
         self.holder = task
+        self.held_since = time.perf_counter()
 
     def enter(self) -> tuple[asyncio.Task[Any] | None, bool]:
         task = asyncio.current_task()
@@ -119,8 +123,45 @@ class WriteLock:
             self.sessions[task] = depth
         if self.holder is task and not held_before:
             self.holder = None
+            self.holds.record(_kind(task), time.perf_counter() - self.held_since)
             assert self._lock is not None
             self._lock.release()
+
+
+def _kind(task: asyncio.Task[Any]) -> str:
+    """What holds the lock: the task's coroutine (request handlers, the analytics loop, …)."""
+    coro = task.get_coro()
+    return str(getattr(coro, "__qualname__", None) or type(coro).__name__)
+
+
+class LockTimes:
+    """How long the write lock was held, per kind of holder, since the process started (for
+    `GET /health`: a long hold makes every writer behind it wait)."""
+
+    LONG_SECONDS = 0.05
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, list[float]] = {}  # kind -> [holds, total s, max s, long holds]
+
+    def record(self, kind: str, seconds: float) -> None:
+        figures = self.by_kind.setdefault(kind, [0, 0.0, 0.0, 0])
+        figures[0] += 1
+        figures[1] += seconds
+        figures[2] = max(figures[2], seconds)
+        if seconds > self.LONG_SECONDS:
+            figures[3] += 1
+            log.info("sqlite write lock held %.0f ms by %s", seconds * 1000, kind)
+
+    def figures(self) -> dict[str, dict[str, float]]:
+        return {
+            kind: {
+                "holds": int(n),
+                "mean_ms": round(total / n * 1000, 2) if n else 0.0,
+                "max_ms": round(longest * 1000, 1),
+                "over_50ms": int(long),
+            }
+            for kind, (n, total, longest, long) in sorted(self.by_kind.items())
+        }
 
 
 class Database:

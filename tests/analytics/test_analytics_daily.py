@@ -108,3 +108,33 @@ async def test_seconds_figures_equal_the_log(generated: Database, f: Filters) ->
     assert {
         row["bucket"]: {k: row[k] for k in ("answered", "abandoned")} for row in data["queue_wait"]
     } == expected
+
+
+async def test_a_run_holds_the_write_lock_for_a_few_statements_at_a_time(db: Database) -> None:
+    """On SQLite every write transaction holds the only write lock, and the customers' messages
+    wait behind it (issue 16): a computation reads and analyses outside its write transactions,
+    which are a few bulk statements each (the daily figures too: read, then swapped in)."""
+    from sqlalchemy import event
+
+    await generate(db, 300, seed=5)
+    lock = db.write_lock
+    assert lock is not None
+    per_hold: list[int] = []
+    statements = [0]
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def _count(*_args: Any) -> None:
+        if lock.holder is not None:
+            statements[0] += 1
+
+    record = lock.holds.record
+
+    def _record(kind: str, seconds: float) -> None:
+        per_hold.append(statements[0])
+        statements[0] = 0
+        record(kind, seconds)
+
+    lock.holds.record = _record  # type: ignore[method-assign]
+    stats = await compute(db, BrokerSource(), rules=Rules(), now=NOW, batch_size=1000)
+    assert stats.days_refreshed > 0 and stats.sessions_written > 0
+    assert per_hold and max(per_hold) <= 10, per_hold

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from handoff.gateway import turns
+from handoff.gateway import sweeper, turns
 from handoff.store.models import Message, utcnow
 from launcher import Launcher, Spec, components, free_port
 from tests.support.handoff_service import Service, auth
@@ -63,11 +63,20 @@ async def test_hung_bot_gets_a_notice_then_a_human_within_the_deadline(
     started = time.monotonic()
     r = await _post(service, conv, "1", "Where is my order?")
     elapsed = time.monotonic() - started
-    assert r.status_code == 201
-    assert elapsed < 2.0
-    events = [m["custom"]["event"] for m in r.json()["replies"]]
-    assert events == ["still_checking", "bot_unavailable", "nobody_online"]
+    # The REST customer hears the notice when it is due, not only with the deadline's answer.
+    assert r.status_code == 201 and r.json()["pending"] is True
+    assert elapsed < 0.9
+    assert [m["custom"]["event"] for m in r.json()["replies"]] == ["still_checking"]
     assert r.json()["replies"][0]["text"] == "One moment, I'm still checking that for you."
+
+    async def queued() -> bool:
+        return len(await _history(service, conv)) == 4
+
+    await _wait_for(queued, timeout=2.0)
+    history = await _history(service, conv)
+    events = [(m["custom"] or {}).get("event") for m in history[1:]]
+    assert events == ["still_checking", "bot_unavailable", "nobody_online"]
+    assert time.monotonic() - started < 2.0
     state = (
         await service.http.get(
             f"/api/conversations/{conv['conversation_id']}", headers=auth(conv["token"])
@@ -87,6 +96,61 @@ async def test_korean_still_checking_notice(service_factory: Any) -> None:
     conv = await service.conversation(language="ko")
     r = await _post(service, conv, "1", "배송 조회")
     assert r.json()["replies"][0]["text"] == "잠시만요, 아직 확인하고 있습니다."
+
+
+async def test_a_slow_turn_answers_a_rest_send_with_the_notice_then_the_reply(
+    service_factory: Any,
+) -> None:
+    """Rasa takes longer than the notice's time: the POST answers with "still checking" and
+    `pending: true` at once, and the bot's reply follows in GET …/messages (not twice)."""
+    service: Service = await service_factory(rasa_timeout=3.0, still_checking_seconds=0.3)
+    service.fake.mode, service.fake.reply_delay = "slow_reply", 1.2
+    conv = await service.conversation()
+    started = time.monotonic()
+    r = await _post(service, conv, "1", "I want to cancel")
+    assert time.monotonic() - started < 1.0
+    assert r.json()["pending"] is True
+    assert [m["custom"]["event"] for m in r.json()["replies"]] == ["still_checking"]
+
+    async def answered() -> bool:
+        return [m["role"] for m in await _history(service, conv)] == ["customer", "system", "bot"]
+
+    await _wait_for(answered, timeout=3.0)
+    again = await _post(service, conv, "1", "I want to cancel")  # a resend now gets it all
+    assert again.json()["pending"] is False
+    assert [m["role"] for m in again.json()["replies"]] == ["system", "bot"]
+    assert len(service.fake.received) == 1
+
+
+async def test_a_quick_turn_still_answers_in_the_response(service_factory: Any) -> None:
+    service: Service = await service_factory(rasa_timeout=3.0, still_checking_seconds=1.0)
+    service.fake.mode, service.fake.reply_delay = "slow_reply", 0.3
+    conv = await service.conversation()
+    r = await _post(service, conv, "1", "I want to cancel")
+    assert r.json()["pending"] is False
+    assert [m["role"] for m in r.json()["replies"]] == ["bot"]
+
+
+async def test_a_resend_after_a_restart_hears_the_notice_at_once(service_factory: Any) -> None:
+    """The message was sent long ago (its driver died with the process): the resend that
+    re-drives it answers with "still checking" at once instead of after the whole turn."""
+    service: Service = await service_factory(rasa_timeout=3.0, still_checking_seconds=1.0)
+    service.fake.mode, service.fake.reply_delay = "slow_reply", 1.5
+    conv = await service.conversation()
+    await _abandon(service, conv["conversation_id"], "I want to cancel", running=True)
+    started = time.monotonic()
+    r = await _post(service, conv, "lost-I want to cancel", "I want to cancel")
+    assert time.monotonic() - started < 0.8
+    assert r.status_code == 200 and r.json()["pending"] is True
+    assert [m["custom"]["event"] for m in r.json()["replies"]] == ["still_checking"]
+
+    async def answered() -> bool:
+        return [m["role"] for m in await _history(service, conv)] == ["customer", "system", "bot"]
+
+    await _wait_for(answered, timeout=4.0)
+    # Told once: a second resend gets the same notice and the reply, no second notice.
+    again = await _post(service, conv, "lost-I want to cancel", "I want to cancel")
+    assert [m["role"] for m in again.json()["replies"]] == ["system", "bot"]
 
 
 async def test_bot_saying_nothing_is_queued_as_bot_unavailable(service: Service) -> None:
@@ -216,7 +280,7 @@ async def test_redrive_after_a_crash_takes_the_replies_rasa_already_gave(
 async def test_a_live_lease_is_not_taken(service: Service) -> None:
     conv = await service.conversation()
     await _live_lease(service, conv)
-    assert await turns.sweep_once(service.hub) == 0
+    assert await sweeper.sweep_once(service.hub) == 0
     r = await _post(service, conv, "lost-hello", "hello")  # the customer's resend
     assert r.status_code == 200 and r.json()["pending"] is True and r.json()["replies"] == []
     assert service.fake.received == []
@@ -275,12 +339,40 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
                 replies = (await client.get(path, headers=auth(conv["token"]))).json()["messages"][
                     1:
                 ]
-            assert [m["text"] for m in replies] == ["What is your order number?"]
+            # (The resend may first hear "still checking": the message is old by now.)
+            assert [m["text"] for m in replies if m["role"] == "bot"] == [
+                "What is your order number?"
+            ]
             history = (await client.get(path, headers=auth(conv["token"]))).json()["messages"]
-            assert [m["role"] for m in history] == ["customer", "bot"]
+            assert [m["role"] for m in history if m["role"] != "system"] == ["customer", "bot"]
         assert fake.processed(cid) == ["I want to cancel"]  # the bot saw it once
         assert [m["message"] for m in fake.received].count("I want to cancel") == 1
 
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_message_that_waited_outside_hears_the_notice_sooner(
+    service_factory: Any,
+) -> None:
+    """`waited_ms`: the client had been trying to get the message through (the service was
+    restarting); the notice is due that much sooner after the customer sent it."""
+    service: Service = await service_factory(rasa_timeout=3.0, still_checking_seconds=1.5)
+    service.fake.mode, service.fake.reply_delay = "slow_reply", 1.5
+    conv = await service.conversation()
+    started = time.monotonic()
+    r = await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": "w1", "text": "I want to cancel", "waited_ms": 1400},
+    )
+    assert time.monotonic() - started < 0.9
+    assert r.status_code == 201 and r.json()["pending"] is True
+    assert [m["custom"]["event"] for m in r.json()["replies"]] == ["still_checking"]
+    bad = await service.http.post(
+        f"/api/conversations/{conv['conversation_id']}/messages",
+        headers=auth(conv["token"]),
+        json={"client_message_id": "w2", "text": "hello", "waited_ms": "soon"},
+    )
+    assert bad.status_code == 400 and bad.json()["field"] == "waited_ms"
