@@ -2,20 +2,25 @@
 
 The rule for `nlu_fallback` runs `action_fallback_options`: the 2-3 most likely intents of the
 message (that have a plain-words label) become buttons, plus "Something else". A click sends
-that intent; "Something else" (a "no") gets the rephrase prompt (utter_default); a second
-message the bot does not understand hands over to a colleague (rules "second fallback").
+that intent; a typed "yes" takes the first (likeliest) one (`action_take_first_choice`, as
+Rasa's two-stage fallback does: the "yes" is reverted and the customer's own message is
+replayed with the guessed intent, entities and all); "Something else" (a "no") gets the rephrase
+prompt (utter_default); a second message the bot does not understand hands over to a colleague
+(rules "second fallback").
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActionExecuted, EventType, UserUtteranceReverted, UserUttered
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BotAction
 from actions.messages import MESSAGES, text
+from catalogue.vocabulary import REPLAYED_FLAG
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +29,9 @@ MIN_CONFIDENCE = 0.05  # candidates below this are noise, not a guess worth a bu
 SOMETHING_ELSE = "/deny"  # none of these: the rules ask to rephrase (utter_default)
 
 
-def choices(tracker: Tracker, language: str) -> list[dict[str, str]]:
-    """Buttons for the likeliest labelled intents of the latest message, then Something else."""
-    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+def choices(parse_data: dict[str, Any], language: str) -> list[dict[str, str]]:
+    """Buttons for the likeliest labelled intents of a parsed message, then Something else."""
+    ranking = parse_data.get("intent_ranking") or []
     buttons: list[dict[str, str]] = []
     for candidate in ranking:
         name = str(candidate.get("name") or "")
@@ -48,9 +53,58 @@ class ActionFallbackOptions(BotAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         language = str(tracker.get_slot("language") or "en")
-        buttons = choices(tracker, language)
+        buttons = choices(tracker.latest_message or {}, language)
         if buttons:
             dispatcher.utter_message(text=text(language, "fallback_options"), buttons=buttons)
         else:  # nothing worth guessing: the plain "rephrase" answer
             dispatcher.utter_message(response="utter_default")
         return []
+
+
+def fallen_back_message(tracker: Tracker) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The customer message before the latest one if the bot did not understand it, and the
+    latest message's metadata."""
+    users: list[dict[str, Any]] = []
+    for event in tracker.events:  # as applied: a "rewind" takes back the latest user message
+        kind = event.get("event")
+        if kind == "user":
+            users.append(event)
+        elif kind == "rewind" and users:
+            users.pop()
+        elif kind in ("restart", "session_started"):
+            users.clear()
+    metadata = dict(users[-1].get("metadata") or {}) if users else {}
+    if len(users) < 2:
+        return None, metadata
+    event = users[-2]
+    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return (event if intent == "nlu_fallback" else None), metadata
+
+
+class ActionTakeFirstChoice(BotAction):
+    """A typed "yes" to "Did you mean one of these?": the first (likeliest) request.
+
+    Like Rasa's two-stage fallback: the "yes" turn is reverted and the customer's own message is
+    replayed with the guessed intent (confidence 1) and its entities, so the task starts with
+    the order number, address or e-mail it already named. The replay carries the "yes"
+    message's metadata (language, the gateway's message id) and a flag, so analytics does not
+    count it as a customer turn of its own."""
+
+    NAME = "action_take_first_choice"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        language = str(tracker.get_slot("language") or "en")
+        message, metadata = fallen_back_message(tracker)
+        buttons = choices((message or {}).get("parse_data") or {}, language)
+        if message is None or not buttons:  # nothing was offered: ask to rephrase
+            dispatcher.utter_message(response="utter_default")
+            return []
+        guessed = buttons[0]["payload"].lstrip("/")
+        parse_data = dict(message.get("parse_data") or {})
+        parse_data["intent"] = {"name": guessed, "confidence": 1.0}
+        logger.info("fallback: yes to the first choice %s", guessed)
+        replay = UserUttered(
+            str(message.get("text") or ""), parse_data, input_channel=message.get("input_channel")
+        )
+        replay["metadata"] = {**metadata, REPLAYED_FLAG: True}
+        return [UserUtteranceReverted(), ActionExecuted("action_listen"), replay]

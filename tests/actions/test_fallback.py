@@ -5,8 +5,9 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import SOMETHING_ELSE, ActionFallbackOptions
+from actions.fallback import SOMETHING_ELSE, ActionFallbackOptions, ActionTakeFirstChoice
 from actions.session import ActionCheckCes
+from catalogue.vocabulary import REPLAYED_FLAG
 from tests.support.action_testkit import make_tracker
 
 
@@ -62,3 +63,65 @@ async def test_no_ces_after_gibberish_or_out_of_scope_alone(domain) -> None:
     assert {"event": "slot", "name": "pending_question", "value": "ces"} not in [
         dict(e) for e in events_out
     ]
+
+
+def fallen_back(text: str, ranking: list[tuple[str, float]], entities=None) -> dict:
+    return {
+        "event": "user",
+        "text": text,
+        "input_channel": "rest",
+        "metadata": {"handoff_message_id": 1},
+        "parse_data": {
+            "intent": {"name": "nlu_fallback", "confidence": 1.0},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 1.0},
+                *({"name": n, "confidence": c} for n, c in ranking),
+            ],
+            "entities": entities or [],
+        },
+    }
+
+
+async def test_yes_to_the_options_replays_the_message_with_the_first_choice(domain) -> None:
+    """Rasa's two-stage fallback: the "yes" is reverted, the customer's own message replayed
+    with the likeliest intent, its order number kept, marked so it is not a turn of its own."""
+    entity = {"entity": "order_number", "value": "EF-100008", "start": 22, "end": 31}
+    earlier = [
+        fallen_back(
+            "I'd like to abort order EF-100008",
+            [("cancel_order", 0.5), ("order_status", 0.2)],
+            [entity],
+        ),
+        {"event": "action", "name": "action_fallback_options"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker = make_tracker(domain, intent="affirm", text="yes please", events=earlier)
+    tracker.events[-1]["metadata"] = {"handoff_message_id": 2, "language": "en"}
+    dispatcher = CollectingDispatcher()
+    rewind, listen, replay = await ActionTakeFirstChoice().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+    assert rewind["event"] == "rewind" and listen == {**listen, "name": "action_listen"}
+    assert replay["event"] == "user" and replay["text"] == "I'd like to abort order EF-100008"
+    assert replay["parse_data"]["intent"] == {"name": "cancel_order", "confidence": 1.0}
+    assert replay["parse_data"]["entities"] == [entity]
+    assert replay["metadata"] == {"handoff_message_id": 2, "language": "en", REPLAYED_FLAG: True}
+
+
+async def test_yes_without_offered_options_asks_to_rephrase(domain) -> None:
+    earlier = [fallen_back("hmm", [("greet", 0.6)]), {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker(domain, intent="affirm", text="yes", events=earlier)
+    dispatcher = CollectingDispatcher()
+    assert await ActionTakeFirstChoice().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[0]["response"] == "utter_default"
+
+
+async def test_a_reverted_message_is_not_taken_for_the_fallen_back_one(domain) -> None:
+    earlier = [
+        fallen_back("abort EF-100008", [("cancel_order", 0.5), ("order_status", 0.2)]),
+        {"event": "action", "name": "action_fallback_options"},
+        {"event": "user", "text": "yes", "parse_data": {"intent": {"name": "affirm"}}},
+        {"event": "rewind"},
+    ]
+    tracker = make_tracker(domain, intent="affirm", text="yes", events=earlier)
+    events = await ActionTakeFirstChoice().run(CollectingDispatcher(), tracker, domain)
+    assert events[-1]["text"] == "abort EF-100008"

@@ -284,3 +284,21 @@ async def test_kill_9_mid_turn_then_restart_answers_once(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def test_replies_in_tracker_follow_a_replayed_message_of_the_same_turn() -> None:
+    """A "yes" to the one-click fallback replays the customer's earlier message in the same
+    turn (actions/fallback.py): the replies after the replay still answer this message."""
+    mine, other = {turns.META_KEY: 7}, {turns.META_KEY: 8}
+    events = [
+        {"event": "user", "text": "abort EF-100008", "metadata": {turns.META_KEY: 6}},
+        {"event": "bot", "text": "Did you mean one of these?"},
+        {"event": "user", "text": "yes please", "metadata": mine},
+        {"event": "rewind"},
+        {"event": "user", "text": "abort EF-100008", "metadata": {**mine, "replayed": True}},
+        {"event": "bot", "text": "Shall I cancel EF-100008?"},
+        {"event": "user", "text": "yes", "metadata": other},
+        {"event": "bot", "text": "EF-100008 is cancelled."},
+    ]
+    replies = turns.replies_in_tracker({"events": events}, 7)
+    assert replies == [{"text": "Shall I cancel EF-100008?"}]
