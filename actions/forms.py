@@ -66,12 +66,21 @@ class ActionStartTask(BotAction):
             e.get("entity") == "order_number"
             for e in (tracker.latest_message or {}).get("entities", [])
         )
+        earlier = None if named else order_named_while_not_understood(tracker)
+        if earlier:  # "abort EF-100008" fell back, "stop the order" was understood: same order
+            events.append(SlotSet("order_number", earlier))
+            named = True
         focus = tracker.get_slot("order_number") or (tracker.get_slot("order_snapshot") or {}).get(
             "order_number"
         )
         said = str(tracker.latest_message.get("text") or "")
-        # a follow-up about the same order, or the click on the offered next request
-        follow_up = bool(FOLLOW_UP_RE.search(said)) or said.startswith("/")
+        # a follow-up about the same order, or the click on the offered next request, or the
+        # same request again before it got a result (after a fallback inside the form)
+        follow_up = (
+            bool(FOLLOW_UP_RE.search(said))
+            or said.startswith("/")
+            or _unfinished(tracker, task, focus)
+        )
         if tracker.get_slot("customer_id") and not named:
             if focus and follow_up:
                 # "and when does it arrive now?" after a hand-back or the proactive notice:
@@ -95,6 +104,40 @@ class ActionStartTask(BotAction):
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
+
+
+# what a customer says while the bot fails to understand, or to its options and prompts
+NOT_UNDERSTOOD_TURNS = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny"})
+
+
+def order_named_while_not_understood(tracker: Tracker) -> str | None:
+    """The order number in the customer's messages just before this one that the bot did not
+    understand (the entity is kept even though the message fell back)."""
+    users: list[dict[str, Any]] = []
+    for event in tracker.events:  # as applied: a "rewind" takes back the latest user message
+        if event.get("event") == "user":
+            users.append(event)
+        elif event.get("event") == "rewind" and users:
+            users.pop()
+    for event in reversed(users[:-1]):
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") not in NOT_UNDERSTOOD_TURNS:
+            return None
+        for entity in parse.get("entities") or []:
+            number = entity.get("entity") == "order_number" and normalise_order_number(
+                entity.get("value")
+            )
+            if number:
+                return number
+    return None
+
+
+def _unfinished(tracker: Tracker, task: str, focus: Any) -> bool:
+    """The same task as before, asked again before it reported a result for that order."""
+    if not focus or tracker.get_slot("pending_task") != task:
+        return False
+    result = tracker.get_slot("task_result") or {}
+    return not (result.get("task") == task and result.get("order_number") == focus)
 
 
 def _attempt_failed(
@@ -122,6 +165,38 @@ def _email_or_postcode(
         return {asked: None, other: given}
     say(dispatcher, tracker, "invalid_email")
     return _attempt_failed(tracker, asked, f"invalid_{asked}")
+
+
+def _answered_off_topic(tracker: Tracker) -> list[EventType]:
+    """ "What's your order number?" answered with something the bot took for out of scope (the
+    form resumes after the out-of-scope answer): not understood, like an answer without any
+    number; the second time the lookup stops and a person takes over (action_run_task)."""
+    if (
+        tracker.get_slot("requested_slot") != "order_number"
+        or tracker.latest_action_name in (None, "action_listen")
+        or latest_intent(tracker) not in ("out_of_scope", "nlu_fallback")
+        or re.search(r"\d", str(tracker.latest_message.get("text") or ""))
+    ):
+        return []
+    failed = _attempt_failed(
+        tracker, "order_number", "not_understood", limit=NOT_UNDERSTOOD_ATTEMPTS
+    )
+    return [SlotSet(k, v) for k, v in failed.items() if k != "order_number"]
+
+
+def _items_of_the_order(tracker: Tracker) -> list[EventType]:
+    """Items named before the order was loaded ("후드티 반품 신청할게요 EF-100277" fills
+    `return_items` with the word "후드티") become the order's items once it is known; words
+    that match none are dropped, so the form asks."""
+    value = tracker.get_slot("return_items")
+    snap = tracker.get_slot("order_snapshot") or {}
+    if value is None or snap.get("order_number") != tracker.get_slot("order_number"):
+        return []
+    if isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+        return []
+    chosen = match_items(value, snap.get("items") or [])
+    tracker.add_slots([SlotSet("return_items", chosen or None)])
+    return [SlotSet("return_items", chosen or None)]
 
 
 class ValidateOrderLookupForm(FormValidationAction):
@@ -156,9 +231,11 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        events += _answered_off_topic(tracker)
         tracker.add_slots(events)
         extra = await self._verify(dispatcher, tracker)
         tracker.add_slots(extra)
+        extra += _items_of_the_order(tracker)
         extra += await self._recent_orders_reachable(tracker)
         return [*events, *extra]
 

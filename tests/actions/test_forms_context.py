@@ -1,0 +1,97 @@
+"""The lookup keeps what the customer already said: an order named in a message that fell back,
+the order in focus when the same request comes again, an item named before the order was known,
+and answers that are not understood end in a person (issue 11, "Use what was said")."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms import ActionStartTask, ValidateOrderLookupForm
+from tests.support.action_testkit import make_tracker, slot_events
+
+FORM = ValidateOrderLookupForm()
+
+
+async def test_an_item_named_before_the_order_was_known_becomes_the_orders_item(
+    domain, dispatcher, client
+) -> None:
+    """An item word given before the order was loaded ("후드티 반품 신청할게요 EF-100277") fills
+    return_items as a word; once the guest is verified it is matched to the order's items (or
+    asked again), never left as a word for the return to crash on."""
+    base = {"pending_task": "return_item", "order_number": "EF-100003"}
+    for word, expected, asked in [("mug", ["Stoneware mug"], "return_reason"),
+                                  ("a sofa", None, "return_items")]:  # fmt: skip
+        tracker = make_tracker(
+            domain,
+            active_loop="order_lookup_form",
+            slots={**base, "return_items": word},
+            candidates={"email": "alice@example.com"},
+        )
+        slots = slot_events(await FORM.run(dispatcher, tracker, domain))
+        assert slots["customer_id"] == "C0001"
+        found = slots["return_items"]
+        assert ([i["name"] for i in found] if found else None) == expected
+        assert slots["requested_slot"] == asked
+
+
+async def test_an_order_named_in_a_message_that_fell_back_is_kept(domain) -> None:
+    """ "EF-100008 is no longer needed, can you stop it" fell back; "stop the order from being
+    sent" (cancel_order, no number) is about the same order: no "which order?"."""
+    named = [{"entity": "order_number", "value": "EF-100008"}]
+    earlier = [
+        {
+            "event": "user",
+            "text": "EF-100008 is no longer needed, can you stop it",
+            "parse_data": {"intent": {"name": "nlu_fallback"}, "entities": named},
+        },
+        {"event": "user", "text": "no", "parse_data": {"intent": {"name": "deny"}}},
+    ]
+    slots = {"customer_id": "C0002", "verified": True, "order_number": "EF-100008"}
+    tracker = make_tracker(domain, intent="cancel_order", slots=slots, events=earlier)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] == "EF-100008"
+    understood = [{**earlier[0], "parse_data": {"intent": {"name": "order_status"}}}]
+    tracker = make_tracker(domain, intent="cancel_order", slots=slots, events=understood)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] is None  # a new request after an understood one: which order?
+
+
+async def test_the_same_request_again_before_a_result_keeps_the_order(domain) -> None:
+    """A verified guest's return was interrupted (a fallback inside the form); "I want to send
+    it back" again is about the same order, not a new "which order?"."""
+    slots = {"customer_id": "C0027", "verified": True, "order_number": "EF-100277",
+             "pending_task": "return_item"}  # fmt: skip
+    tracker = make_tracker(
+        domain, intent="return_item", text="받은 상품 돌려보내고 싶어요", slots=slots
+    )
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] == "EF-100277"
+    done = {"task": "return_item", "status": "success", "order_number": "EF-100277"}
+    tracker = make_tracker(
+        domain,
+        intent="return_item",
+        text="I want to return something",
+        slots={**slots, "task_result": done},
+    )
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] is None
+
+
+async def test_out_of_scope_answers_to_the_order_number_count_as_not_understood(
+    domain, dispatcher, client
+) -> None:
+    """The form resumes after "I can only help with orders" (rule: out_of_scope during the
+    lookup): that answer counts like one without a number; the second ends the lookup."""
+    for attempts, ended in [(0.0, False), (1.0, True)]:
+        tracker = make_tracker(
+            domain,
+            active_loop="order_lookup_form",
+            intent="out_of_scope",
+            text="wrong wrapping ribbon colour on my gift",
+            slots={"requested_slot": "order_number", "lookup_attempts": attempts},
+        )
+        tracker.latest_action_name = "utter_out_of_scope"
+        slots = slot_events(await FORM.run(dispatcher, tracker, domain))
+        assert slots["lookup_attempts"] == attempts + 1
+        assert (slots.get("lookup_error") == "not_understood") is ended
+        assert slots["requested_slot"] == (None if ended else "order_number")
