@@ -19,6 +19,7 @@ from rasa_sdk.events import ActionExecuted, EventType, UserUtteranceReverted, Us
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BotAction
+from actions.context import user_messages
 from actions.messages import MESSAGES, text
 from catalogue.vocabulary import REPLAYED_FLAG
 
@@ -64,15 +65,7 @@ class ActionFallbackOptions(BotAction):
 def fallen_back_message(tracker: Tracker) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """The customer message before the latest one if the bot did not understand it, and the
     latest message's metadata."""
-    users: list[dict[str, Any]] = []
-    for event in tracker.events:  # as applied: a "rewind" takes back the latest user message
-        kind = event.get("event")
-        if kind == "user":
-            users.append(event)
-        elif kind == "rewind" and users:
-            users.pop()
-        elif kind in ("restart", "session_started"):
-            users.clear()
+    users = user_messages(tracker)
     metadata = dict(users[-1].get("metadata") or {}) if users else {}
     if len(users) < 2:
         return None, metadata

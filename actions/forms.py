@@ -34,6 +34,7 @@ from actions.common import (
     normalise_order_number,
     second_request,
 )
+from actions.context import is_a_reason, order_named_while_not_understood, unfinished
 from actions.messages import say
 from actions.parsing import find_address, match_items, parse_address
 from catalogue.vocabulary import TASK_INTENTS
@@ -79,7 +80,7 @@ class ActionStartTask(BotAction):
         follow_up = (
             bool(FOLLOW_UP_RE.search(said))
             or said.startswith("/")
-            or _unfinished(tracker, task, focus)
+            or unfinished(tracker, task, focus)
         )
         if tracker.get_slot("customer_id") and not named:
             if focus and follow_up:
@@ -104,40 +105,6 @@ class ActionStartTask(BotAction):
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
-
-
-# what a customer says while the bot fails to understand, or to its options and prompts
-NOT_UNDERSTOOD_TURNS = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny"})
-
-
-def order_named_while_not_understood(tracker: Tracker) -> str | None:
-    """The order number in the customer's messages just before this one that the bot did not
-    understand (the entity is kept even though the message fell back)."""
-    users: list[dict[str, Any]] = []
-    for event in tracker.events:  # as applied: a "rewind" takes back the latest user message
-        if event.get("event") == "user":
-            users.append(event)
-        elif event.get("event") == "rewind" and users:
-            users.pop()
-    for event in reversed(users[:-1]):
-        parse = event.get("parse_data") or {}
-        if (parse.get("intent") or {}).get("name") not in NOT_UNDERSTOOD_TURNS:
-            return None
-        for entity in parse.get("entities") or []:
-            number = entity.get("entity") == "order_number" and normalise_order_number(
-                entity.get("value")
-            )
-            if number:
-                return number
-    return None
-
-
-def _unfinished(tracker: Tracker, task: str, focus: Any) -> bool:
-    """The same task as before, asked again before it reported a result for that order."""
-    if not focus or tracker.get_slot("pending_task") != task:
-        return False
-    result = tracker.get_slot("task_result") or {}
-    return not (result.get("task") == task and result.get("order_number") == focus)
 
 
 def _attempt_failed(
@@ -343,6 +310,19 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return _email_or_postcode(value, dispatcher, tracker, "postcode")
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "why are you returning it?" is the reason whatever intent the model
+        guessed for it: "not needed" and "사이즈가 안 맞아요" read as deny, which stopped the
+        return. A bare "no" / "stop", a request for a person or a goodbye still interrupt."""
+        if tracker.get_slot("requested_slot") != "return_reason" or tracker.get_slot(
+            "return_reason"
+        ):
+            return {}
+        said = str(tracker.latest_message.get("text") or "").strip()
+        return {"return_reason": said} if is_a_reason(said, latest_intent(tracker)) else {}
 
     async def extract_new_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

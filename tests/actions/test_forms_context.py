@@ -4,8 +4,10 @@ and answers that are not understood end in a person (issue 11, "Use what was sai
 
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import is_a_reason
 from actions.forms import ActionStartTask, ValidateOrderLookupForm
 from tests.support.action_testkit import make_tracker, slot_events
 
@@ -95,3 +97,34 @@ async def test_out_of_scope_answers_to_the_order_number_count_as_not_understood(
         assert slots["lookup_attempts"] == attempts + 1
         assert (slots.get("lookup_error") == "not_understood") is ended
         assert slots["requested_slot"] == (None if ended else "order_number")
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "reason"),
+    [
+        ("not needed", "deny", True),
+        ("사이즈가 안 맞아요", "deny", True),
+        ("doesn't fit, too small", "out_of_scope", True),
+        ("no", "deny", False),
+        ("No thanks.", "deny", False),
+        ("아니요", "deny", False),
+        ("let me talk to a person", "request_human", False),
+        ('/inform{"reason": "damaged"}', "inform", False),
+    ],
+)
+def test_a_reason_is_a_reason_whatever_it_read_as(said: str, intent: str, reason: bool) -> None:
+    assert is_a_reason(said, intent) is reason
+
+
+async def test_the_reason_question_takes_not_needed_as_the_reason(domain, dispatcher, client):
+    """ "not needed" read as deny stopped the return ("No problem, I've stopped there")."""
+    order = await client.get_order("EF-100003")
+    snap = order.to_json()
+    slots = {"customer_id": "C0001", "verified": True, "pending_task": "return_item",
+             "order_number": "EF-100003", "order_snapshot": snap,
+             "return_items": snap["items"][:1], "requested_slot": "return_reason"}  # fmt: skip
+    tracker = make_tracker(
+        domain, active_loop="order_lookup_form", intent="deny", text="not needed", slots=slots
+    )
+    events = slot_events(await FORM.run(dispatcher, tracker, domain))
+    assert events["return_reason"] == "not needed" and events["requested_slot"] is None
