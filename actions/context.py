@@ -57,6 +57,17 @@ def order_named_while_not_understood(tracker: Tracker) -> str | None:
     return None
 
 
+def orders_named(tracker: Tracker) -> set[str]:
+    """Every order number the customer named (or clicked) in this session."""
+    return {
+        number
+        for event in user_messages(tracker)
+        for entity in (event.get("parse_data") or {}).get("entities") or []
+        if entity.get("entity") == "order_number"
+        and (number := normalise_order_number(entity.get("value")))
+    }
+
+
 def unfinished(tracker: Tracker, task: str, focus: Any) -> bool:
     """The same task as before, asked again before it reported a result for that order."""
     if not focus or tracker.get_slot("pending_task") != task:

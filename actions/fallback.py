@@ -12,6 +12,7 @@ prompt (utter_default); a second message the bot does not understand hands over 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BotAction
 from actions.context import user_messages
+from actions.handoff import handoff_events
 from actions.messages import MESSAGES, text
 from catalogue.vocabulary import REPLAYED_FLAG
 
@@ -28,6 +30,17 @@ logger = logging.getLogger(__name__)
 MAX_CHOICES = 3
 MIN_CONFIDENCE = 0.05  # candidates below this are noise, not a guess worth a button
 SOMETHING_ELSE = "/deny"  # none of these: the rules ask to rephrase (utter_default)
+
+
+# A request for a person anywhere in a message the model did not understand as a whole (a
+# long story with "can I speak to someone?" at its end): a person, not options.
+ASKS_FOR_A_PERSON = re.compile(
+    r"\b(?:speak|talk|chat)(?:ing)? (?:to|with) (?:a |an |the |your )?(?:real |actual |live )?"
+    r"(?:person|human|agent|someone|somebody|colleague|representative|operator|manager)\b|"
+    r"\breal (?:person|human)\b|\b(?:live|human) agent\b|상담원|상담사|사람(?:이랑|하고|과) "
+    r"(?:얘기|통화|대화|연결)",
+    re.IGNORECASE,
+)
 
 
 def choices(parse_data: dict[str, Any], language: str) -> list[dict[str, str]]:
@@ -53,6 +66,10 @@ class ActionFallbackOptions(BotAction):
     NAME = "action_fallback_options"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        said = str((tracker.latest_message or {}).get("text") or "")
+        if ASKS_FOR_A_PERSON.search(said):  # "…, can I please just speak to a real person?"
+            dispatcher.utter_message(response="utter_handoff_request")
+            return handoff_events(dispatcher, tracker, "customer_request")
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker.latest_message or {}, language)
         if buttons:

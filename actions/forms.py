@@ -34,7 +34,12 @@ from actions.common import (
     normalise_order_number,
     second_request,
 )
-from actions.context import is_a_reason, order_named_while_not_understood, unfinished
+from actions.context import (
+    is_a_reason,
+    order_named_while_not_understood,
+    orders_named,
+    unfinished,
+)
 from actions.messages import say
 from actions.parsing import find_address, match_items, parse_address
 from catalogue.vocabulary import TASK_INTENTS
@@ -81,6 +86,7 @@ class ActionStartTask(BotAction):
             bool(FOLLOW_UP_RE.search(said))
             or said.startswith("/")
             or unfinished(tracker, task, focus)
+            or (focus is not None and orders_named(tracker) == {focus})  # the only one named
         )
         if tracker.get_slot("customer_id") and not named:
             if focus and follow_up:

@@ -125,3 +125,14 @@ async def test_a_reverted_message_is_not_taken_for_the_fallen_back_one(domain) -
     tracker = make_tracker(domain, intent="affirm", text="yes", events=earlier)
     events = await ActionTakeFirstChoice().run(CollectingDispatcher(), tracker, domain)
     assert events[-1]["text"] == "abort EF-100008"
+
+
+async def test_a_request_for_a_person_in_a_message_that_fell_back_hands_over(domain) -> None:
+    said = "it went to the wrong depot twice, I'm tired of it. Can I speak to a real person?"
+    tracker = tracker_with_ranking(domain, [("order_status", 0.4), ("complaint", 0.3)])
+    tracker.latest_message["text"] = said
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallbackOptions().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_request"
+    assert dispatcher.messages[1]["custom"]["handoff"]["reason"] == "customer_request"
+    assert {"event": "pause", "timestamp": None} in [dict(e) for e in events]

@@ -128,3 +128,24 @@ async def test_the_reason_question_takes_not_needed_as_the_reason(domain, dispat
     )
     events = slot_events(await FORM.run(dispatcher, tracker, domain))
     assert events["return_reason"] == "not needed" and events["requested_slot"] is None
+
+
+async def test_the_only_order_the_customer_named_stays_in_focus_for_a_new_task(domain) -> None:
+    """Carlos named EF-100013 for a refund, then asks how to send it back: not "which order?"
+    again; with two orders named this session the customer picks one."""
+    named = {"event": "user", "text": "money back for EF-100013", "parse_data": {
+        "intent": {"name": "refund_request"},
+        "entities": [{"entity": "order_number", "value": "EF-100013"}]}}  # fmt: skip
+    slots = {"customer_id": "C0003", "verified": True, "order_number": "EF-100013",
+             "pending_task": "refund_status"}  # fmt: skip
+    said = "how do I send an item back to you"
+    tracker = make_tracker(domain, intent="return_item", text=said, slots=slots, events=[named])
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] == "EF-100013"
+    other = {**named, "parse_data": {**named["parse_data"], "entities": [
+        {"entity": "order_number", "value": "EF-100003"}]}}  # fmt: skip
+    tracker = make_tracker(
+        domain, intent="return_item", text=said, slots=slots, events=[named, other]
+    )
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] is None
