@@ -23,11 +23,15 @@ from actions.base import BotAction
 from actions.context import user_messages
 from actions.handoff import handoff_events
 from actions.messages import MESSAGES, text
-from catalogue.vocabulary import REPLAYED_FLAG
+from catalogue.vocabulary import FALLBACK_INTENT, REPLAYED_FLAG, TASK_INTENTS
 
 logger = logging.getLogger(__name__)
 
 MAX_CHOICES = 3
+MIN_ANSWER_CONFIDENCE = 0.2  # a yes/no reading of a message that fell back at a yes/no question
+YES_NO_QUESTIONS = frozenset(
+    {"utter_confirm_task", "utter_refusal_ok", "utter_offer_handoff", "utter_anything_else"}
+)
 MIN_CONFIDENCE = 0.05  # candidates below this are noise, not a guess worth a button
 SOMETHING_ELSE = "/deny"  # none of these: the rules ask to rephrase (utter_default)
 
@@ -70,6 +74,10 @@ class ActionFallbackOptions(BotAction):
         if ASKS_FOR_A_PERSON.search(said):  # "…, can I please just speak to a real person?"
             dispatcher.utter_message(response="utter_handoff_request")
             return handoff_events(dispatcher, tracker, "customer_request")
+        users = user_messages(tracker)
+        answer = yes_or_no(tracker)
+        if answer and users:  # "sure thing, cancel it" at "Shall I go ahead?": a yes
+            return replay(users[-1], answer, users[-1].get("metadata") or {})
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker.latest_message or {}, language)
         if buttons:
@@ -110,11 +118,57 @@ class ActionTakeFirstChoice(BotAction):
             dispatcher.utter_message(response="utter_default")
             return []
         guessed = buttons[0]["payload"].lstrip("/")
-        parse_data = dict(message.get("parse_data") or {})
-        parse_data["intent"] = {"name": guessed, "confidence": 1.0}
         logger.info("fallback: yes to the first choice %s", guessed)
-        replay = UserUttered(
-            str(message.get("text") or ""), parse_data, input_channel=message.get("input_channel")
-        )
-        replay["metadata"] = {**metadata, REPLAYED_FLAG: True}
-        return [UserUtteranceReverted(), ActionExecuted("action_listen"), replay]
+        return replay(message, guessed, metadata)
+
+
+def replay(message: dict[str, Any], intent: str, metadata: dict[str, Any]) -> list[EventType]:
+    """Take back the latest customer message and say `message` again with `intent`."""
+    parse_data = dict(message.get("parse_data") or {})
+    parse_data["intent"] = {"name": intent, "confidence": 1.0}
+    again = UserUttered(
+        str(message.get("text") or ""), parse_data, input_channel=message.get("input_channel")
+    )
+    again["metadata"] = {**metadata, REPLAYED_FLAG: True}
+    return [UserUtteranceReverted(), ActionExecuted("action_listen"), again]
+
+
+def yes_or_no(tracker: Tracker) -> str | None:
+    """A message that fell back right after a yes/no question, whose likeliest reading is a yes
+    or a no (or, at "Shall I go ahead?", the task itself: "sure thing, cancel it"): that answer.
+    """
+    if _question_before_latest_message(tracker) not in YES_NO_QUESTIONS:
+        return None
+    ranking = [
+        r
+        for r in (tracker.latest_message or {}).get("intent_ranking") or []
+        if r.get("name") != FALLBACK_INTENT
+    ]
+    if not ranking or float(ranking[0].get("confidence") or 0.0) < MIN_ANSWER_CONFIDENCE:
+        return None
+    top = str(ranking[0].get("name"))
+    if top in ("affirm", "deny"):
+        return top
+    task = tracker.get_slot("pending_task")
+    if (
+        task
+        and TASK_INTENTS.get(top) == task
+        and _question_before_latest_message(tracker) == ("utter_confirm_task")
+    ):
+        return "affirm"
+    return None
+
+
+def _question_before_latest_message(tracker: Tracker) -> str | None:
+    """The last action (a bot question) before the customer's latest message."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            name = str(event.get("name") or "")
+            if name not in ("action_listen", "action_extract_slots"):
+                return name
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -136,3 +137,39 @@ async def test_a_request_for_a_person_in_a_message_that_fell_back_hands_over(dom
     assert dispatcher.messages[0]["response"] == "utter_handoff_request"
     assert dispatcher.messages[1]["custom"]["handoff"]["reason"] == "customer_request"
     assert {"event": "pause", "timestamp": None} in [dict(e) for e in events]
+
+
+@pytest.mark.parametrize(
+    ("question", "ranking", "answer"),
+    [
+        ("utter_confirm_task", [("cancel_order", 0.45), ("affirm", 0.3)], "affirm"),
+        ("utter_confirm_task", [("deny", 0.5), ("affirm", 0.1)], "deny"),
+        ("utter_anything_else", [("affirm", 0.4), ("greet", 0.1)], "affirm"),
+        ("utter_anything_else", [("cancel_order", 0.45), ("affirm", 0.3)], None),
+        ("utter_ask_order_number", [("affirm", 0.5), ("deny", 0.2)], None),
+        ("utter_confirm_task", [("affirm", 0.1), ("deny", 0.05)], None),
+    ],
+)
+async def test_a_message_that_fell_back_at_a_yes_no_question_is_read_as_its_answer(
+    domain, question: str, ranking: list[tuple[str, float]], answer: str | None
+) -> None:
+    """ "sure thing, cancel it" at "Shall I go ahead?" fell back, then fell back again and went to
+    a person: at a yes/no question the likeliest yes/no reading (or the task itself at the
+    confirmation) is replayed as that answer."""
+    said = "sure thing, cancel it"
+    earlier = [{"event": "action", "name": question}, {"event": "action", "name": "action_listen"}]
+    tracker = tracker_with_ranking(domain, ranking)
+    tracker.events[:0] = earlier
+    tracker.events[-1].update(text=said, metadata={"handoff_message_id": 5})
+    tracker.latest_message["text"] = said
+    tracker.slots["pending_task"] = "cancel_order"
+    dispatcher = CollectingDispatcher()
+    events = await ActionFallbackOptions().run(dispatcher, tracker, domain)
+    if answer is None:
+        assert events == [] and dispatcher.messages
+        return
+    assert dispatcher.messages == []
+    rewind, listen, again = events
+    assert rewind["event"] == "rewind" and listen["name"] == "action_listen"
+    assert again["text"] == said and again["parse_data"]["intent"]["name"] == answer
+    assert again["metadata"] == {"handoff_message_id": 5, REPLAYED_FLAG: True}
