@@ -68,10 +68,10 @@ class ActionStartTask(BotAction):
         else:
             task = TASK_INTENTS.get(intent, "order_status")
         events: list[EventType] = []
-        named = any(
-            e.get("entity") == "order_number"
-            for e in (tracker.latest_message or {}).get("entities", [])
-        )
+        numbers = numbers_in_order(tracker)
+        named = bool(numbers)
+        if len(numbers) > 1:  # "the invoice for EF-100005, and where's EF-100001?": the first
+            events.append(SlotSet("order_number", numbers[0]))  # (the slot took the last)
         earlier = None if named else order_named_while_not_understood(tracker)
         if earlier:  # "abort EF-100008" fell back, "stop the order" was understood: same order
             events.append(SlotSet("order_number", earlier))
@@ -107,10 +107,27 @@ class ActionStartTask(BotAction):
             SlotSet("lookup_error", None),
             SlotSet("lookup_attempts", 0.0),
             SlotSet("new_address", address),  # given with the request: never asked again
-            SlotSet("next_request", second_request(message, task) if intent != "inform" else None),
+            SlotSet("next_request", _next_request(message, task, numbers, intent)),
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
+
+
+def numbers_in_order(tracker: Tracker) -> list[str]:
+    """The distinct order numbers of the latest message, in the order they were written."""
+    entities = sorted(
+        (e for e in (tracker.latest_message or {}).get("entities", []) or []
+         if e.get("entity") == "order_number"),
+        key=lambda e: int(e.get("start") or 0),
+    )  # fmt: skip
+    numbers = [normalise_order_number(e.get("value")) for e in entities]
+    return list(dict.fromkeys(n for n in numbers if n))
+
+
+def _next_request(message: Any, task: str, numbers: list[str], intent: str) -> Any:
+    """The other request of the message, with the order it named if it named a second one."""
+    nxt = second_request(message, task) if intent != "inform" else None
+    return {"intent": nxt, "order_number": numbers[1]} if nxt and len(numbers) > 1 else nxt
 
 
 def _attempt_failed(

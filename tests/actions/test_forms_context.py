@@ -141,3 +141,26 @@ async def test_the_only_order_the_customer_named_stays_in_focus_for_a_new_task(d
     )
     events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
     assert events["order_number"] is None
+
+
+async def test_two_orders_for_two_requests_each_keep_their_own(domain) -> None:
+    """ "invoice for EF-100005 please, and where's EF-100001?": the slot took the last number, so
+    the invoice of EF-100001 was sent. The first request gets the first order; the offered next
+    request carries the second."""
+    from actions.common import ask_anything_else
+
+    text = "invoice for EF-100005 please, and where's EF-100001?"
+    entities = [
+        {"entity": "order_number", "value": "EF-100001", "start": 41},
+        {"entity": "order_number", "value": "100005", "start": 15},
+        {"entity": "order_number", "value": "EF-100005", "start": 12},
+    ]
+    slots = {"customer_id": "C0001", "verified": True, "order_number": "EF-100001"}
+    tracker = make_tracker(domain, intent="get_invoice", text=text, entities=entities, slots=slots)
+    events = slot_events(await ActionStartTask().run(CollectingDispatcher(), tracker, domain))
+    assert events["order_number"] == "EF-100005"
+    assert events["next_request"] == {"intent": "order_status", "order_number": "EF-100001"}
+    dispatcher = CollectingDispatcher()
+    ask_anything_else(dispatcher, make_tracker(domain, slots=events))
+    [button] = dispatcher.messages[0]["buttons"]
+    assert button["payload"] == '/order_status{"order_number":"EF-100001"}'
