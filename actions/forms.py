@@ -295,6 +295,9 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         number = normalise_order_number(value)
+        written = numbers_in_order(tracker)
+        if number in written[1:]:  # the message named two orders: the first is this task's
+            number = written[0]
         if not number and not re.search(r"\d", str(value or "")):
             # No digit at all: the customer is talking about something else. The second time,
             # stop asking (action_run_task says so and offers a colleague).

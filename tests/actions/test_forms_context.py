@@ -164,3 +164,15 @@ async def test_two_orders_for_two_requests_each_keep_their_own(domain) -> None:
     ask_anything_else(dispatcher, make_tracker(domain, slots=events))
     [button] = dispatcher.messages[0]["buttons"]
     assert button["payload"] == '/order_status{"order_number":"EF-100001"}'
+    # the form re-applies the slot Rasa extracted (the last number): it validates to the first
+    tracker = make_tracker(
+        domain,
+        active_loop="order_lookup_form",
+        intent="get_invoice",
+        text=text,
+        entities=entities,
+        slots={**slots, "pending_task": "get_invoice"},
+        candidates={"order_number": "EF-100001"},
+    )
+    slots = slot_events(await FORM.run(CollectingDispatcher(), tracker, domain))
+    assert slots["order_number"] == "EF-100005"
