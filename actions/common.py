@@ -136,13 +136,17 @@ def ask_anything_else(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     If the customer's message also asked for something else, say that it comes next, with
     one button to start it.
     """
-    nxt = tracker.get_slot("next_request")
+    slot = tracker.get_slot("next_request")
+    # an intent, or {"intent", "order_number"} when the other request named its own order
+    nxt = slot.get("intent") if isinstance(slot, dict) else slot
+    order = slot.get("order_number") if isinstance(slot, dict) else None
     if nxt:
         language = str(tracker.get_slot("language") or "en")
         key = "offer_person" if nxt == OFFER_PERSON else "next_request"
+        payload = f"/{nxt}" + (f'{{"order_number":"{order}"}}' if order else "")
         dispatcher.utter_message(
             text=text(language, key, request=text(language, f"choice_{nxt}")),
-            buttons=[{"title": text(language, f"choice_{nxt}"), "payload": f"/{nxt}"}],
+            buttons=[{"title": text(language, f"choice_{nxt}"), "payload": payload}],
         )
     return [SlotSet("pending_question", Q_ANYTHING_ELSE), SlotSet("next_request", None)]
 

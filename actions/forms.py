@@ -34,6 +34,12 @@ from actions.common import (
     normalise_order_number,
     second_request,
 )
+from actions.context import (
+    is_a_reason,
+    order_named_while_not_understood,
+    orders_named,
+    unfinished,
+)
 from actions.messages import say
 from actions.parsing import find_address, match_items, parse_address
 from catalogue.vocabulary import TASK_INTENTS
@@ -62,16 +68,26 @@ class ActionStartTask(BotAction):
         else:
             task = TASK_INTENTS.get(intent, "order_status")
         events: list[EventType] = []
-        named = any(
-            e.get("entity") == "order_number"
-            for e in (tracker.latest_message or {}).get("entities", [])
-        )
+        numbers = numbers_in_order(tracker)
+        named = bool(numbers)
+        if len(numbers) > 1:  # "the invoice for EF-100005, and where's EF-100001?": the first
+            events.append(SlotSet("order_number", numbers[0]))  # (the slot took the last)
+        earlier = None if named else order_named_while_not_understood(tracker)
+        if earlier:  # "abort EF-100008" fell back, "stop the order" was understood: same order
+            events.append(SlotSet("order_number", earlier))
+            named = True
         focus = tracker.get_slot("order_number") or (tracker.get_slot("order_snapshot") or {}).get(
             "order_number"
         )
         said = str(tracker.latest_message.get("text") or "")
-        # a follow-up about the same order, or the click on the offered next request
-        follow_up = bool(FOLLOW_UP_RE.search(said)) or said.startswith("/")
+        # a follow-up about the same order, or the click on the offered next request, or the
+        # same request again before it got a result (after a fallback inside the form)
+        follow_up = (
+            bool(FOLLOW_UP_RE.search(said))
+            or said.startswith("/")
+            or unfinished(tracker, task, focus)
+            or (focus is not None and orders_named(tracker) == {focus})  # the only one named
+        )
         if tracker.get_slot("customer_id") and not named:
             if focus and follow_up:
                 # "and when does it arrive now?" after a hand-back or the proactive notice:
@@ -91,10 +107,27 @@ class ActionStartTask(BotAction):
             SlotSet("lookup_error", None),
             SlotSet("lookup_attempts", 0.0),
             SlotSet("new_address", address),  # given with the request: never asked again
-            SlotSet("next_request", second_request(message, task) if intent != "inform" else None),
+            SlotSet("next_request", _next_request(message, task, numbers, intent)),
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
+
+
+def numbers_in_order(tracker: Tracker) -> list[str]:
+    """The distinct order numbers of the latest message, in the order they were written."""
+    entities = sorted(
+        (e for e in (tracker.latest_message or {}).get("entities", []) or []
+         if e.get("entity") == "order_number"),
+        key=lambda e: int(e.get("start") or 0),
+    )  # fmt: skip
+    numbers = [normalise_order_number(e.get("value")) for e in entities]
+    return list(dict.fromkeys(n for n in numbers if n))
+
+
+def _next_request(message: Any, task: str, numbers: list[str], intent: str) -> Any:
+    """The other request of the message, with the order it named if it named a second one."""
+    nxt = second_request(message, task) if intent != "inform" else None
+    return {"intent": nxt, "order_number": numbers[1]} if nxt and len(numbers) > 1 else nxt
 
 
 def _attempt_failed(
@@ -122,6 +155,38 @@ def _email_or_postcode(
         return {asked: None, other: given}
     say(dispatcher, tracker, "invalid_email")
     return _attempt_failed(tracker, asked, f"invalid_{asked}")
+
+
+def _answered_off_topic(tracker: Tracker) -> list[EventType]:
+    """ "What's your order number?" answered with something the bot took for out of scope (the
+    form resumes after the out-of-scope answer): not understood, like an answer without any
+    number; the second time the lookup stops and a person takes over (action_run_task)."""
+    if (
+        tracker.get_slot("requested_slot") != "order_number"
+        or tracker.latest_action_name in (None, "action_listen")
+        or latest_intent(tracker) not in ("out_of_scope", "nlu_fallback")
+        or re.search(r"\d", str(tracker.latest_message.get("text") or ""))
+    ):
+        return []
+    failed = _attempt_failed(
+        tracker, "order_number", "not_understood", limit=NOT_UNDERSTOOD_ATTEMPTS
+    )
+    return [SlotSet(k, v) for k, v in failed.items() if k != "order_number"]
+
+
+def _items_of_the_order(tracker: Tracker) -> list[EventType]:
+    """Items named before the order was loaded ("후드티 반품 신청할게요 EF-100277" fills
+    `return_items` with the word "후드티") become the order's items once it is known; words
+    that match none are dropped, so the form asks."""
+    value = tracker.get_slot("return_items")
+    snap = tracker.get_slot("order_snapshot") or {}
+    if value is None or snap.get("order_number") != tracker.get_slot("order_number"):
+        return []
+    if isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+        return []
+    chosen = match_items(value, snap.get("items") or [])
+    tracker.add_slots([SlotSet("return_items", chosen or None)])
+    return [SlotSet("return_items", chosen or None)]
 
 
 class ValidateOrderLookupForm(FormValidationAction):
@@ -156,9 +221,11 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        events += _answered_off_topic(tracker)
         tracker.add_slots(events)
         extra = await self._verify(dispatcher, tracker)
         tracker.add_slots(extra)
+        extra += _items_of_the_order(tracker)
         extra += await self._recent_orders_reachable(tracker)
         return [*events, *extra]
 
@@ -228,6 +295,9 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         number = normalise_order_number(value)
+        written = numbers_in_order(tracker)
+        if number in written[1:]:  # the message named two orders: the first is this task's
+            number = written[0]
         if not number and not re.search(r"\d", str(value or "")):
             # No digit at all: the customer is talking about something else. The second time,
             # stop asking (action_run_task says so and offers a colleague).
@@ -266,6 +336,19 @@ class ValidateOrderLookupForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return _email_or_postcode(value, dispatcher, tracker, "postcode")
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "why are you returning it?" is the reason whatever intent the model
+        guessed for it: "not needed" and "사이즈가 안 맞아요" read as deny, which stopped the
+        return. A bare "no" / "stop", a request for a person or a goodbye still interrupt."""
+        if tracker.get_slot("requested_slot") != "return_reason" or tracker.get_slot(
+            "return_reason"
+        ):
+            return {}
+        said = str(tracker.latest_message.get("text") or "").strip()
+        return {"return_reason": said} if is_a_reason(said, latest_intent(tracker)) else {}
 
     async def extract_new_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

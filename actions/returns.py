@@ -39,7 +39,8 @@ async def start_return(
     order = await client.get_order(number)
     figures = policy_values(await client.policies())
     code = _return_refusal_code(order.status, order.can_return)
-    items = tracker.get_slot("return_items") or []
+    items = tracker.get_slot("return_items")
+    items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
     reason = tracker.get_slot("return_reason") or "not specified"
     if code is None and items:
         try:

@@ -13,6 +13,7 @@ from actions import orders, returns
 from actions.base import BotAction
 from actions.clients.orders import NotFound, OrderApiError, OrderClient, Refused, get_client
 from actions.common import ask_anything_else, offer_handoff, task_result
+from actions.handoff import handoff_events
 from actions.messages import say
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,15 @@ class ActionRunTask(BotAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         task, number, verified = _pending(tracker, "order_status")
         error = tracker.get_slot("lookup_error")
+        if error in LOOKUP_REASONS:
+            # the customer failed twice to be understood: a person now, not one more question
+            # ("Shall I connect you?") before one (design.md: fail fast to a human)
+            dispatcher.utter_message(response="utter_handoff_fallback")
+            return [
+                task_result(task, "failure", code=error, order_number=number),
+                SlotSet("lookup_error", None),
+                *handoff_events(dispatcher, tracker, LOOKUP_REASONS[error]),
+            ]
         if error or not number or not verified:
             code = error or "not_verified"
             return [

@@ -49,6 +49,9 @@ CES_INTENT = "ces"
 EVENT_INTENTS = (CES_INTENT, "EXTERNAL_handback")
 INTENTS = NLU_INTENTS | frozenset(EVENT_INTENTS)
 FALLBACK_INTENT = "nlu_fallback"  # the FallbackClassifier's (config.yml), not a domain intent
+# Metadata flag of a message that fell back and was replayed with the guessed intent when the
+# customer said yes to the first offered request (actions/fallback.py): not a customer turn.
+REPLAYED_FLAG = "replayed_fallback"
 
 # ---- groups -------------------------------------------------------------------------------------
 # Alone they do not make a session substantive (design.md, Metrics): no CES after them, and

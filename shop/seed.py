@@ -382,10 +382,19 @@ async def is_empty(session: AsyncSession) -> bool:
     return (await session.scalar(select(func.count()).select_from(Customer))) == 0
 
 
-async def seed(session: AsyncSession, *, now: datetime) -> int:
-    """Insert the seed data (into empty tables). Returns the number of orders."""
+def build(now: datetime) -> tuple[list[CustomerSpec], list[Order]]:
+    """The seed customers and orders as of `now` (every date relative to it; deterministic)."""
     rng = random.Random(SEED)
     customers = WELL_KNOWN_CUSTOMERS + _random_customers(rng)
+    builder = _Builder(now.replace(microsecond=0), rng)
+    _well_known(builder)
+    _random_orders(builder, customers[3:])
+    return customers, builder.orders
+
+
+async def seed(session: AsyncSession, *, now: datetime) -> int:
+    """Insert the seed data (into empty tables). Returns the number of orders."""
+    customers, orders = build(now)
     for spec in customers:
         session.add(
             Customer(
@@ -397,10 +406,7 @@ async def seed(session: AsyncSession, *, now: datetime) -> int:
             )
         )
     await session.flush()
-    builder = _Builder(now.replace(microsecond=0), rng)
-    _well_known(builder)
-    _random_orders(builder, customers[3:])
-    session.add_all(builder.orders)
+    session.add_all(orders)
     await session.flush()
-    logger.info("seeded %d customers and %d orders", len(customers), len(builder.orders))
-    return len(builder.orders)
+    logger.info("seeded %d customers and %d orders", len(customers), len(orders))
+    return len(orders)

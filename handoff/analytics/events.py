@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalogue.vocabulary import CES_INTENT, FALLBACK_INTENT
+from catalogue.vocabulary import CES_INTENT, FALLBACK_INTENT, REPLAYED_FLAG
 
 # User events that are not customer requests at all (button answers, external triggers).
 NOT_CUSTOMER_INTENTS = frozenset({CES_INTENT})
@@ -30,8 +30,8 @@ def timestamp(event: dict[str, Any]) -> float:
 
 
 def is_customer_turn(event: dict[str, Any]) -> bool:
-    if event.get("event") != "user":
-        return False
+    if event.get("event") != "user" or (event.get("metadata") or {}).get(REPLAYED_FLAG):
+        return False  # a replay is the customer's earlier message again, not a new turn
     name = intent_of(event)
     return not (name in NOT_CUSTOMER_INTENTS or (name or "").startswith("EXTERNAL_"))
 

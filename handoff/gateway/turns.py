@@ -123,26 +123,27 @@ async def stored_replies(session: AsyncSession, message: Message) -> list[Messag
     return list((await session.execute(stmt.order_by(Message.seq))).scalars().all())
 
 
+def _message_of(event: dict[str, Any]) -> Any:  # the gateway message id of a user event
+    metadata = event.get("metadata") if event.get("event") == "user" else None
+    return metadata.get(META_KEY) if isinstance(metadata, dict) else None
+
+
 def replies_in_tracker(tracker: dict[str, Any], message_id: int) -> list[dict[str, Any]] | None:
-    """The bot's replies to our message if Rasa already processed it, else None."""
-    events = tracker.get("events") or []
+    """The bot's replies to our message (replays in its turn too) if Rasa has them, else None."""
+    events = [e for e in tracker.get("events") or [] if isinstance(e, dict)]
     for index, event in enumerate(events):
-        if not isinstance(event, dict) or event.get("event") != "user":
-            continue
-        metadata = event.get("metadata") or {}
-        if not isinstance(metadata, dict) or metadata.get(META_KEY) != message_id:
+        if _message_of(event) != message_id:
             continue
         replies: list[dict[str, Any]] = []
         for later in events[index + 1 :]:
-            if not isinstance(later, dict) or later.get("event") == "user":
+            if later.get("event") == "user" and _message_of(later) != message_id:
                 break
-            if later.get("event") != "bot":
-                continue
-            data = later.get("data") or {}
-            reply = {k: v for k, v in data.items() if v not in (None, [], {}, "")}
-            if isinstance(later.get("text"), str):
-                reply["text"] = later["text"]
-            replies.append(reply)
+            if later.get("event") == "bot":
+                data = later.get("data") or {}
+                reply = {k: v for k, v in data.items() if v not in (None, [], {}, "")}
+                if isinstance(later.get("text"), str):
+                    reply["text"] = later["text"]
+                replies.append(reply)
         return replies
     return None
 

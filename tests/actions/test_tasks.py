@@ -216,15 +216,18 @@ async def test_unmatched_items_say_so_not_order_not_found(domain, dispatcher, cl
     assert "item" in said and "couldn't find or verify" not in said
 
 
-async def test_not_understood_lookup_offers_a_human_as_repeated_fallback(
+async def test_not_understood_lookup_hands_over_at_once_as_repeated_fallback(
     domain, dispatcher, client
 ) -> None:
+    """Twice no order number the bot could read: a person now (as after a second fallback),
+    not one more question ("Shall I connect you?") first."""
     slots = await run_task(
         domain, dispatcher, "return_item", None, customer_id=None, lookup_error="not_understood"
     )
-    assert slots["pending_question"] == "handoff_offer"
+    assert slots["pending_question"] is None and slots["lookup_error"] is None
     assert slots["handoff_reason"] == "repeated_fallback"
-    assert "not understanding" in texts(dispatcher)
+    assert dispatcher.messages[0]["response"] == "utter_handoff_fallback"
+    assert dispatcher.messages[1]["custom"]["handoff"]["reason"] == "repeated_fallback"
 
 
 async def test_a_second_request_in_the_message_is_offered_next(domain, client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,19 @@ def test_files_with_defaults_and_duplicate_names(tmp_path: Path) -> None:
     copy.write_text(yaml.safe_dump(body), encoding="utf-8")
     with pytest.raises(ScenarioError, match="duplicate scenario name 'ok'"):
         load_all([path, copy])
+
+
+def test_contained_return_scenarios_name_an_order_inside_its_return_window() -> None:
+    """The seed's dates are relative to the seeding instant, so an order returnable today stays
+    returnable; one outside the window can never reach a 'return started' goal."""
+    from shop import rules, seed
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    orders = {o.order_number: o for o in seed.build(now)[1]}
+    refused = {
+        s.name: rules.return_refusal(o.status, o.delivered_at, now.date())
+        for s in load_all()
+        if s.task == "return" and s.expect.outcome == "contained" and s.order
+        for o in [orders[s.order]]
+    }
+    assert {name: why for name, why in refused.items() if why} == {}

@@ -376,3 +376,21 @@ async def test_a_message_that_waited_outside_hears_the_notice_sooner(
         json={"client_message_id": "w2", "text": "hello", "waited_ms": "soon"},
     )
     assert bad.status_code == 400 and bad.json()["field"] == "waited_ms"
+
+
+def test_replies_in_tracker_follow_a_replayed_message_of_the_same_turn() -> None:
+    """A "yes" to the one-click fallback replays the customer's earlier message in the same
+    turn (actions/fallback.py): the replies after the replay still answer this message."""
+    mine, other = {turns.META_KEY: 7}, {turns.META_KEY: 8}
+    events = [
+        {"event": "user", "text": "abort EF-100008", "metadata": {turns.META_KEY: 6}},
+        {"event": "bot", "text": "Did you mean one of these?"},
+        {"event": "user", "text": "yes please", "metadata": mine},
+        {"event": "rewind"},
+        {"event": "user", "text": "abort EF-100008", "metadata": {**mine, "replayed": True}},
+        {"event": "bot", "text": "Shall I cancel EF-100008?"},
+        {"event": "user", "text": "yes", "metadata": other},
+        {"event": "bot", "text": "EF-100008 is cancelled."},
+    ]
+    replies = turns.replies_in_tracker({"events": events}, 7)
+    assert replies == [{"text": "Shall I cancel EF-100008?"}]
