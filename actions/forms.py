@@ -378,7 +378,10 @@ class ValidateOrderLookupForm(FormValidationAction):
         if isinstance(value, list) and value and isinstance(value[0], dict):
             return {"return_items": value}
         items = (tracker.get_slot("order_snapshot") or {}).get("items") or []
-        chosen = match_items(value, items)
+        # The entity extractor may cut "all of them" into "all" + "of them": the whole answer
+        # is read too.
+        said = str(tracker.latest_message.get("text") or "")
+        chosen = match_items(value, items) or match_items(said, items)
         if chosen:
             return {"return_items": chosen}
         names = ", ".join(str(i.get("name")) for i in items)

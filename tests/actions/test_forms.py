@@ -246,6 +246,15 @@ async def test_return_asks_items_then_reason(domain, dispatcher, client) -> None
     assert slots["requested_slot"] == "return_reason"
     items = snap["items"]
     assert len(match_items("all", items)) == 2 and match_items("a sofa", items) == []
+    # the entity extractor cut "all of them" and the slot got its last piece: the answer counts
+    slots = await validate(
+        domain,
+        dispatcher,
+        slots={**base, "order_number": "EF-100003", "order_snapshot": snap},
+        candidates={"return_items": "of them"},
+        text="all of them",
+    )
+    assert len(slots["return_items"]) == 2 and slots["requested_slot"] == "return_reason"
 
 
 async def test_api_down_ends_the_lookup_honestly(domain, dispatcher, client, faults) -> None:
