@@ -23,6 +23,7 @@ from actions.base import BotAction
 from actions.context import user_messages
 from actions.handoff import handoff_events
 from actions.messages import MESSAGES, text
+from actions.parsing import find_address
 from catalogue.vocabulary import FALLBACK_INTENT, REPLAYED_FLAG, TASK_INTENTS
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ class ActionFallbackOptions(BotAction):
         answer = yes_or_no(tracker)
         if answer and users:  # "sure thing, cancel it" at "Shall I go ahead?": a yes
             return replay(users[-1], answer, users[-1].get("metadata") or {})
+        if users and find_address(said):  # "please send EF-100002 to Gartenstraße 8, 10115 …"
+            # a delivery address is only ever given to change one; the form confirms it first
+            return replay(users[-1], "change_address", users[-1].get("metadata") or {})
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker.latest_message or {}, language)
         if buttons:

@@ -139,6 +139,21 @@ async def test_a_request_for_a_person_in_a_message_that_fell_back_hands_over(dom
     assert {"event": "pause", "timestamp": None} in [dict(e) for e in events]
 
 
+async def test_an_address_in_a_message_that_fell_back_changes_the_address(domain) -> None:
+    said = "please send EF-100002 to Gartenstraße 8, 10115 Berlin instead"
+    entity = {"entity": "order_number", "value": "EF-100002", "start": 12, "end": 21}
+    tracker = make_tracker(domain, intent="nlu_fallback", text=said, entities=[entity])
+    dispatcher = CollectingDispatcher()
+    rewind, _, replay = await ActionFallbackOptions().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == [] and rewind["event"] == "rewind"
+    assert replay["text"] == said and replay["parse_data"]["entities"] == [entity]
+    assert replay["parse_data"]["intent"] == {"name": "change_address", "confidence": 1.0}
+    # no address in it: the options as before
+    tracker = tracker_with_ranking(domain, [("order_status", 0.4), ("complaint", 0.3)])
+    tracker.latest_message["text"] = "the parcel thing from before, again"
+    assert await ActionFallbackOptions().run(dispatcher, tracker, domain) == []
+
+
 @pytest.mark.parametrize(
     ("question", "ranking", "answer"),
     [
