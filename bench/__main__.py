@@ -46,6 +46,8 @@ NLU_SETS: list[tuple[str, list[Path], Path | None, bool]] = [
     ("blind_en", [BLIND / "en.yml"], None, True),
     ("blind_ko", [BLIND / "ko.yml"], None, True),
     ("blind_out_of_scope", [BLIND / "out_of_scope.yml"], None, True),
+    # written apart from the training data like the blind sets, but open: settings are tuned on it
+    ("dev_ko", [ROOT / "tests" / "nlu" / "dev" / "ko.yml"], None, False),
     (
         "external_sample",
         [ROOT / "bench" / "data" / "customer_support_sample.csv"],
