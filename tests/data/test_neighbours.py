@@ -27,14 +27,16 @@ TRAINING = {
 }
 
 
-def trained(tmp_path: Path, **config: Any) -> tuple[NeighbourIntentBlend, LocalModelStorage]:
+def trained(
+    tmp_path: Path, training: dict[str, list[str]] | None = None, **config: Any
+) -> tuple[NeighbourIntentBlend, LocalModelStorage]:
     full = {**NeighbourIntentBlend.get_default_config(), **config}
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(graph_schema=None, node_name="blend")  # type: ignore[arg-type]
     blend = NeighbourIntentBlend.create(full, storage, Resource("blend"), context)
     examples = [
         Message.build(text=text, intent=intent)
-        for intent, texts in TRAINING.items()
+        for intent, texts in (training or TRAINING).items()
         for text in texts
     ]
     blend.train(TrainingData(examples))
@@ -85,3 +87,23 @@ def test_the_examples_are_stored_with_the_model(tmp_path: Path) -> None:
     loaded = NeighbourIntentBlend.load(blend.config, storage, Resource("blend"), context)
     assert loaded.intents == blend.intents and loaded.examples is not None
     assert loaded.vote(blend.examples[0]) == pytest.approx(blend.vote(blend.examples[0]))
+
+
+def test_order_numbers_and_emails_do_not_steer_the_vote(tmp_path: Path) -> None:
+    values = ["EF-100004", "ef100002", "EF-100007", "alice@example.com", "10115"]
+    blend, _ = trained(tmp_path, {**TRAINING, "inform": values})
+    for text in ("where is EF-100001?", "EF-100003 has it shipped yet", "track ef100005"):
+        message = diet_says(text, {"order_status": 0.5, "inform": 0.5})
+        blend.process([message])
+        assert message.get(INTENT)["name"] == "order_status", text
+    message = diet_says("EF-100009", {"order_status": 0.5, "inform": 0.5})
+    blend.process([message])
+    assert message.get(INTENT)["name"] == "inform"  # nothing but the value: the value is the text
+
+
+def test_wording_takes_out_the_entity_values() -> None:
+    from components.neighbours import wording
+
+    text = "where is #EF 100001? mail me at a.b@example.com, 10115"
+    assert wording(text) == "where is ? mail me at ,"
+    assert wording("EF-100001") == "EF-100001"
