@@ -35,7 +35,7 @@ from components.embeddings import language
 from components.minilm import Array, shared_model
 
 RANKING_LENGTH = 10
-# The values data/nlu/regex.yml extracts as entities: an order number as typed, an e-mail, a postcode.
+# The values data/nlu/regex.yml extracts: an order number as typed, an e-mail, a postcode.
 ENTITY_VALUES = re.compile(
     r"#?\s*\b[Ee][Ff][- ]?1\d{5}\b|\b1\d{5}\b"
     r"|\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b|\b\d{5}\b"
@@ -45,7 +45,6 @@ ENTITY_VALUES = re.compile(
 def wording(text: str) -> str:
     """`text` without the entity values, or `text` itself when nothing else is left."""
     return " ".join(ENTITY_VALUES.sub(" ", text).split()) or text
-
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -22,7 +22,9 @@ fi
 if [ ! -f "$model" ]; then
   echo "train: data or pipeline changed, training model $hash" >&2
   start=$(date +%s)
-  $RASA train --fixed-model-name "effortless-$hash" --out models --quiet >&2
+  # Rasa's own training cache (.rasa/cache) is off: it keys a component by its config and
+  # inputs, not by its code, so a changed component in components/ came back from the cache.
+  RASA_MAX_CACHE_SIZE=0 $RASA train --fixed-model-name "effortless-$hash" --out models --quiet >&2
   echo "train: trained in $(( $(date +%s) - start ))s" >&2
   cp "$model" "$cache/"
 else

@@ -119,7 +119,9 @@ def test_evaluation_set_is_apart_from_training(name: str, train: Any) -> None:
     assert messages, name
     assert not _duplicates(messages), _shown(name, _duplicates(messages))
     train_texts = {_key(m.get("text")) for m in train.intent_examples}
-    overlap = [(m.get("text"), m.get("intent")) for m in messages if _key(m.get("text")) in train_texts]
+    overlap = [
+        (m.get("text"), m.get("intent")) for m in messages if _key(m.get("text")) in train_texts
+    ]
     assert not overlap, _shown(name, overlap)
 
 
