@@ -42,6 +42,10 @@ REPLIES: dict[str, dict[str, Any]] = {
         "all_items": "전부",
     },
 }
+# Questions for a fact, which an `interrupt` pool answers with a change of mind instead
+FACT_QUESTIONS = frozenset(
+    {"choose_order", "order_number", "email", "postcode", "address", "items", "reason"}
+)
 CES_PAYLOAD = '/ces{{"ces_score": {score}}}'
 
 
@@ -74,6 +78,7 @@ class Player:
         self.replies = {**REPLIES.get(scenario.language, REPLIES["en"]), **scenario.replies}
         self.also_seen: set[str] = set()
         self.queue = [list(pool) for pool in scenario.turns]
+        self.interrupts = [list(pool) for pool in scenario.interrupt]
         self.rephrases = list(scenario.rephrase or scenario.say)
         self.rng.shuffle(self.rephrases)
         self.detector = (
@@ -243,6 +248,8 @@ class Player:
             # the bot's last word is "I didn't get that": a customer rephrases, even if an
             # earlier message of the same turn (e.g. a proactive notice) asked something else
             return self._failed(fell_back=True)
+        if self.interrupts and kinds & FACT_QUESTIONS:  # a new request instead of the answer
+            return self.pick(self.interrupts.pop(0))
         if "confirm" in kinds:
             return self.pick(
                 self.replies["yes" if answers.get("confirm", "yes") == "yes" else "no"]

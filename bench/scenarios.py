@@ -9,6 +9,8 @@ into each) or a single scenario mapping. Fields (docs/benchmarks.md has the full
     signed_in   customer id when signed in         order     the order they mean (seed order)
     say         utterance pool for the opening     rephrase  pool used after a bot fallback
     turns       pools said in order when the bot asks nothing (e.g. "get me a human")
+    interrupt   pools said in order INSTEAD of answering the bot's next questions for a fact
+                (order number, which order, e-mail …): a change of mind mid-question
     answers     order_number / email / postcode / address / items / reason / confirm (yes|no)
                 / anything_else (yes|no) — how the persona answers the bot's questions
     expect      outcome: contained | escalated; reason: one or a list (escalated);
@@ -88,6 +90,7 @@ KNOWN_KEYS = frozenset(
         "say",
         "rephrase",
         "turns",
+        "interrupt",
         "answers",
         "expect",
         "patience",
@@ -143,6 +146,7 @@ class Scenario:
     notes: str = ""
     replies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     handback: str | None = None
+    interrupt: tuple[tuple[str, ...], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -289,9 +293,9 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
     handback = raw.get("handback")
     if handback is not None and (not isinstance(handback, str) or not handback.strip()):
         raise ScenarioError(f"{where}: 'handback' must be the agent's note (text)")
-    turns_raw = raw.get("turns") or []
-    if not isinstance(turns_raw, list):
-        raise ScenarioError(f"{where}: 'turns' must be a list of utterance pools")
+    turns_raw, interrupt_raw = raw.get("turns") or [], raw.get("interrupt") or []
+    if not isinstance(turns_raw, list) or not isinstance(interrupt_raw, list):
+        raise ScenarioError(f"{where}: 'turns' and 'interrupt' must be lists of utterance pools")
     return Scenario(
         name=name,
         task=str(task),
@@ -303,6 +307,7 @@ def parse_scenario(raw: Any, where: str) -> Scenario:
         say=_pool(raw.get("say"), where, "say"),
         rephrase=_pool(raw.get("rephrase"), where, "rephrase", required=False),
         turns=tuple(_pool(t, where, "turns[]") for t in turns_raw),
+        interrupt=tuple(_pool(t, where, "interrupt[]") for t in interrupt_raw),
         answers=_answers(raw, where, signed_in, order),
         expect=_expectation(raw, where),
         source=where.split(" [")[0],
