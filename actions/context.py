@@ -1,7 +1,7 @@
 """What the conversation already holds, read from its events: the order a customer named in a
 message the bot did not understand, whether a request repeats one that got no result yet, and
 whether an answer to "why are you returning it?" is a reason or a refusal (issue 11, "Use what
-was said")."""
+was said"), and a new request typed at "which order?"."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import normalise_order_number
+from actions.common import ORDER_NUMBER_RE, latest_intent, normalise_order_number
+from actions.messages import say, text
+from actions.parsing import find_address
+from catalogue.vocabulary import TASK_INTENTS
 
 # what a customer says while the bot fails to understand, or to its options and prompts
 NOT_UNDERSTOOD_TURNS = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny"})
@@ -83,3 +87,39 @@ def is_a_reason(said: str, intent: str | None) -> bool:
     return bool(said) and not (
         said.startswith("/") or intent in REASON_INTERRUPTIONS or STOP_RE.fullmatch(said)
     )
+
+
+def switched_request(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """A new request typed at "which order?" / "what's your order number?" ("actually I want to
+    cancel an order", "주문 취소하고 싶어요"): the lookup goes on for that request, keeping what
+    is known (who the customer is, an order number they give with it). It was read as a wrong
+    order number; twice, and the customer went to a person."""
+    intent = latest_intent(tracker) or ""
+    task = TASK_INTENTS.get(intent)
+    said = str(tracker.latest_message.get("text") or "")
+    pending = tracker.get_slot("pending_task")
+    words = ORDER_NUMBER_RE.sub(" ", said).split()
+    if not task or not pending or task == pending or len(words) < 2:
+        return {}  # (a bare "EF-100003" the model read as a request is the answer)
+    language = str(tracker.get_slot("language") or "en")
+    say(dispatcher, tracker, "switched_request", request=text(language, f"choice_{intent}"))
+    return {
+        "order_number": None,
+        "pending_task": task,
+        "lookup_attempts": 0.0,
+        "new_address": find_address(said) if task == "change_address" else None,
+        "return_items": None,
+        "return_reason": None,
+        "next_request": None,
+    }
+
+
+def numbers_in_order(tracker: Tracker) -> list[str]:
+    """The distinct order numbers of the latest message, in the order they were written."""
+    entities = sorted(
+        (e for e in (tracker.latest_message or {}).get("entities", []) or []
+         if e.get("entity") == "order_number"),
+        key=lambda e: int(e.get("start") or 0),
+    )  # fmt: skip
+    numbers = [normalise_order_number(e.get("value")) for e in entities]
+    return list(dict.fromkeys(n for n in numbers if n))

@@ -36,8 +36,10 @@ from actions.common import (
 )
 from actions.context import (
     is_a_reason,
+    numbers_in_order,
     order_named_while_not_understood,
     orders_named,
+    switched_request,
     unfinished,
 )
 from actions.messages import say
@@ -111,17 +113,6 @@ class ActionStartTask(BotAction):
             SlotSet("return_items", None),
             SlotSet("return_reason", None),
         ]
-
-
-def numbers_in_order(tracker: Tracker) -> list[str]:
-    """The distinct order numbers of the latest message, in the order they were written."""
-    entities = sorted(
-        (e for e in (tracker.latest_message or {}).get("entities", []) or []
-         if e.get("entity") == "order_number"),
-        key=lambda e: int(e.get("start") or 0),
-    )  # fmt: skip
-    numbers = [normalise_order_number(e.get("value")) for e in entities]
-    return list(dict.fromkeys(n for n in numbers if n))
 
 
 def _next_request(message: Any, task: str, numbers: list[str], intent: str) -> Any:
@@ -293,6 +284,16 @@ class ValidateOrderLookupForm(FormValidationAction):
 
     async def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        switched = switched_request(dispatcher, tracker)
+        if switched and not numbers_in_order(tracker):
+            return switched
+        # "actually, cancel EF-100005": the new request, with the order it names
+        switched.pop("order_number", None)
+        return {**switched, **await self._order_number(value, dispatcher, tracker)}
+
+    async def _order_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         number = normalise_order_number(value)
         written = numbers_in_order(tracker)

@@ -347,3 +347,35 @@ async def test_signed_in_customer_with_a_slow_order_api_is_told_within_the_deadl
     slots = await validate(domain, dispatcher, slots={**ALICE, "pending_task": "order_status"})
     assert slots["lookup_error"] == "unavailable"
     assert time.monotonic() - started < 2.6  # the order client's deadline, not the API's 5 s
+
+
+async def test_a_new_request_at_which_order_switches_to_it(domain, dispatcher, client) -> None:
+    # "주문 취소하고 싶어요" at "which order?": the cancellation, not "not a valid order number"
+    slots = {**ALICE, "pending_task": "order_status", "requested_slot": "order_number"}
+    said = "주문 취소하고 싶어요"
+    slots = await validate(
+        domain,
+        dispatcher,
+        intent="cancel_order",
+        text=said,
+        slots={**slots, "language": "ko"},
+        candidates={"order_number": said},
+    )
+    assert slots["pending_task"] == "cancel_order" and slots["order_number"] is None
+    assert slots["requested_slot"] == "order_number" and not slots["lookup_attempts"]
+    assert "올바른" not in texts(dispatcher) and "주문 취소" in texts(dispatcher)
+
+
+async def test_a_new_request_with_its_order_number_takes_both(domain, dispatcher, client) -> None:
+    slots = {**ALICE, "pending_task": "order_status", "requested_slot": "order_number"}
+    named = [{"entity": "order_number", "value": "EF-100002", "start": 25}]
+    slots = await validate(
+        domain,
+        dispatcher,
+        intent="cancel_order",
+        text="actually, cancel my order EF-100002",
+        slots=slots,
+        entities=named,
+        candidates={"order_number": "EF-100002"},
+    )
+    assert slots["pending_task"] == "cancel_order" and slots["order_number"] == "EF-100002"
