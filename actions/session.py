@@ -1,9 +1,11 @@
-"""Session start (metadata, proactive message) and the once-per-session CES question."""
+"""Session start (metadata, proactive message), the answer to "anything else?" and the
+once-per-session CES question."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,6 +17,8 @@ from actions.clients.orders import OrderApiError, get_client
 from actions.common import (
     Q_ANYTHING_ELSE,
     Q_CES,
+    Q_HANDOFF_OFFER,
+    latest_intent,
     session_events,
     session_intents,
 )
@@ -142,7 +146,56 @@ class ActionCheckCes(BotAction):
     NAME = "action_check_ces"
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        substantive = any(i not in NOT_A_REQUEST for i in session_intents(tracker))
-        if substantive and not ces_already_asked(tracker):
-            return [SlotSet("ces_asked", True), SlotSet("pending_question", Q_CES)]
-        return [SlotSet("pending_question", None)]
+        return ces_question(tracker)
+
+
+def ces_question(tracker: Tracker) -> list[EventType]:
+    """`pending_question` "ces" once per session after a substantive request, else none."""
+    substantive = any(i not in NOT_A_REQUEST for i in session_intents(tracker))
+    if substantive and not ces_already_asked(tracker):
+        return [SlotSet("ces_asked", True), SlotSet("pending_question", Q_CES)]
+    return [SlotSet("pending_question", None)]
+
+
+# "Is there anything else?" answered: only a clear close ends the conversation. Something
+# unhappy ("hmm something is not right", "that's not ok, it's late", "고마워요 그런데 좀
+# 이상해요") reads as deny or thank to the model; it must not get "Bye" and the survey.
+CLEAR_CLOSE = re.compile(
+    r"\b(?:no|nope|nah|nothing|that'?s (?:all|it|everything)|all good|i'?m (?:good|fine)|"
+    r"thanks?|thank you|thx|cheers|bye|goodbye)\b|아니(?:요|에요|오)?\b|없어요|없습니다|"
+    r"됐어요|됐습니다|괜찮아요|괜찮습니다|감사|고마워|고맙|안녕",
+    re.IGNORECASE,
+)
+UNHAPPY = re.compile(
+    r"\bnot (?:right|ok|okay|good|fine|correct|enough|what|helpful|true)\b|\bwrong|\blate\b|"
+    r"\bproblem|\bissue|\bstrange|\bweird|\bodd\b|\bbut\b|\bhowever\b|\bmissing|"
+    r"\bbroken|\bdamaged|\bstill\b|\bhmm+|\bunhappy|\bdisappoint|\bcomplain|"
+    r"이상|문제|잘못|늦|그런데|근데|하지만|아직|불만|별로|실망",
+    re.IGNORECASE,
+)
+
+
+def closes_the_conversation(said: str) -> bool:
+    """A clear "no" / "that's all" / thanks-and-bye (or the "No, that's all" button)."""
+    if said.startswith("/"):
+        return True
+    return bool(CLEAR_CLOSE.search(said)) and not UNHAPPY.search(said)
+
+
+class ActionAnswerAnythingElse(BotAction):
+    """ "Anything else?" answered no / thanks / bye: close politely (and the CES question,
+    once); anything unhappy or unclear: say sorry, and the rules offer a colleague."""
+
+    NAME = "action_answer_anything_else"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        said = str((tracker.latest_message or {}).get("text") or "").strip()
+        if not closes_the_conversation(said):
+            say(dispatcher, tracker, "anything_else_unhappy")
+            return [
+                SlotSet("pending_question", Q_HANDOFF_OFFER),
+                SlotSet("handoff_reason", "customer_request"),
+            ]
+        thanked = latest_intent(tracker) == "thank"
+        dispatcher.utter_message(response="utter_you_are_welcome" if thanked else "utter_goodbye")
+        return ces_question(tracker)

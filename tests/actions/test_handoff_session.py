@@ -6,7 +6,7 @@ import time
 
 from actions.account import ActionAccountHelp, mask_email
 from actions.handoff import ActionHandback, ActionHandoff
-from actions.session import ActionCheckCes, ActionSessionStart
+from actions.session import ActionAnswerAnythingElse, ActionCheckCes, ActionSessionStart
 from tests.support.action_testkit import make_tracker, slot_events, texts, user_event
 
 ALICE = {"customer_id": "C0001", "verified": True}
@@ -192,3 +192,30 @@ async def test_session_start_does_not_wait_for_a_slow_order_api(
     slots = slot_events(await ActionSessionStart().run(dispatcher, tracker, domain))
     assert time.monotonic() - started < 1.6
     assert slots["customer_id"] == "C0001" and not dispatcher.messages
+
+
+async def test_anything_else_answered_unhappy_offers_a_colleague(domain, dispatcher) -> None:
+    session = [{"event": "session_started"}, user_event("order_status")]
+    for intent, said in [
+        ("deny", "hmm something is not right"),
+        ("deny", "that's not ok, it's late"),
+        ("thank", "고마워요 그런데 좀 이상해요"),
+    ]:
+        tracker = make_tracker(domain, intent=intent, text=said, events=session)
+        slots = slot_events(await ActionAnswerAnythingElse().run(dispatcher, tracker, domain))
+        assert slots == {"pending_question": "handoff_offer", "handoff_reason": "customer_request"}
+    assert not [m for m in dispatcher.messages if m.get("response")]  # no "Bye", no survey
+
+
+async def test_anything_else_answered_no_closes_politely(domain, dispatcher) -> None:
+    session = [{"event": "session_started"}, user_event("order_status")]
+    for intent, said, response in [
+        ("deny", "no, that's all, thanks", "utter_goodbye"),
+        ("deny", "/deny", "utter_goodbye"),
+        ("thank", "괜찮아요, 감사합니다", "utter_you_are_welcome"),
+    ]:
+        dispatcher.messages.clear()
+        tracker = make_tracker(domain, intent=intent, text=said, events=session)
+        slots = slot_events(await ActionAnswerAnythingElse().run(dispatcher, tracker, domain))
+        assert slots["pending_question"] == "ces"
+        assert [m.get("response") for m in dispatcher.messages] == [response]
