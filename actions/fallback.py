@@ -20,6 +20,7 @@ from rasa_sdk.events import ActionExecuted, EventType, UserUtteranceReverted, Us
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import BotAction
+from actions.common import SECOND_REQUESTS
 from actions.context import user_messages
 from actions.handoff import handoff_events
 from actions.messages import MESSAGES, text
@@ -82,6 +83,10 @@ class ActionFallbackOptions(BotAction):
         if users and find_address(said):  # "please send EF-100002 to Gartenstraße 8, 10115 …"
             # a delivery address is only ever given to change one; the form confirms it first
             return replay(users[-1], "change_address", users[-1].get("metadata") or {})
+        first = first_of_two_requests(said, tracker.latest_message or {})
+        if users and first:  # "the receipt for EF-100003, and can the mug still go back?"
+            # one is done now, and the other is offered next (next_request), never a fallback
+            return replay(users[-1], first, users[-1].get("metadata") or {})
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker.latest_message or {}, language)
         if buttons:
@@ -89,6 +94,15 @@ class ActionFallbackOptions(BotAction):
         else:  # nothing worth guessing: the plain "rephrase" answer
             dispatcher.utter_message(response="utter_default")
         return []
+
+
+def first_of_two_requests(said: str, parse_data: dict[str, Any]) -> str | None:
+    """The likelier of the requests a message names by keyword, when it names two or more."""
+    named = {intent for intent, pattern in SECOND_REQUESTS if pattern.search(said)}
+    if len(named) < 2:
+        return None
+    ranked = [str(r.get("name")) for r in parse_data.get("intent_ranking") or []]
+    return min(named, key=lambda i: (ranked.index(i) if i in ranked else len(ranked), i))
 
 
 def fallen_back_message(tracker: Tracker) -> tuple[dict[str, Any] | None, dict[str, Any]]:

@@ -188,3 +188,26 @@ async def test_a_message_that_fell_back_at_a_yes_no_question_is_read_as_its_answ
     assert rewind["event"] == "rewind" and listen["name"] == "action_listen"
     assert again["text"] == said and again["parse_data"]["intent"]["name"] == answer
     assert again["metadata"] == {"handoff_message_id": 5, REPLAYED_FLAG: True}
+
+
+async def test_two_requests_in_a_message_that_fell_back_start_with_the_likelier(domain) -> None:
+    said = "can I get the receipt for EF-100003, and can the mug from it still go back?"
+    tracker = tracker_with_ranking(
+        domain, [("refund_request", 0.32), ("get_invoice", 0.26), ("return_item", 0.25)]
+    )
+    tracker.latest_message["text"] = said
+    tracker.events.append({"event": "user", "text": said, "parse_data": tracker.latest_message})
+    dispatcher = CollectingDispatcher()
+    rewind, _, replay = await ActionFallbackOptions().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == [] and rewind["event"] == "rewind"
+    assert replay["text"] == said
+    assert replay["parse_data"]["intent"] == {"name": "get_invoice", "confidence": 1.0}
+
+
+async def test_one_request_word_alone_still_gets_the_options(domain) -> None:
+    tracker = tracker_with_ranking(domain, [("get_invoice", 0.4), ("refund_request", 0.3)])
+    tracker.latest_message["text"] = "that receipt thing from before"
+    tracker.events.append({"event": "user", "text": "x", "parse_data": tracker.latest_message})
+    dispatcher = CollectingDispatcher()
+    assert await ActionFallbackOptions().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[0]["buttons"]
