@@ -49,6 +49,15 @@ ASKS_FOR_A_PERSON = re.compile(
 )
 
 
+def person_asked(tracker: Tracker, said: str) -> list[EventType]:
+    """A request for a person anywhere in a message the bot read as a task: the message is said
+    again as request_human (the rules hand over); nothing when it asks for no person."""
+    users = user_messages(tracker)
+    if not users or not ASKS_FOR_A_PERSON.search(said):
+        return []
+    return replay(users[-1], "request_human", users[-1].get("metadata") or {})
+
+
 def choices(parse_data: dict[str, Any], language: str) -> list[dict[str, str]]:
     """Buttons for the likeliest labelled intents of a parsed message, then Something else."""
     ranking = parse_data.get("intent_ranking") or []

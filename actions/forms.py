@@ -42,6 +42,7 @@ from actions.context import (
     switched_request,
     unfinished,
 )
+from actions.fallback import person_asked
 from actions.messages import say
 from actions.parsing import find_address, match_items, parse_address
 from catalogue.vocabulary import TASK_INTENTS
@@ -65,10 +66,11 @@ class ActionStartTask(BotAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         intent = latest_intent(tracker) or ""
-        if intent == "inform":  # a bare order number: same task as before (or a status check)
-            task = tracker.get_slot("pending_task") or "order_status"
-        else:
-            task = TASK_INTENTS.get(intent, "order_status")
+        said = str(tracker.latest_message.get("text") or "")
+        if asked := person_asked(tracker, said):  # a story ending "…talk to someone?"
+            return asked
+        task = TASK_INTENTS.get(intent, "order_status")  # a bare order number (inform): ↓
+        task = (tracker.get_slot("pending_task") or task) if intent == "inform" else task
         events: list[EventType] = []
         numbers = numbers_in_order(tracker)
         named = bool(numbers)
@@ -81,7 +83,6 @@ class ActionStartTask(BotAction):
         focus = tracker.get_slot("order_number") or (tracker.get_slot("order_snapshot") or {}).get(
             "order_number"
         )
-        said = str(tracker.latest_message.get("text") or "")
         # a follow-up about the same order, or the click on the offered next request, or the
         # same request again before it got a result (after a fallback inside the form)
         follow_up = (

@@ -379,3 +379,15 @@ async def test_a_new_request_with_its_order_number_takes_both(domain, dispatcher
         candidates={"order_number": "EF-100002"},
     )
     assert slots["pending_task"] == "cancel_order" and slots["order_number"] == "EF-100002"
+
+
+async def test_a_request_for_a_person_inside_a_task_request_hands_over(domain, dispatcher) -> None:
+    said = (
+        "So my parcel has been bounced around between depots for days and I'm tired of "
+        "explaining it. I'd like to talk to someone from your team please."
+    )
+    event = {"event": "user", "text": said, "parse_data": {"intent": {"name": "order_status"}}}
+    tracker = make_tracker(domain, intent="order_status", text=said, events=[event])
+    rewind, _, replay = await ActionStartTask().run(dispatcher, tracker, domain)
+    assert rewind["event"] == "rewind" and replay["text"] == said
+    assert replay["parse_data"]["intent"] == {"name": "request_human", "confidence": 1.0}
