@@ -8,9 +8,11 @@ from typing import Any
 EMAIL = re.compile(r"[^\s@<>()\"',;]+@[^\s@<>()\"',;]+\.[a-z]{2,}", re.IGNORECASE)
 # 13–19 digits, optionally grouped by spaces or dashes (payment cards and the like)
 CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
-# +49 30 1234567, (030) 123-4567, 010-1234-5678, 0151 23456789: 7+ digits with separators
+# +49 30 1234567, (030) 123-4567, 010-1234-5678, 0151 23456789: 7+ digits with separators;
+# not a date and time ("2026-12-01 15:59", which an analytics explanation carries)
 PHONE = re.compile(
-    r"(?<![\w-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .-]?\d){6,14}(?![\w-])"
+    r"(?<![\w-])(?!\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2})?(?![\d-]))"
+    r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d(?:[ .-]?\d){6,14}(?![\w-])"
 )
 STREET_WORDS = (
     r"street|st\.|road|rd\.|avenue|ave\.?|lane|ln\.|drive|dr\.|way|boulevard|blvd\.?|place|"

@@ -78,10 +78,12 @@ def actions(
     log: Path | None = None,
     echo: bool = False,
 ) -> Spec:
-    """The Rasa SDK action server with the `actions` package (Rasa's Python 3.10 venv)."""
+    """The Rasa SDK action server with the `actions` package (Rasa's Python 3.10 venv), on
+    127.0.0.1 like every other part (Rasa SDK binds `SANIC_HOST`, 0.0.0.0 unless set: anyone on
+    the network could have run an action with a tracker of their own making)."""
     argv = [str(RASA), "run", "actions", "--actions", "actions", "--port", str(port)]
     health = f"http://{LOCAL}:{port}/health"
-    return _spec(name, argv, port, health, env, log, echo)
+    return _spec(name, argv, port, health, {"SANIC_HOST": LOCAL, **(env or {})}, log, echo)
 
 
 def rasa(

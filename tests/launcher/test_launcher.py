@@ -163,3 +163,10 @@ def test_supervise_restarts_a_killed_process_and_gives_up_on_one_that_keeps_dyin
         assert gave_up is launcher["flaky"]
         assert lines[-1] == "flaky exited 3 times in 300 s; giving up"
         assert launcher["long"].running
+
+
+def test_the_action_server_listens_on_loopback_unless_told_otherwise() -> None:
+    from launcher import components
+
+    assert components.actions(5055).env["SANIC_HOST"] == "127.0.0.1"  # Rasa SDK: 0.0.0.0
+    assert components.actions(5055, {"SANIC_HOST": "0.0.0.0"}).env["SANIC_HOST"] == "0.0.0.0"
