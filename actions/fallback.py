@@ -49,13 +49,12 @@ ASKS_FOR_A_PERSON = re.compile(
 )
 
 
-def person_asked(tracker: Tracker, said: str) -> list[EventType]:
+def person_asked(tracker: Tracker) -> list[EventType]:
     """A request for a person anywhere in a message the bot read as a task: the message is said
     again as request_human (the rules hand over); nothing when it asks for no person."""
+    said = str((tracker.latest_message or {}).get("text") or "")
     users = user_messages(tracker)
-    if not users or not ASKS_FOR_A_PERSON.search(said):
-        return []
-    return replay(users[-1], "request_human", users[-1].get("metadata") or {})
+    return said_again(users, "request_human") if users and ASKS_FOR_A_PERSON.search(said) else []
 
 
 def choices(parse_data: dict[str, Any], language: str) -> list[dict[str, str]]:
@@ -88,14 +87,14 @@ class ActionFallbackOptions(BotAction):
         users = user_messages(tracker)
         answer = yes_or_no(tracker)
         if answer and users:  # "sure thing, cancel it" at "Shall I go ahead?": a yes
-            return replay(users[-1], answer, users[-1].get("metadata") or {})
+            return said_again(users, answer)
         if users and find_address(said):  # "please send EF-100002 to Gartenstraße 8, 10115 …"
             # a delivery address is only ever given to change one; the form confirms it first
-            return replay(users[-1], "change_address", users[-1].get("metadata") or {})
+            return said_again(users, "change_address")
         first = first_of_two_requests(said, tracker.latest_message or {})
         if users and first:  # "the receipt for EF-100003, and can the mug still go back?"
             # one is done now, and the other is offered next (next_request), never a fallback
-            return replay(users[-1], first, users[-1].get("metadata") or {})
+            return said_again(users, first)
         language = str(tracker.get_slot("language") or "en")
         buttons = choices(tracker.latest_message or {}, language)
         if buttons:
@@ -158,6 +157,11 @@ def replay(message: dict[str, Any], intent: str, metadata: dict[str, Any]) -> li
     )
     again["metadata"] = {**metadata, REPLAYED_FLAG: True}
     return [UserUtteranceReverted(), ActionExecuted("action_listen"), again]
+
+
+def said_again(users: list[dict[str, Any]], intent: str) -> list[EventType]:
+    """The latest customer message (`users[-1]`) said again with `intent`, its own metadata."""
+    return replay(users[-1], intent, users[-1].get("metadata") or {})
 
 
 def yes_or_no(tracker: Tracker) -> str | None:

@@ -66,11 +66,12 @@ class ActionStartTask(BotAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         intent = latest_intent(tracker) or ""
-        said = str(tracker.latest_message.get("text") or "")
-        if asked := person_asked(tracker, said):  # a story ending "…talk to someone?"
+        if asked := person_asked(tracker):  # a story ending "…talk to someone?"
             return asked
-        task = TASK_INTENTS.get(intent, "order_status")  # a bare order number (inform): ↓
-        task = (tracker.get_slot("pending_task") or task) if intent == "inform" else task
+        if intent == "inform":  # a bare order number: same task as before (or a status check)
+            task = tracker.get_slot("pending_task") or "order_status"
+        else:
+            task = TASK_INTENTS.get(intent, "order_status")
         events: list[EventType] = []
         numbers = numbers_in_order(tracker)
         named = bool(numbers)
@@ -83,6 +84,7 @@ class ActionStartTask(BotAction):
         focus = tracker.get_slot("order_number") or (tracker.get_slot("order_snapshot") or {}).get(
             "order_number"
         )
+        said = str(tracker.latest_message.get("text") or "")
         # a follow-up about the same order, or the click on the offered next request, or the
         # same request again before it got a result (after a fallback inside the form)
         follow_up = (
@@ -289,8 +291,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         switched = switched_request(dispatcher, tracker)
         if switched and not numbers_in_order(tracker):
             return switched
-        # "actually, cancel EF-100005": the new request, with the order it names
-        switched.pop("order_number", None)
+        switched.pop("order_number", None)  # "actually, cancel EF-100005": the order it names
         return {**switched, **await self._order_number(value, dispatcher, tracker)}
 
     async def _order_number(
@@ -301,8 +302,7 @@ class ValidateOrderLookupForm(FormValidationAction):
         if number in written[1:]:  # the message named two orders: the first is this task's
             number = written[0]
         if not number and not re.search(r"\d", str(value or "")):
-            # No digit at all: the customer is talking about something else. The second time,
-            # stop asking (action_run_task says so and offers a colleague).
+            # no digit: about something else; the second time, action_run_task offers a colleague
             failed = _attempt_failed(
                 tracker, "order_number", "not_understood", limit=NOT_UNDERSTOOD_ATTEMPTS
             )
